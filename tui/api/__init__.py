@@ -1,0 +1,1 @@
+"""Console clients: one async client per backend, returning model objects."""

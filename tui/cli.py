@@ -1,0 +1,5 @@
+"""Command line entry point (placeholder until the CLI lands)."""
+
+
+def main(argv=None) -> int:
+    return 0

@@ -1,0 +1,293 @@
+"""Roost's model: frozen values normalised once, at the edge.
+
+The console sends string booleans ("True"), numbers as strings ("22"), epoch
+seconds as strings, and two incident shapes (the feed's nested ``description``
+object and the flat search/fetch form).  Everything past this module sees one
+``Incident`` with real types; ``raw`` keeps the console's JSON for lossless
+exports and archives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from .logtypes import logtype_name
+
+JSON = dict[str, Any]
+
+# Keys of an event that carry its time rather than what the attacker did.
+_EVENT_TIME_KEYS = frozenset({"timestamp", "timestamp_std"})
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event inside an incident: its time and the fields it carries, in order."""
+
+    timestamp: datetime | None
+    fields: tuple[tuple[str, str], ...]
+    raw: JSON = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    key: str
+    summary: str
+    logtype: int | None = None
+    acknowledged: bool = False
+    created: datetime | None = None
+    updated: datetime | None = None
+    updated_id: int = 0
+    hash_id: str = ""
+    src_host: str = ""
+    src_host_reverse: str = ""
+    src_port: int | None = None
+    dst_host: str = ""
+    dst_port: int | None = None
+    node_id: str = ""
+    node_name: str = ""
+    flock_id: str = ""
+    flock_name: str = ""
+    memo: str = ""
+    local_time: str = ""
+    events_count: int = 0
+    events: tuple[Event, ...] = ()
+    notified: bool = False
+    raw: JSON = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def logtype_name(self) -> str:
+        return logtype_name(self.logtype)
+
+    @property
+    def is_token(self) -> bool:
+        """Canarytoken incidents (logtypes 16xxx/17xxx) have no bird behind them."""
+        return self.logtype is not None and 16000 <= self.logtype < 18000
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """A bird's device info (GET /device/info)."""
+
+    node_id: str
+    name: str = ""
+    description: str = ""
+    location: str = ""
+    ip_address: str = ""
+    mac_address: str = ""
+    version: str = ""
+    personality: str = ""
+    flock_id: str = ""
+    live: bool | None = None
+    last_seen: datetime | None = None
+    first_seen: datetime | None = None
+    raw: JSON = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One incident in a source IP's history; deleted ones are kept by the console."""
+
+    key: str
+    summary: str
+    created: datetime | None
+    deleted: bool
+    dst_port: int | None
+    flock_id: str
+    node_id: str
+    src_host: str
+    raw: JSON = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a feed or a search.
+
+    ``next_cursor`` is None on the last page.  ``max_updated_id`` is the largest
+    ``updated_id`` on this page (None for an empty page).  Search pages also
+    carry ``page_number``/``total_pages``/``total_results``.
+    """
+
+    incidents: tuple[Incident, ...]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    max_updated_id: int | None = None
+    page_number: int | None = None
+    total_pages: int | None = None
+    total_results: int | None = None
+    raw: JSON = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk action touched: the console's list of keys."""
+
+    action: str
+    keys: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------
+# Normalisation helpers: tolerant, never raising on odd console data.
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    return False
+
+
+def to_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return int(float(text))
+            except ValueError:
+                return None
+    return None
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """Epoch seconds (int, float or numeric string) to an aware UTC datetime."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def to_text(value: Any) -> str:
+    """Any JSON value as a string; None as empty.  Never raises."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (int, float)):
+        return str(value)
+    import json
+
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def parse_event(raw: Any) -> Event:
+    if not isinstance(raw, Mapping):
+        return Event(timestamp=None, fields=(("value", to_text(raw)),), raw={"value": raw})
+    fields = tuple((str(k), to_text(v)) for k, v in raw.items() if k not in _EVENT_TIME_KEYS)
+    return Event(timestamp=to_datetime(raw.get("timestamp")), fields=fields, raw=dict(raw))
+
+
+def _events(value: Any) -> tuple[Event, ...]:
+    if isinstance(value, list):
+        return tuple(parse_event(e) for e in value)
+    return ()
+
+
+def parse_incident(raw: Mapping[str, Any]) -> Incident:
+    """Either shape to one Incident.
+
+    Feed form: ``{"id", "hash_id", "summary", "updated_id", "description": {...}}``.
+    Flat form (search/fetch): ``{"key"|"incident_key"|"id", "description": "<title>",
+    ... , "events"|"logdata"}``.
+    """
+    if not isinstance(raw, Mapping):
+        raise TypeError("incident is not a JSON object")
+    body: Mapping[str, Any] = raw
+    nested = raw.get("description")
+    if isinstance(nested, Mapping):
+        body = nested
+        title = to_text(raw.get("summary")) or to_text(nested.get("description"))
+    else:
+        title = to_text(nested) or to_text(raw.get("summary"))
+    key = to_text(raw.get("id") or raw.get("key") or raw.get("incident_key"))
+    events_raw = body.get("events")
+    if events_raw is None:
+        events_raw = body.get("logdata")
+    events = _events(events_raw)
+    events_count = to_int(body.get("events_count"))
+    updated_time = raw.get("updated_time", body.get("updated_time"))
+    return Incident(
+        key=key,
+        summary=title,
+        logtype=to_int(body.get("logtype")),
+        acknowledged=to_bool(body.get("acknowledged")),
+        created=to_datetime(body.get("created")),
+        updated=to_datetime(updated_time),
+        updated_id=to_int(raw.get("updated_id", body.get("updated_id"))) or 0,
+        hash_id=to_text(raw.get("hash_id") or body.get("hash_id")),
+        src_host=to_text(body.get("src_host")),
+        src_host_reverse=to_text(body.get("src_host_reverse")),
+        src_port=to_int(body.get("src_port")),
+        dst_host=to_text(body.get("dst_host")),
+        dst_port=to_int(body.get("dst_port")),
+        node_id=to_text(body.get("node_id")),
+        node_name=to_text(body.get("name")),
+        flock_id=to_text(body.get("flock_id")),
+        flock_name=to_text(body.get("flock_name")),
+        memo=to_text(body.get("memo")),
+        local_time=to_text(body.get("local_time")),
+        events_count=events_count if events_count is not None else len(events),
+        events=events,
+        notified=to_bool(body.get("notified")),
+        raw=dict(raw),
+    )
+
+
+def parse_host(raw: Mapping[str, Any]) -> Host:
+    if not isinstance(raw, Mapping):
+        raise TypeError("device is not a JSON object")
+    live = raw.get("live", raw.get("device_live"))
+    last_seen = raw.get("last_heartbeat") or raw.get("last_seen_timestamp")
+    return Host(
+        node_id=to_text(raw.get("node_id") or raw.get("id")),
+        name=to_text(raw.get("name")),
+        description=to_text(raw.get("description")),
+        location=to_text(raw.get("location")),
+        ip_address=to_text(raw.get("ip_address")),
+        mac_address=to_text(raw.get("mac_address") or raw.get("mac")),
+        version=to_text(raw.get("device_version") or raw.get("version")),
+        personality=to_text(raw.get("personality") or raw.get("ippers")),
+        flock_id=to_text(raw.get("flock_id")),
+        live=None if live is None else to_bool(live),
+        last_seen=to_datetime(last_seen),
+        first_seen=to_datetime(raw.get("first_seen")),
+        raw=dict(raw),
+    )
+
+
+def parse_history_entry(raw: Mapping[str, Any]) -> HistoryEntry:
+    if not isinstance(raw, Mapping):
+        raise TypeError("history entry is not a JSON object")
+    return HistoryEntry(
+        key=to_text(raw.get("key")),
+        summary=to_text(raw.get("description")),
+        created=to_datetime(raw.get("created")),
+        deleted=to_bool(raw.get("deleted")),
+        dst_port=to_int(raw.get("dst_port")),
+        flock_id=to_text(raw.get("flock_id")),
+        node_id=to_text(raw.get("node_id")),
+        src_host=to_text(raw.get("src_host")),
+        raw=dict(raw),
+    )
