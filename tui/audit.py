@@ -1,0 +1,61 @@
+"""The audit log: one JSON line per action sent to a console.
+
+Who, when, which console, which action, which incident keys, and the result.
+Never the token.  Appends are whole lines written with O_APPEND, so two Roost
+sessions sharing the log do not interleave mid-line.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import time
+from collections import deque
+from pathlib import Path
+from typing import Iterable
+
+
+class AuditLog:
+    def __init__(self, path: Path, *, console: str, clock=time.time) -> None:
+        self.path = path
+        self.console = console
+        self._clock = clock
+        try:
+            self._user = getpass.getuser()
+        except Exception:  # no passwd entry in some containers
+            self._user = str(os.getuid())
+
+    def record(self, action: str, keys: Iterable[str], result: str, detail: str = "") -> None:
+        """Append one entry; an audit failure is reported by the caller, never hidden."""
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._clock())),
+            "user": self._user,
+            "console": self.console,
+            "action": action,
+            "keys": list(keys),
+            "result": result,
+        }
+        if detail:
+            entry["detail"] = detail
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+    def tail(self, count: int = 20) -> list[dict]:
+        try:
+            with self.path.open(encoding="utf-8") as handle:
+                lines = deque(handle, maxlen=count)
+        except FileNotFoundError:
+            return []
+        entries = []
+        for line in lines:
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return entries
