@@ -1,0 +1,158 @@
+"""The sync loop against a scripted console: load, delta, reconcile, back-off, pause."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tui.api.errors import AuthError, RateLimited, ServerError
+from tui.model import Incident, Page
+from tui.store import IncidentStore
+from tui.sync import SyncEngine
+
+
+def incident(number: int, updated_id: int | None = None, acknowledged: bool = False) -> Incident:
+    return Incident(key=f"incident:sshlogin:{number}", summary="SSH Login Attempt", logtype=4002,
+                    updated_id=updated_id or number, acknowledged=acknowledged)
+
+
+class ScriptedConsole:
+    """Serves the 'all' feed by updated_id, in pages; raises queued errors first."""
+
+    def __init__(self, incidents: list[Incident]) -> None:
+        self.incidents = {i.key: i for i in incidents}
+        self.errors: list[Exception] = []
+        self.requests: list[dict] = []
+
+    async def iter_feed(self, feed: str, *, limit: int, incidents_since: int | None = None, **params):
+        self.requests.append({"feed": feed, "limit": limit, "incidents_since": incidents_since, **params})
+        if self.errors:
+            raise self.errors.pop(0)
+        rows = sorted((i for i in self.incidents.values() if i.updated_id > (incidents_since or 0)), key=lambda i: i.updated_id)
+        for start in range(0, len(rows), limit):
+            chunk = tuple(rows[start : start + limit])
+            yield Page(chunk, max_updated_id=max(i.updated_id for i in chunk))
+
+
+def make_engine(console: ScriptedConsole, store: IncidentStore | None = None, **kwargs):
+    changes, statuses = [], []
+    engine = SyncEngine(
+        console,
+        store or IncidentStore(),
+        poll_interval=10,
+        page_limit=3,
+        on_change=changes.append,
+        on_status=statuses.append,
+        **kwargs,
+    )
+    return engine, changes, statuses
+
+
+async def test_initial_load_pages_through_the_feed():
+    console = ScriptedConsole([incident(n) for n in range(1, 8)])
+    engine, changes, statuses = make_engine(console)
+    await engine.initial_load()
+    assert len(engine.store) == 7
+    assert engine.store.max_updated_id == 7
+    assert sum(len(c.added) for c in changes) == 7
+    assert [s.state for s in statuses][0] == "loading"
+    assert statuses[-1].state == "live"
+    assert console.requests[0] == {"feed": "all", "limit": 3, "incidents_since": None}
+
+
+async def test_poll_asks_only_for_the_delta():
+    console = ScriptedConsole([incident(n) for n in range(1, 4)])
+    engine, changes, _ = make_engine(console)
+    await engine.initial_load()
+    console.incidents["incident:sshlogin:2"] = incident(2, updated_id=9, acknowledged=True)
+    console.incidents["incident:sshlogin:4"] = incident(4, updated_id=10)
+    changes.clear()
+    await engine.poll_once()
+    assert console.requests[-1]["incidents_since"] == 3
+    assert changes[-1].added == {"incident:sshlogin:4"}
+    assert changes[-1].changed == {"incident:sshlogin:2"}
+    assert engine.store.get("incident:sshlogin:2").acknowledged
+    assert engine.store.max_updated_id == 10
+
+
+async def test_reconcile_drops_incidents_deleted_elsewhere():
+    console = ScriptedConsole([incident(n) for n in range(1, 5)])
+    engine, changes, _ = make_engine(console)
+    await engine.initial_load()
+    del console.incidents["incident:sshlogin:3"]
+    await engine.reconcile()
+    assert "incident:sshlogin:3" not in engine.store
+    assert changes[-1].removed == {"incident:sshlogin:3"}
+
+
+async def test_rate_limit_is_honoured_then_recovers():
+    console = ScriptedConsole([incident(1)])
+    now = [100.0]
+    engine, _, statuses = make_engine(console, monotonic=lambda: now[0])
+    console.errors.append(RateLimited("slow down", retry_after=7))
+    task = asyncio.create_task(engine._with_retries(engine.poll_once))
+    while not statuses or statuses[-1].state != "retrying":
+        await asyncio.sleep(0)
+    assert statuses[-1].retry_at == pytest.approx(107.0)
+    assert "slow down" in statuses[-1].detail
+    engine.refresh_now()  # r ends the wait at once
+    await task
+    assert statuses[-1].state == "live"
+    assert len(engine.store) == 1
+
+
+async def test_repeated_failures_show_offline_with_growing_backoff():
+    console = ScriptedConsole([incident(1)])
+    engine, _, statuses = make_engine(console)
+    delays = []
+    for failures in range(5):
+        engine._failures = failures
+        delays.append(engine._backoff(ServerError("boom")))
+    engine._failures = 0
+    assert delays[-1] > delays[0]
+    assert all(delay <= 120 for delay in delays)
+    console.errors.extend([ServerError("a"), ServerError("b"), ServerError("c")])
+
+    def retry_at_once(status):
+        statuses.append(status)
+        if status.state in ("retrying", "offline"):
+            engine.refresh_now()  # as if the back-off had elapsed
+
+    engine._on_status = retry_at_once
+    await engine._with_retries(engine.poll_once)
+    states = [status.state for status in statuses]
+    assert states == ["retrying", "retrying", "offline", "live"]
+    assert [status.detail for status in statuses[:3]] == ["a", "b", "c"]
+
+
+async def test_rejected_token_waits_for_the_user_instead_of_hammering():
+    console = ScriptedConsole([incident(1)])
+    engine, _, statuses = make_engine(console)
+    console.errors.append(AuthError("The console rejected the API token."))
+    task = asyncio.create_task(engine._with_retries(engine.poll_once))
+    while not statuses or statuses[-1].state != "offline":
+        await asyncio.sleep(0)
+    assert statuses[-1].retry_at is None
+    requests_before = len(console.requests)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(console.requests) == requests_before
+    engine.refresh_now()
+    await task
+    assert statuses[-1].state == "live"
+
+
+async def test_pause_holds_new_incidents_until_resume():
+    console = ScriptedConsole([incident(1)])
+    engine, changes, statuses = make_engine(console)
+    await engine.initial_load()
+    engine.pause()
+    console.incidents["incident:sshlogin:2"] = incident(2)
+    await engine.poll_once()
+    assert "incident:sshlogin:2" not in engine.store
+    assert statuses[-1].state == "paused"
+    assert statuses[-1].pending_new == 1
+    engine.resume()
+    assert "incident:sshlogin:2" in engine.store
+    assert statuses[-1].state == "live"

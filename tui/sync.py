@@ -1,0 +1,251 @@
+"""The loop that keeps the store current.  No Textual here.
+
+Initial load pages through the ``all`` feed with ``limit`` + ``cursor``; then
+every interval it asks for ``incidents_since=<highest updated_id seen>`` and
+applies the delta.  Every few minutes (and on demand) it reconciles, because
+a deletion made elsewhere never shows up in a delta.  The next poll is
+scheduled when the last one finished (no overlap); errors back off with
+jitter and honour ``Retry-After``; one bad page never stops the loop.
+
+The loop reports through two callbacks, ``on_change(ChangeSet)`` and
+``on_status(SyncStatus)``, so the UI can turn them into messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Awaitable, Callable, Literal, Protocol
+
+from .api.errors import ApiError, AuthError, PermissionDenied, RateLimited
+from .model import Incident
+from .store import ChangeSet, IncidentStore
+
+SyncState = Literal["connecting", "loading", "live", "manual", "paused", "retrying", "offline"]
+
+PAGE_LIMIT = 500
+RECONCILE_INTERVAL = 300.0
+BACKOFF_FIRST = 2.0
+BACKOFF_MAX = 120.0
+
+
+class FeedClient(Protocol):
+    def iter_feed(self, feed: str, **params: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status line shows about the live connection."""
+
+    state: SyncState
+    detail: str = ""
+    #: Monotonic time of the next attempt when retrying.
+    retry_at: float | None = None
+    loaded: int = 0
+    #: Incidents that arrived while paused and are not shown yet.
+    pending_new: int = 0
+    #: Wall-clock time of the last successful poll.
+    last_success: float | None = None
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        client: FeedClient,
+        store: IncidentStore,
+        *,
+        poll_interval: float,
+        reconcile_interval: float = RECONCILE_INTERVAL,
+        page_limit: int = PAGE_LIMIT,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        on_change: Callable[[ChangeSet], None] = lambda changes: None,
+        on_status: Callable[[SyncStatus], None] = lambda status: None,
+        persist: Callable[[ChangeSet], Awaitable[None]] | None = None,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.poll_interval = poll_interval
+        self.reconcile_interval = reconcile_interval
+        self.page_limit = page_limit
+        self._monotonic = monotonic
+        self._wall_clock = wall_clock
+        self._rng = rng or random.Random()
+        self._on_change = on_change
+        self._on_status = on_status
+        self._persist = persist
+        self._wake = asyncio.Event()
+        self._reconcile_requested = False
+        self._paused = False
+        self._pending: dict[str, Incident] = {}
+        self._failures = 0
+        self._last_reconcile = monotonic()
+        self.status = SyncStatus("connecting")
+
+    # ------------------------------------------------------------------ control
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def refresh_now(self, *, reconcile: bool = True) -> None:
+        """Poll at once (and reconcile), ending any wait or back-off."""
+        self._reconcile_requested = self._reconcile_requested or reconcile
+        self._wake.set()
+
+    def pause(self) -> None:
+        """Keep polling, but hold what arrives until ``resume``: the view stays still."""
+        self._paused = True
+        self._report(replace(self.status, state="paused", pending_new=self._pending_new()))
+
+    def resume(self) -> None:
+        self._paused = False
+        held = list(self._pending.values())
+        self._pending.clear()
+        if held:
+            self._apply(held)
+        self._report(replace(self.status, state=self._idle_state(), pending_new=0))
+        self._wake.set()
+
+    # --------------------------------------------------------------- the loop
+
+    async def run(self) -> None:
+        """Load, then poll forever.  Cancel the task to stop."""
+        await self._with_retries(self.initial_load)
+        while True:
+            await self._wait(self.poll_interval if self.poll_interval > 0 else None)
+            due = self._monotonic() - self._last_reconcile >= self.reconcile_interval
+            if self._reconcile_requested or due:
+                self._reconcile_requested = False
+                await self._with_retries(self.reconcile)
+            else:
+                await self._with_retries(self.poll_once)
+
+    async def initial_load(self) -> None:
+        """Page through the whole feed (or the delta since a cached watermark)."""
+        since = self.store.max_updated_id or None
+        loaded = 0
+        self._report(SyncStatus("loading", "loading incidents", loaded=0))
+        async for page in self._pages(incidents_since=since):
+            loaded += len(page.incidents)
+            self._apply(page.incidents)
+            self._report(SyncStatus("loading", f"loaded {loaded:,}", loaded=loaded))
+        if since:
+            # A cached store may hold incidents deleted while we were away.
+            await self.reconcile()
+        else:
+            self._last_reconcile = self._monotonic()
+        self._succeeded()
+
+    async def poll_once(self) -> None:
+        incoming: list[Incident] = []
+        async for page in self._pages(incidents_since=self.store.max_updated_id or None):
+            incoming.extend(page.incidents)
+        if self._paused:
+            for incident in incoming:
+                held = self._pending.get(incident.key)
+                if held is None or held.updated_id <= incident.updated_id:
+                    self._pending[incident.key] = incident
+        elif incoming:
+            self._apply(incoming)
+        self._succeeded()
+
+    async def reconcile(self) -> None:
+        """List every key on the console; drop what it no longer has, take what changed."""
+        keys: set[str] = set()
+        changed: list[Incident] = []
+        listing_started_at = self.store.max_updated_id
+        async for page in self._pages(event_limit=1):
+            for incident in page.incidents:
+                keys.add(incident.key)
+                known = self.store.get(incident.key)
+                if known is None or known.updated_id < incident.updated_id:
+                    changed.append(incident)
+        # Only take full incidents from a delta: the reconcile pages carry one event each.
+        removal = self.store.reconcile(keys, as_of=listing_started_at)
+        self._emit(removal)
+        self._last_reconcile = self._monotonic()
+        if changed:
+            await self.poll_once()
+        else:
+            self._succeeded()
+
+    # ---------------------------------------------------------------- helpers
+
+    async def _pages(self, **params: Any):
+        async for page in self.client.iter_feed("all", limit=self.page_limit, **params):
+            yield page
+
+    def _apply(self, incidents: list[Incident] | tuple[Incident, ...]) -> None:
+        self._emit(self.store.apply(incidents))
+
+    def _emit(self, changes: ChangeSet) -> None:
+        if changes:
+            self._on_change(changes)
+            if self._persist is not None:
+                asyncio.ensure_future(self._persist(changes))
+
+    def _pending_new(self) -> int:
+        return sum(1 for key in self._pending if key not in self.store)
+
+    def _idle_state(self) -> SyncState:
+        if self._paused:
+            return "paused"
+        return "live" if self.poll_interval > 0 else "manual"
+
+    def _succeeded(self) -> None:
+        self._failures = 0
+        self._report(
+            SyncStatus(
+                self._idle_state(),
+                loaded=len(self.store),
+                pending_new=self._pending_new(),
+                last_success=self._wall_clock(),
+            )
+        )
+
+    def _report(self, status: SyncStatus) -> None:
+        self.status = status
+        self._on_status(status)
+
+    async def _wait(self, seconds: float | None) -> bool:
+        """Sleep ``seconds`` (forever if None) unless woken; True if woken."""
+        try:
+            if seconds is None:
+                await self._wake.wait()
+            else:
+                await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            self._wake.clear()
+
+    async def _with_retries(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run ``step`` until it succeeds, backing off between failures."""
+        while True:
+            try:
+                await step()
+                return
+            except ApiError as error:
+                delay = self._backoff(error)
+                self._failures += 1
+                if isinstance(error, (AuthError, PermissionDenied)):
+                    # Retrying a rejected token only hammers the console: wait for `r`.
+                    self._report(replace(self.status, state="offline", detail=str(error), retry_at=None))
+                    await self._wait(None)
+                    continue
+                state: SyncState = "offline" if self._failures >= 3 else "retrying"
+                retry_at = self._monotonic() + delay
+                self._report(replace(self.status, state=state, detail=str(error), retry_at=retry_at))
+                await self._wait(delay)
+
+    def _backoff(self, error: ApiError) -> float:
+        if isinstance(error, RateLimited) and error.retry_after:
+            return min(max(error.retry_after, 1.0), BACKOFF_MAX)
+        base = min(BACKOFF_FIRST * (2**self._failures), BACKOFF_MAX)
+        # Full jitter keeps many Roost sessions from retrying in step.
+        return base / 2 + self._rng.uniform(0, base / 2)
