@@ -1,5 +1,76 @@
-"""Command line entry point (placeholder until the CLI lands)."""
+"""The ``roost`` command.
+
+``roost`` opens the triage TUI; ``roost emulator`` runs a local console
+emulator.  Every failure a user can hit ends with one line on stderr that says
+what happened and what to do, and a non-zero exit code; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from . import __version__
+from .api.errors import ApiError, ConfigError
+
+EXIT_USAGE = 2
 
 
-def main(argv=None) -> int:
-    return 0
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roost",
+        description="Keyboard-driven triage of Thinkst Canary incidents.",
+        epilog=(
+            "The console and token default to CANARY_API_DOMAIN and CANARY_API_TOKEN. "
+            "The token is never accepted on the command line."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"roost {__version__}")
+    parser.add_argument("--demo", action="store_true", help="open on a local emulator with generated incidents")
+    parser.add_argument("--console", metavar="HASH_OR_URL", help="console domain hash (HASH.canary.tools) or base URL")
+    parser.add_argument("--token-file", metavar="PATH", help="file whose first line is the API token")
+    parser.add_argument("--read-only", action="store_true", help="hide and refuse every key that changes the console")
+    parser.add_argument(
+        "--poll-interval", type=_positive_float, metavar="SECONDS", help="seconds between live polls (0 = manual; default 10)"
+    )
+    parser.add_argument("--page-size", type=int, metavar="N", help="incidents per table page (default 100)")
+    parser.add_argument("--bell", action="store_true", help="ring the terminal bell when new incidents arrive")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    emulator = commands.add_parser("emulator", help="run a Canary console emulator on a loopback port")
+    from .emulator.server import add_emulator_arguments
+
+    add_emulator_arguments(emulator)
+    return parser
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"roost: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "emulator":
+            from .emulator.server import run_emulator
+
+            return run_emulator(args)
+        from .launch import run_tui
+
+        return run_tui(args)
+    except (ConfigError, ApiError) as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,117 @@
+"""Start the TUI: settings, a checked connection, the cache, then the app."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from .api.canary import CanaryClient
+from .api.errors import ApiError, ConfigError
+from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings
+from .secret import Secret
+from .store import IncidentStore, SnapshotCache, cache_path_for
+
+DEMO_BACKLOG = 300
+DEMO_RATE_PER_MINUTE = 12
+
+
+@dataclass
+class Connection:
+    settings: Settings
+    demo_server: object | None = None
+
+    def close(self) -> None:
+        if self.demo_server is not None:
+            self.demo_server.stop()
+
+
+def start_demo(args: argparse.Namespace) -> Connection:
+    """A loopback emulator with a backlog and live arrivals; the demo speaks real HTTP to it."""
+    from .emulator.server import EmulatorServer
+
+    token = secrets.token_hex(16)
+    server = EmulatorServer.demo(token=token, backlog=DEMO_BACKLOG, rate_per_minute=DEMO_RATE_PER_MINUTE)
+    server.start()
+    settings = Settings(
+        console=server.base_url,
+        token=Secret(token),
+        profile="demo (local emulator)",
+        read_only=args.read_only,
+        poll_interval=args.poll_interval if args.poll_interval is not None else 5.0,
+        page_size=args.page_size or 100,
+        bell=args.bell,
+    )
+    return Connection(settings, server)
+
+
+def connect(args: argparse.Namespace) -> Connection:
+    if args.demo:
+        return start_demo(args)
+    return Connection(
+        resolve_settings(
+            console=args.console,
+            token_file=args.token_file,
+            read_only=args.read_only,
+            poll_interval=args.poll_interval,
+            page_size=args.page_size,
+            bell=args.bell,
+        )
+    )
+
+
+async def check_console(client: CanaryClient) -> None:
+    """Fail fast, with one line, on a wrong token or an unreachable console."""
+    await client.ping()
+
+
+def load_cache(settings: Settings) -> tuple[IncidentStore, SnapshotCache | None]:
+    store = IncidentStore()
+    try:
+        cache = SnapshotCache(cache_path_for(settings.console, private_dir(cache_dir())))
+        incidents, _watermark = cache.load()
+    except OSError:
+        return store, None
+    store.apply(incidents)
+    return store, cache
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from .app import RoostApp
+
+    connection = connect(args)
+    settings = connection.settings
+    try:
+        client = CanaryClient(settings.console, settings.token.reveal())
+        try:
+            asyncio.run(_checked(client))
+        except ApiError as error:
+            raise ConfigError(f"Cannot use {settings.console}: {error}") from None
+        store, cache = load_cache(settings) if not args.demo else (IncidentStore(), None)
+        # The checked client belonged to the asyncio.run loop; the app gets its own.
+        client = CanaryClient(settings.console, settings.token.reveal())
+
+        async def persist(changes) -> None:
+            if cache is not None:
+                await asyncio.to_thread(cache.save_changes, store, changes)
+
+        app = RoostApp(
+            settings,
+            client,
+            data_directory=private_dir(data_dir()),
+            store=store,
+            persist=persist if cache is not None else None,
+        )
+        app.run()
+        return app.return_code or 0
+    finally:
+        connection.close()
+
+
+async def _checked(client: CanaryClient) -> None:
+    try:
+        await check_console(client)
+    finally:
+        await client.aclose()

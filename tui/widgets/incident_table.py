@@ -1,0 +1,405 @@
+"""The incident table: one page of the current view, drawn line by line.
+
+Textual's DataTable keeps every row in Python dicts, re-measures cells, and
+can only append rows, so keeping a cursor steady while new incidents land at
+the top means rebuilding or poking at private state.  This widget is small
+instead: it holds the page's incidents in order, draws only the lines on
+screen (Line API), caches each drawn line by what it shows, and on a refresh
+redraws only the lines that changed.  The cursor and marks follow incident
+keys, so a refresh never moves them.
+
+Every cell is built from attacker-controlled text with ``sanitize.clean`` and
+Rich ``Text`` (never markup).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ..model import Incident
+from ..sanitize import clean
+
+STATE_UNACKED = "●"
+STATE_ACKED = "✓"
+FLAG_MARKED = "▌"
+FLAG_NEW = "+"
+
+
+def format_time(moment: datetime | None, *, wide: bool = False) -> str:
+    """Local time, compact in narrow terminals."""
+    if moment is None:
+        return "-"
+    local = moment.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M:%S" if wide else "%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int
+    #: Share of the space left over after fixed widths (0 = fixed width).
+    flex: int = 0
+    #: Hidden when the table is narrower than this.
+    min_table_width: int = 0
+    justify: str = "left"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("flag", "", 1),
+    Column("state", "", 1),
+    Column("created", "Created", 11),
+    Column("type", "Incident", 14, flex=3),
+    Column("src", "Source", 15),
+    Column("rdns", "Reverse DNS", 14, flex=2, min_table_width=130),
+    Column("node", "Bird / token", 10, flex=2),
+    Column("port", "Port", 5, justify="right"),
+    Column("events", "Ev", 4, justify="right"),
+)
+SORTABLE = {"created": "created", "type": "type", "src": "src", "node": "node", "port": "port", "events": "events", "state": "state"}
+
+
+def cell_values(incident: Incident, *, wide: bool) -> dict[str, str]:
+    """What each column shows for ``incident`` (raw, before cleaning)."""
+    return {
+        "state": STATE_ACKED if incident.acknowledged else STATE_UNACKED,
+        "created": format_time(incident.created, wide=wide),
+        "type": incident.summary or incident.logtype_name,
+        "src": incident.src_host or "-",
+        "rdns": incident.src_host_reverse,
+        "node": incident.node_name if incident.node_name and incident.node_name != "N/A" else (incident.memo or incident.node_id),
+        "port": "" if incident.dst_port is None else str(incident.dst_port),
+        "events": str(incident.events_count),
+    }
+
+
+def layout_columns(width: int) -> list[tuple[Column, int]]:
+    """Visible columns and their widths for a table ``width`` cells wide."""
+    wide = width >= 130
+    columns = [c for c in COLUMNS if width >= c.min_table_width]
+    widths = {c.key: c.width for c in columns}
+    if wide:
+        widths["created"] = 19
+    gaps = len(columns) - 1
+    spare = width - sum(widths.values()) - gaps
+    flex_total = sum(c.flex for c in columns)
+    if spare > 0 and flex_total:
+        for column in columns:
+            if column.flex:
+                widths[column.key] += spare * column.flex // flex_total
+    return [(column, widths[column.key]) for column in columns]
+
+
+class IncidentTable(Widget, can_focus=True):
+    """A keyed, page-sized incident list with a header line."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "first", "First row", show=False),
+        Binding("end,G", "last", "Last row", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "incident-table--header",
+        "incident-table--cursor",
+        "incident-table--cursor-blurred",
+        "incident-table--unacked",
+        "incident-table--acked",
+        "incident-table--new",
+        "incident-table--marked",
+    }
+
+    DEFAULT_CSS = """
+    IncidentTable { height: 1fr; }
+    """
+
+    sort_column: reactive[str] = reactive("created", layout=False)
+    sort_descending: reactive[bool] = reactive(True, layout=False)
+
+    class Highlighted(Message):
+        """The cursor moved to another incident (or to none)."""
+
+        def __init__(self, table: "IncidentTable", key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> "IncidentTable":
+            return self.table
+
+    class EdgeReached(Message):
+        """The cursor tried to move past the page: the screen may turn the page."""
+
+        def __init__(self, table: "IncidentTable", direction: int) -> None:
+            super().__init__()
+            self.table = table
+            self.direction = direction
+
+    def __init__(
+        self,
+        *,
+        is_marked: Callable[[str], bool] = lambda key: False,
+        is_new: Callable[[str], bool] = lambda key: False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._rows: list[Incident] = []
+        self._index: dict[str, int] = {}
+        self._cursor = 0
+        self._top = 0
+        self._is_marked = is_marked
+        self._is_new = is_new
+        self._line_cache: dict[tuple, Strip] = {}
+        self._highlighted_key: str | None = None
+
+    # ------------------------------------------------------------ public API
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self._rows[self._cursor].key if self._rows else None
+
+    @property
+    def cursor_index(self) -> int:
+        return self._cursor
+
+    @property
+    def row_keys(self) -> list[str]:
+        return [incident.key for incident in self._rows]
+
+    @property
+    def visible_rows(self) -> int:
+        return max(self.size.height - 1, 1)
+
+    def set_rows(self, incidents: Iterable[Incident], *, cursor_key: str | None = None, cursor_index: int | None = None) -> None:
+        """Show ``incidents`` (one page), keeping the highlighted incident where it was on screen.
+
+        ``cursor_key`` (or else the current one) is kept highlighted if it is on
+        the new page; if it left, the cursor stays at the same row index.
+        """
+        old_rows = self._rows
+        old_top = self._top
+        old_screen_offset = self._cursor - self._top
+        wanted_key = cursor_key if cursor_key is not None else self.cursor_key
+        self._rows = list(incidents)
+        self._index = {incident.key: position for position, incident in enumerate(self._rows)}
+        if wanted_key is not None and wanted_key in self._index:
+            self._cursor = self._index[wanted_key]
+        elif cursor_index is not None:
+            self._cursor = cursor_index
+        self._cursor = max(0, min(self._cursor, len(self._rows) - 1))
+        self._top = max(0, self._cursor - max(0, min(old_screen_offset, self.visible_rows - 1)))
+        self._clamp_top()
+        if self._top == old_top and [i.key for i in old_rows] == [i.key for i in self._rows]:
+            self._refresh_changed(old_rows)
+        else:
+            self.refresh()
+        self._announce()
+
+    def refresh_keys(self, keys: Iterable[str]) -> None:
+        """Redraw the rows of ``keys`` (their mark or new state changed)."""
+        for key in keys:
+            position = self._index.get(key)
+            if position is not None:
+                self._refresh_row(position)
+
+    def move_cursor_to(self, index: int) -> None:
+        if not self._rows:
+            return
+        index = max(0, min(index, len(self._rows) - 1))
+        if index == self._cursor:
+            return
+        previous = self._cursor
+        self._cursor = index
+        old_top = self._top
+        if self._cursor < self._top:
+            self._top = self._cursor
+        elif self._cursor >= self._top + self.visible_rows:
+            self._top = self._cursor - self.visible_rows + 1
+        self._clamp_top()
+        if self._top != old_top:
+            self.refresh()
+        else:
+            self._refresh_row(previous)
+            self._refresh_row(self._cursor)
+        self._announce()
+
+    # --------------------------------------------------------------- actions
+
+    def action_cursor_up(self) -> None:
+        if self._cursor == 0:
+            self.post_message(self.EdgeReached(self, -1))
+        self.move_cursor_to(self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        if self._cursor >= len(self._rows) - 1:
+            self.post_message(self.EdgeReached(self, 1))
+        self.move_cursor_to(self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor_to(self._cursor - self.visible_rows)
+
+    def action_page_down(self) -> None:
+        self.move_cursor_to(self._cursor + self.visible_rows)
+
+    def action_first(self) -> None:
+        self.move_cursor_to(0)
+
+    def action_last(self) -> None:
+        self.move_cursor_to(len(self._rows) - 1)
+
+    # ----------------------------------------------------------------- mouse
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.move_cursor_to(self._top + event.y - 1)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._scroll_by(3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._scroll_by(-3)
+
+    # ------------------------------------------------------------- rendering
+
+    def watch_sort_column(self) -> None:
+        self.refresh(Region(0, 0, self.size.width, 1))
+
+    def watch_sort_descending(self) -> None:
+        self.refresh(Region(0, 0, self.size.width, 1))
+
+    def on_resize(self) -> None:
+        self._line_cache.clear()
+        self._clamp_top()
+
+    def on_focus(self) -> None:
+        self._refresh_row(self._cursor)
+
+    def on_blur(self) -> None:
+        self._refresh_row(self._cursor)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._rows) + 1
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header_strip(width)
+        position = self._top + y - 1
+        if position >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        return self._row_strip(position, width)
+
+    def _header_strip(self, width: int) -> Strip:
+        style = self.get_component_rich_style("incident-table--header")
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        arrow = "▼" if self.sort_descending else "▲"
+        for index, (column, cell_width) in enumerate(layout_columns(width)):
+            if index:
+                text.append(" ")
+            title = column.title
+            if SORTABLE.get(column.key) == self.sort_column and title:
+                title = f"{title}{arrow}"
+            text.append_text(self._fit(title, cell_width, column.justify))
+        return self._to_strip(text, width, style)
+
+    def _row_strip(self, position: int, width: int) -> Strip:
+        incident = self._rows[position]
+        is_cursor = position == self._cursor
+        marked = self._is_marked(incident.key)
+        new = self._is_new(incident.key)
+        cache_key = (incident.key, id(incident), incident.updated_id, is_cursor, is_cursor and self.has_focus, marked, new, width)
+        cached = self._line_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        wide = width >= 130
+        values = cell_values(incident, wide=wide)
+        values["flag"] = FLAG_MARKED if marked else (FLAG_NEW if new else " ")
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        state_style = self.get_component_rich_style("incident-table--acked" if incident.acknowledged else "incident-table--unacked")
+        for index, (column, cell_width) in enumerate(layout_columns(width)):
+            if index:
+                text.append(" ")
+            cell = self._fit(clean(values[column.key], limit=max(cell_width * 2, 8)), cell_width, column.justify)
+            if column.key == "state":
+                cell.stylize(state_style)
+            elif column.key == "flag" and (marked or new):
+                cell.stylize(self.get_component_rich_style("incident-table--marked" if marked else "incident-table--new"))
+            text.append_text(cell)
+        base = self.rich_style
+        if new:
+            base += self.get_component_rich_style("incident-table--new")
+        if marked:
+            base += self.get_component_rich_style("incident-table--marked")
+        if is_cursor:
+            base += self.get_component_rich_style(
+                "incident-table--cursor" if self.has_focus else "incident-table--cursor-blurred"
+            )
+        strip = self._to_strip(text, width, base)
+        if len(self._line_cache) > 2000:
+            self._line_cache.clear()
+        self._line_cache[cache_key] = strip
+        return strip
+
+    @staticmethod
+    def _fit(value: str, width: int, justify: str) -> Text:
+        cell = Text(value, no_wrap=True, overflow="ellipsis", end="")
+        cell.truncate(width, overflow="ellipsis")
+        if justify == "right":
+            cell.pad_left(width - cell.cell_len)
+        else:
+            cell.pad_right(width - cell.cell_len)
+        return cell
+
+    def _to_strip(self, text: Text, width: int, style: Style) -> Strip:
+        segments = [Segment(s.text, style + s.style if s.style else style) for s in text.render(self.app.console)]
+        return Strip(segments).crop_extend(0, width, style)
+
+    # --------------------------------------------------------------- helpers
+
+    def _scroll_by(self, rows: int) -> None:
+        self._top += rows
+        self._clamp_top()
+        self.move_cursor_to(max(self._top, min(self._cursor, self._top + self.visible_rows - 1)))
+        self.refresh()
+
+    def _clamp_top(self) -> None:
+        self._top = max(0, min(self._top, max(len(self._rows) - self.visible_rows, 0)))
+        if self._rows and self._cursor >= self._top + self.visible_rows:
+            self._top = self._cursor - self.visible_rows + 1
+
+    def _refresh_row(self, position: int) -> None:
+        y = position - self._top + 1
+        if 1 <= y <= self.visible_rows:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _refresh_changed(self, old_rows: list[Incident]) -> None:
+        for position, (old, new) in enumerate(zip(old_rows, self._rows)):
+            if old is not new:
+                self._refresh_row(position)
+
+    def _announce(self) -> None:
+        key = self.cursor_key
+        if key != self._highlighted_key:
+            self._highlighted_key = key
+            self.post_message(self.Highlighted(self, key))
