@@ -9,8 +9,10 @@ exports and archives.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from .logtypes import logtype_name
@@ -19,6 +21,13 @@ JSON = dict[str, Any]
 
 # Keys of an event that carry its time rather than what the attacker did.
 _EVENT_TIME_KEYS = frozenset({"timestamp", "timestamp_std"})
+
+# The console's ``*_std`` times: "2020-04-07 08:53:43 UTC+0000" (zone abbreviation, then offset).
+_STD_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) \S*?([+-])(\d{2})(\d{2})$")
+
+
+class ShapeError(TypeError):
+    """The JSON is not the shape the API documents (a list where an object belongs...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +183,20 @@ def to_datetime(value: Any) -> datetime | None:
         return None
 
 
+def from_std_time(value: Any) -> datetime | None:
+    """A ``*_std`` field ("2020-04-07 08:53:43 UTC+0000") to an aware UTC datetime."""
+    match = _STD_TIME.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        return None
+    wall, sign, hours, minutes = match.groups()
+    offset = timedelta(hours=int(hours), minutes=int(minutes)) * (-1 if sign == "-" else 1)
+    try:
+        local = datetime.strptime(wall, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone(offset))
+    except ValueError:
+        return None
+    return local.astimezone(timezone.utc)
+
+
 def to_text(value: Any) -> str:
     """Any JSON value as a string; None as empty.  Never raises."""
     if value is None:
@@ -184,12 +207,15 @@ def to_text(value: Any) -> str:
         return "True" if value else "False"
     if isinstance(value, (int, float)):
         return str(value)
-    import json
-
     try:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError):
         return repr(value)
+
+
+def _require_object(raw: Any, what: str) -> None:
+    if not isinstance(raw, Mapping):
+        raise ShapeError(f"{what} is not a JSON object")
 
 
 def parse_event(raw: Any) -> Event:
@@ -212,8 +238,7 @@ def parse_incident(raw: Mapping[str, Any]) -> Incident:
     Flat form (search/fetch): ``{"key"|"incident_key"|"id", "description": "<title>",
     ... , "events"|"logdata"}``.
     """
-    if not isinstance(raw, Mapping):
-        raise TypeError("incident is not a JSON object")
+    _require_object(raw, "incident")
     body: Mapping[str, Any] = raw
     nested = raw.get("description")
     if isinstance(nested, Mapping):
@@ -243,7 +268,7 @@ def parse_incident(raw: Mapping[str, Any]) -> Incident:
         dst_host=to_text(body.get("dst_host")),
         dst_port=to_int(body.get("dst_port")),
         node_id=to_text(body.get("node_id")),
-        node_name=to_text(body.get("name")),
+        node_name=to_text(body.get("name")) or _host_name(body.get("host")),
         flock_id=to_text(body.get("flock_id")),
         flock_name=to_text(body.get("flock_name")),
         memo=to_text(body.get("memo")),
@@ -255,11 +280,20 @@ def parse_incident(raw: Mapping[str, Any]) -> Incident:
     )
 
 
+def _host_name(host: Any) -> str:
+    """Search items carry no Canary ``name`` of their own, only the embedded ``host``."""
+    return to_text(host.get("name")) if isinstance(host, Mapping) else ""
+
+
 def parse_host(raw: Mapping[str, Any]) -> Host:
-    if not isinstance(raw, Mapping):
-        raise TypeError("device is not a JSON object")
-    live = raw.get("live", raw.get("device_live"))
-    last_seen = raw.get("last_heartbeat") or raw.get("last_seen_timestamp")
+    """Device info (string booleans, epoch strings) or a /devices/all entry (real booleans,
+    printable dates with ``*_std`` twins) to one Host."""
+    _require_object(raw, "device")
+    # Device info sends both: "device_live": "True" beside "live": "False" for a bird
+    # whose heartbeat is seconds old, so device_live is the one that means "online".
+    live = raw.get("device_live", raw.get("live"))
+    last_seen = to_datetime(raw.get("last_heartbeat")) or from_std_time(raw.get("last_seen_std"))
+    first_seen = to_datetime(raw.get("first_seen")) or from_std_time(raw.get("first_seen_std"))
     return Host(
         node_id=to_text(raw.get("node_id") or raw.get("id")),
         name=to_text(raw.get("name")),
@@ -271,15 +305,14 @@ def parse_host(raw: Mapping[str, Any]) -> Host:
         personality=to_text(raw.get("personality") or raw.get("ippers")),
         flock_id=to_text(raw.get("flock_id")),
         live=None if live is None else to_bool(live),
-        last_seen=to_datetime(last_seen),
-        first_seen=to_datetime(raw.get("first_seen")),
+        last_seen=last_seen,
+        first_seen=first_seen,
         raw=dict(raw),
     )
 
 
 def parse_history_entry(raw: Mapping[str, Any]) -> HistoryEntry:
-    if not isinstance(raw, Mapping):
-        raise TypeError("history entry is not a JSON object")
+    _require_object(raw, "history entry")
     return HistoryEntry(
         key=to_text(raw.get("key")),
         summary=to_text(raw.get("description")),
@@ -291,3 +324,74 @@ def parse_history_entry(raw: Mapping[str, Any]) -> HistoryEntry:
         src_host=to_text(raw.get("src_host")),
         raw=dict(raw),
     )
+
+
+def _list_field(raw: Mapping[str, Any], name: str) -> list[Any]:
+    """A list member; consoles send ``null`` (or nothing) for an empty one."""
+    value = raw.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ShapeError(f"{name} is not a list")
+    return value
+
+
+def _cursor(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ShapeError("cursor is not a string")
+    return value
+
+
+def parse_page(raw: Mapping[str, Any]) -> Page:
+    """A feed (nested items) or search (flat items) response to one Page.
+
+    ``"incidents": null`` and ``[]`` are both an empty page; a missing ``cursor`` or a
+    null ``cursor.next`` means this is the last page.
+    """
+    _require_object(raw, "page")
+    items = _list_field(raw, "incidents")
+    cursor = raw.get("cursor")
+    if cursor is None:
+        cursor = {}
+    if not isinstance(cursor, Mapping):
+        raise ShapeError("cursor is not an object")
+    incidents = tuple(parse_incident(item) for item in items)
+    max_updated_id = to_int(raw.get("max_updated_id"))
+    if max_updated_id is None and incidents:
+        # Search pages carry no max_updated_id; their items still have updated_id.
+        max_updated_id = max(incident.updated_id for incident in incidents)
+    return Page(
+        incidents=incidents,
+        next_cursor=_cursor(cursor.get("next")),
+        prev_cursor=_cursor(cursor.get("prev")),
+        max_updated_id=max_updated_id,
+        page_number=to_int(raw.get("page_number")),
+        total_pages=to_int(raw.get("total_pages")),
+        total_results=to_int(raw.get("total_results")),
+        raw=dict(raw),
+    )
+
+
+def parse_bulk_result(raw: Mapping[str, Any]) -> BulkResult:
+    """``{"action": "deleted", "keys": [...]}``; ``"keys": null`` is nothing touched."""
+    _require_object(raw, "bulk result")
+    keys = _list_field(raw, "keys")
+    return BulkResult(action=to_text(raw.get("action")), keys=tuple(to_text(key) for key in keys))
+
+
+def parse_history(raw: Mapping[str, Any]) -> list[HistoryEntry]:
+    """A history/source response (not paginated) to its entries, in the console's order."""
+    _require_object(raw, "history")
+    return [parse_history_entry(entry) for entry in _list_field(raw, "incidents")]
+
+
+def parse_flock_names(raw: Mapping[str, Any]) -> dict[str, str]:
+    """A flocks/list response: ``{"flocks": {"flock:default": "Default Flock", ...}}``."""
+    _require_object(raw, "flock list")
+    flocks = raw.get("flocks")
+    if flocks is None:
+        return {}
+    _require_object(flocks, "flocks")
+    return {to_text(flock_id): to_text(name) for flock_id, name in flocks.items()}
