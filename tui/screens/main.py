@@ -23,6 +23,8 @@ from ..widgets.status_bar import InfoLine, TopBar, TopBarState
 from .confirm import ConfirmDeleteScreen
 from .help import HelpScreen
 
+# The detail pane follows the cursor once it rests this long, so holding j stays smooth.
+DETAIL_DELAY = 0.06
 SORT_CYCLE = ("created", "type", "src", "node", "port", "events", "state")
 SORT_TITLES = {"created": "created", "type": "type", "src": "source", "node": "bird", "port": "port", "events": "events", "state": "state"}
 DETAIL_CACHE_SECONDS = 60.0
@@ -42,6 +44,7 @@ class MainScreen(Screen):
         self._host_cache: dict[str, tuple[float, Host | None, str]] = {}
         self._history_cache: dict[str, tuple[float, tuple[HistoryEntry, ...] | None, str]] = {}
         self._ready = False
+        self._detail_timer = None
 
     # ---------------------------------------------------------------- compose
 
@@ -141,7 +144,10 @@ class MainScreen(Screen):
             self.app.new_keys.discard(message.key)
             self.table.refresh_keys([message.key])
             self.refresh_top_bar()
-        self._show_detail(message.key, load=True)
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        key = message.key
+        self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._show_detail(key, load=True))
 
     def _show_detail(self, key: str | None, *, load: bool) -> None:
         incident = self.app.store.get(key) if key else None
@@ -173,7 +179,6 @@ class MainScreen(Screen):
     @work(exclusive=True, group="details", exit_on_error=False)
     async def load_details(self, key: str) -> None:
         # Moving the cursor starts a new load, which cancels this one (exclusive group).
-        await asyncio.sleep(0.05)
         incident = self.app.store.get(key)
         if incident is None:
             return

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -50,11 +49,23 @@ def _text(value: object, style: str = "") -> Text:
     return Text(clean(value, limit=VALUE_LIMIT), style=style, end="")
 
 
-def _grid() -> Table:
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
-    return grid
+class _Rows:
+    """Label/value lines as one Text: far cheaper to measure and wrap than a Rich Table,
+    which matters because the pane is re-laid out on every cursor rest."""
+
+    def __init__(self, label_width: int = 8, label_style: str = "bold") -> None:
+        self.text = Text()
+        self.label_width = label_width
+        self.label_style = label_style
+
+    def add_row(self, label: str, value: Text) -> None:
+        if self.text:
+            self.text.append("\n")
+        self.text.append(label.ljust(self.label_width), style=self.label_style)
+        self.text.append_text(value)
+
+    def __rich__(self) -> Text:
+        return self.text
 
 
 def _join(*parts: object, sep: str = " · ") -> Text:
@@ -92,7 +103,7 @@ def render_detail(context: DetailContext, *, now: datetime | None = None) -> Ren
     state = "acknowledged" if incident.acknowledged else "unacknowledged"
     title.append(f"  [{state}]", style="dim" if incident.acknowledged else "bold")
 
-    facts = _grid()
+    facts = _Rows()
     logtype = "?" if incident.logtype is None else str(incident.logtype)
     facts.add_row("Type", _join(f"logtype {logtype}", incident.logtype_name))
     facts.add_row("Created", _join(format_time(incident.created, wide=True), incident.local_time and f"bird time {incident.local_time}"))
@@ -124,7 +135,7 @@ def render_detail(context: DetailContext, *, now: datetime | None = None) -> Ren
 
     host = context.host
     if host is not None:
-        host_grid = _grid()
+        host_grid = _Rows()
         liveness = "live" if host.live else ("offline" if host.live is not None else "")
         host_grid.add_row("Host", _join(host.name, host.description or host.location))
         host_grid.add_row("", _join(host.ip_address, host.mac_address, host.version and f"v{host.version}", host.personality))
@@ -144,9 +155,7 @@ def _events_table(incident: Incident) -> RenderableType:
     heading = Text(f"Events ({incident.events_count})", style="bold")
     if not shown:
         return Group(heading, Text("no events in this page of the feed", style="dim"))
-    table = Table.grid(padding=(0, 1))
-    table.add_column(no_wrap=True, style="dim")
-    table.add_column(overflow="fold")
+    table = _Rows(label_width=9, label_style="dim")
     for event in shown:
         when = event.timestamp.astimezone().strftime("%H:%M:%S") if event.timestamp else "-"
         line = Text(end="")

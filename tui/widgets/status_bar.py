@@ -69,7 +69,7 @@ class TopBar(Static):
             text.append(f" │ +{state.new} new", style="bold cyan")
         text.append(" │ ")
         text.append_text(live_status_text(state.status))
-        self.update(text)
+        self.update(text, layout=False)  # one fixed line: no need to lay the screen out again
 
 
 class InfoLine(Static):
@@ -86,4 +86,4 @@ class InfoLine(Static):
         if note:
             text.append(" · ")
             text.append(clean(note, limit=200), style="bold yellow")
-        self.update(text)
+        self.update(text, layout=False)

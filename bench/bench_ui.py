@@ -1,0 +1,112 @@
+"""Keypress-to-render, page change and delta apply in the real app, headless.
+
+Fills the store with 10,000 and with 100,000 synthetic incidents, opens the
+TUI (80x24, no network: an in-memory feed), and measures the CPU time the app
+spends from a key press until it is idle again with the screen redrawn (CPU
+time, because Pilot's own waits for the next frame are idle time, not work):
+  j/k           moving the cursor one row
+  ] / [         changing page
+  delta         applying a 100-incident poll (new, changed, acknowledged)
+Prints a table; run with `make bench` or `python bench/bench_ui.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _synthetic import IncidentFactory  # noqa: E402
+
+from tui.app import RoostApp  # noqa: E402
+from tui.config import Settings  # noqa: E402
+from tui.model import Page  # noqa: E402
+from tui.secret import Secret  # noqa: E402
+from tui.store import IncidentStore  # noqa: E402
+
+SIZES = (10_000, 100_000)
+REPEATS = 60
+
+
+class InMemoryConsole:
+    """Just enough of a client for the app: no network, no details."""
+
+    def __init__(self, incidents) -> None:
+        self.incidents = incidents
+
+    async def iter_feed(self, feed, *, limit=500, incidents_since=None, **params):
+        if False:
+            yield Page(())
+
+    async def device_info(self, node_id):
+        raise asyncio.CancelledError
+
+    async def history_for_source(self, source):
+        return []
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+async def measure(size: int) -> dict[str, tuple[float, float]]:
+    factory = IncidentFactory(seed=size)
+    incidents = factory.incidents(size)
+    store = IncidentStore()
+    store.apply(incidents)
+    settings = Settings(console="bench", token=Secret("bench"), poll_interval=0)
+    app = RoostApp(settings, InMemoryConsole(incidents), data_directory=Path(tempfile.mkdtemp()), store=store, live=False)
+    results: dict[str, list[float]] = {
+        "j/k, table only (ms)": [],
+        "j/k + detail pane (ms)": [],
+        "page ]/[ (ms)": [],
+        "100-incident delta (ms)": [],
+    }
+    async with app.run_test(size=(80, 24)) as pilot:
+        first_paint_started = time.process_time()
+        await pilot.pause()
+        results["first page (ms)"] = [(time.process_time() - first_paint_started) * 1000]
+        # Pilot waits a frame after each key, longer than the detail pane's rest delay,
+        # so with the pane shown every press also pays for re-rendering the details.
+        for name in ("j/k + detail pane (ms)", "j/k, table only (ms)"):
+            for index in range(REPEATS):
+                started = time.process_time()
+                await pilot.press("j" if index % 2 == 0 else "k")
+                await pilot.pause()
+                results[name].append((time.process_time() - started) * 1000)
+            await pilot.press("v")  # hide the detail pane for the next round
+        for index in range(REPEATS // 3):
+            started = time.process_time()
+            await pilot.press("right_square_bracket" if index % 2 == 0 else "left_square_bracket")
+            await pilot.pause()
+            results["page ]/[ (ms)"].append((time.process_time() - started) * 1000)
+        for _ in range(REPEATS // 3):
+            delta = factory.delta(list(store.snapshot())[-5000:], new=40, changed=30, acked=30)
+            started = time.process_time()
+            app.engine._apply(delta)
+            await pilot.pause()
+            results["100-incident delta (ms)"].append((time.process_time() - started) * 1000)
+    return {name: (statistics.median(values), percentile(values, 0.99)) for name, values in results.items()}
+
+
+def main() -> None:
+    rows = {size: asyncio.run(measure(size)) for size in SIZES}
+    names = list(next(iter(rows.values())))
+    print(f"{'measure (median / p99)':<28}" + "".join(f"{size:>22,}" for size in SIZES))
+    for name in names:
+        cells = "".join(f"{rows[size][name][0]:>12.2f} / {rows[size][name][1]:>6.2f}" for size in SIZES)
+        print(f"{name:<28}{cells}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'peak RSS (MiB, whole run)':<28}{peak:>22.0f}")
+
+
+if __name__ == "__main__":
+    main()
