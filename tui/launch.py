@@ -30,15 +30,16 @@ class Connection:
 
 def start_demo(args: argparse.Namespace) -> Connection:
     """A loopback emulator with a backlog and live arrivals; the demo speaks real HTTP to it."""
-    from .emulator.server import EmulatorServer
+    from .emulator.server import EmulatorOptions, EmulatorServer
 
     token = secrets.token_hex(16)
-    server = EmulatorServer.demo(token=token, backlog=DEMO_BACKLOG, rate_per_minute=DEMO_RATE_PER_MINUTE)
+    options = EmulatorOptions(token=token, backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=secrets.randbelow(10**6))
+    server = EmulatorServer(options)
     server.start()
     settings = Settings(
         console=server.base_url,
         token=Secret(token),
-        profile="demo (local emulator)",
+        profile="demo emulator",
         read_only=args.read_only,
         poll_interval=args.poll_interval if args.poll_interval is not None else 5.0,
         page_size=args.page_size or 100,
@@ -62,11 +63,6 @@ def connect(args: argparse.Namespace) -> Connection:
     )
 
 
-async def check_console(client: CanaryClient) -> None:
-    """Fail fast, with one line, on a wrong token or an unreachable console."""
-    await client.ping()
-
-
 def load_cache(settings: Settings) -> tuple[IncidentStore, SnapshotCache | None]:
     store = IncidentStore()
     try:
@@ -84,14 +80,14 @@ def run_tui(args: argparse.Namespace) -> int:
     connection = connect(args)
     settings = connection.settings
     try:
-        client = CanaryClient(settings.console, settings.token.reveal())
+        client = CanaryClient(settings.console, settings.token)
         try:
             asyncio.run(_checked(client))
         except ApiError as error:
             raise ConfigError(f"Cannot use {settings.console}: {error}") from None
         store, cache = load_cache(settings) if not args.demo else (IncidentStore(), None)
         # The checked client belonged to the asyncio.run loop; the app gets its own.
-        client = CanaryClient(settings.console, settings.token.reveal())
+        client = CanaryClient(settings.console, settings.token)
 
         async def persist(changes) -> None:
             if cache is not None:
@@ -111,7 +107,8 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 async def _checked(client: CanaryClient) -> None:
+    """Fail fast, with one line, on a wrong token or an unreachable console."""
     try:
-        await check_console(client)
+        await client.ping()
     finally:
         await client.aclose()

@@ -45,6 +45,7 @@ class MainScreen(Screen):
         self._history_cache: dict[str, tuple[float, tuple[HistoryEntry, ...] | None, str]] = {}
         self._ready = False
         self._detail_timer = None
+        self._view_size = (1, 0)
 
     # ---------------------------------------------------------------- compose
 
@@ -95,12 +96,19 @@ class MainScreen(Screen):
             self.table.set_rows(rows, cursor_key="", cursor_index=0)
         self.table.sort_column = SORTABLE.get(self.sort, self.sort)
         self.table.sort_descending = self.descending
+        self._view_size = (pages, len(view))
+        self.refresh_bars()
+
+    def refresh_bars(self) -> None:
+        """The info line (page, sort, new rows above) and the top bar (counts, live state)."""
+        pages, count = self._view_size
         self.query_one(InfoLine).show(
             page=self.page,
             pages=pages,
-            count=len(view),
+            count=count,
             sort=SORT_TITLES[self.sort],
             descending=self.descending,
+            new_above=self.table.count_above(self.app.new_keys),
             note=self.note,
         )
         self.refresh_top_bar()
@@ -143,7 +151,7 @@ class MainScreen(Screen):
         if message.key is not None and message.key in self.app.new_keys:
             self.app.new_keys.discard(message.key)
             self.table.refresh_keys([message.key])
-            self.refresh_top_bar()
+        self.refresh_bars()
         if self._detail_timer is not None:
             self._detail_timer.stop()
         key = message.key

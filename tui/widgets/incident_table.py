@@ -214,6 +214,10 @@ class IncidentTable(Widget, can_focus=True):
             self.refresh()
         self._announce()
 
+    def count_above(self, keys: set[str]) -> int:
+        """How many of ``keys`` are on this page but scrolled off above the top row."""
+        return sum(1 for incident in self._rows[: self._top] if incident.key in keys)
+
     def refresh_keys(self, keys: Iterable[str]) -> None:
         """Redraw the rows of ``keys`` (their mark or new state changed)."""
         for key in keys:

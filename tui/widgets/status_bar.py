@@ -11,7 +11,7 @@ from textual.widgets import Static
 from ..sanitize import clean
 from ..sync import SyncStatus
 
-VIEW_TITLES = {"unacknowledged": "Unacknowledged", "acknowledged": "Acknowledged", "all": "All"}
+VIEW_TITLES = {"unacknowledged": "Unacked", "acknowledged": "Acked", "all": "All"}
 
 
 def live_status_text(status: SyncStatus, *, now: float | None = None) -> Text:
@@ -57,18 +57,19 @@ class TopBar(Static):
 
     def show(self, state: TopBarState) -> None:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
+        # Live status first after the name: at 80 columns the console label is what gets cut.
         text.append(" Roost ", style="bold reverse")
         text.append(" ")
-        text.append(clean(state.console, limit=40), style="bold")
-        if state.read_only:
-            text.append(" [read-only]", style="bold magenta")
+        text.append_text(live_status_text(state.status))
         text.append(" │ ")
         text.append(VIEW_TITLES.get(state.view, state.view), style="bold")
-        text.append(f" │ {state.unacknowledged:,} unacked / {state.total:,}")
+        text.append(f" │ {state.unacknowledged:,}/{state.total:,} unacked")
         if state.new:
             text.append(f" │ +{state.new} new", style="bold cyan")
         text.append(" │ ")
-        text.append_text(live_status_text(state.status))
+        if state.read_only:
+            text.append("[read-only] ", style="bold magenta")
+        text.append(clean(state.console, limit=60), style="bold")
         self.update(text, layout=False)  # one fixed line: no need to lay the screen out again
 
 
@@ -79,8 +80,12 @@ class InfoLine(Static):
     InfoLine { height: 1; width: 1fr; }
     """
 
-    def show(self, *, page: int, pages: int, count: int, sort: str, descending: bool, note: str = "") -> None:
+    def show(
+        self, *, page: int, pages: int, count: int, sort: str, descending: bool, new_above: int = 0, note: str = ""
+    ) -> None:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
+        if new_above:
+            text.append(f" ▲ {new_above} new above (g) ", style="bold reverse")
         text.append(f" page {page + 1}/{pages} · {count:,} incident{'s' if count != 1 else ''}")
         text.append(f" · sort {sort} {'▼' if descending else '▲'}", style="dim")
         if note:
