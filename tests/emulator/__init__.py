@@ -1,0 +1,1 @@
+"""Tests of the Canary console emulator (tui/emulator)."""
