@@ -1,13 +1,15 @@
-"""Shared pieces for the emulator tests: a fixed clock and a small known console."""
+"""Shared pieces for the emulator tests: a fixed clock, a small known console, an in-process client."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 
+import httpx
 import pytest
 
+from tui.emulator.app import create_app
 from tui.emulator.state import Canarytoken, ConsoleState, Device
 
 NOW = 1_700_000_000  # 2023-11-14 22:13:20 UTC
@@ -54,6 +56,21 @@ def small_console() -> ConsoleState:
     return state
 
 
+def client_for(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console.test")
+
+
 @pytest.fixture
 def console() -> ConsoleState:
     return small_console()
+
+
+@pytest.fixture
+def app(console: ConsoleState):
+    return create_app(console, TOKEN, read_only_token=READ_ONLY_TOKEN)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as http:
+        yield http

@@ -1,0 +1,153 @@
+"""Choosing incidents: filters shared by feeds, search and bulk actions, and cursor pages.
+
+Pages are cut by position, not by offset: a cursor remembers the sort key of
+the last incident it delivered and the next page starts after it.  Feeds are
+delivered in ascending ``updated_id``, so an incident that changes while a
+client pages through (and so gets a new, higher ``updated_id``) is delivered
+again further on instead of being skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Sequence
+
+from .state import IncidentRecord
+
+# Where an incident stands in an ordering: (updated_id or created, key).
+Position = tuple[int, str]
+
+# The text fields ``filter_str`` searches: title, sensor, source and destination.
+_TEXT_FIELDS = ("description", "node_id", "src_host", "dst_host", "src_host_reverse", "name", "memo")
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """Which incidents a request is about; None means "any"."""
+
+    feed: str = "all"  # all / acknowledged / unacknowledged
+    node_id: str | None = None
+    flock_id: str | None = None
+    src_host: str | None = None
+    since_updated_id: int | None = None  # incidents_since: updated_id strictly greater
+    created_after: int | None = None  # strictly after
+    created_before: int | None = None  # strictly before
+    text: str | None = None  # filter_str: case-insensitive substring
+    logtypes: frozenset[int] | None = None
+
+    def matches(self, record: IncidentRecord) -> bool:
+        return (
+            record.in_feed(self.feed)
+            and (self.node_id is None or record.text("node_id") == self.node_id)
+            and (self.flock_id is None or record.text("flock_id") == self.flock_id)
+            and (self.src_host is None or record.text("src_host") == self.src_host)
+            and (self.since_updated_id is None or record.updated_id > self.since_updated_id)
+            and (self.created_after is None or record.created > self.created_after)
+            and (self.created_before is None or record.created < self.created_before)
+            and (self.logtypes is None or record.logtype in self.logtypes)
+            and (self.text is None or self._text_matches(record))
+        )
+
+    def _text_matches(self, record: IncidentRecord) -> bool:
+        needle = (self.text or "").lower()
+        return any(needle in record.text(name).lower() for name in _TEXT_FIELDS)
+
+
+def feed_position(record: IncidentRecord) -> Position:
+    return (record.updated_id, record.key)
+
+
+def search_position(record: IncidentRecord) -> Position:
+    """Search is newest first by creation, which changes never move."""
+    return (record.created, record.key)
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Everything needed to serve the next (or previous) page from the cursor alone."""
+
+    endpoint: str  # "all", "acknowledged", "unacknowledged" or "search"
+    params: dict[str, str]  # the first request's filters, replayed on every page
+    limit: int
+    position: Position | None = None  # None: the first page
+    backwards: bool = False  # the page before ``position`` rather than after it
+    page_number: int = 1
+
+    def encode(self) -> str:
+        """Standard base64 with padding, like the console's (so clients must URL-encode it)."""
+        payload = [self.endpoint, self.params, self.limit, list(self.position or []), self.backwards,
+                   self.page_number]
+        return base64.b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+
+    @classmethod
+    def decode(cls, text: str, endpoint: str) -> Cursor:
+        """The cursor in ``text``, which must belong to ``endpoint``; raises InvalidCursor."""
+        try:
+            payload = json.loads(base64.b64decode(text.encode(), validate=True))
+            name, params, limit, position, backwards, page_number = payload
+        except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError) as err:
+            raise InvalidCursor(text) from err
+        valid = (
+            name == endpoint
+            and isinstance(params, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in params.items())
+            and _is_count(limit)
+            and isinstance(position, list)
+            and len(position) == 2
+            and _is_count(position[0], minimum=0)
+            and isinstance(position[1], str)
+            and isinstance(backwards, bool)
+            and _is_count(page_number)
+        )
+        if not valid:
+            raise InvalidCursor(text)
+        return cls(name, params, limit, (position[0], position[1]), backwards, page_number)
+
+
+def _is_count(value: Any, minimum: int = 1) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[IncidentRecord]
+    next: Cursor | None
+    prev: Cursor | None
+    page_number: int
+
+
+def paginate(ordered: Sequence[IncidentRecord], position_of: Callable[[IncidentRecord], Position], *,
+             descending: bool, cursor: Cursor) -> Page:
+    """The page ``cursor`` asks for out of ``ordered`` (sorted by ``position_of``, as delivered)."""
+    positions = [position_of(record) for record in ordered]
+
+    def precedes(a: Position, b: Position) -> bool:
+        """Whether ``a`` is delivered before ``b``."""
+        return a > b if descending else a < b
+
+    if cursor.position is None:
+        start = 0
+        end = min(cursor.limit, len(ordered))
+    elif cursor.backwards:
+        end = sum(1 for p in positions if precedes(p, cursor.position))
+        start = max(0, end - cursor.limit)
+    else:
+        start = sum(1 for p in positions if not precedes(cursor.position, p))
+        end = min(start + cursor.limit, len(ordered))
+    page = list(ordered[start:end])
+    has_prev = bool(page) and start > 0
+    page_number = cursor.page_number if has_prev else 1
+    next_cursor = prev_cursor = None
+    if page and end < len(ordered):
+        next_cursor = replace(cursor, position=positions[end - 1], backwards=False, page_number=page_number + 1)
+    if has_prev:
+        prev_cursor = replace(cursor, position=positions[start], backwards=True,
+                              page_number=max(1, page_number - 1))
+    return Page(page, next_cursor, prev_cursor, page_number)
