@@ -1,1 +1,9 @@
-"""A faithful Canary Console API v1 emulator (Starlette), for the demo and the tests."""
+"""A faithful Canary Console API v1 emulator (Starlette), for the demo and the tests.
+
+- ``state.ConsoleState``: incidents, birds, tokens and flocks, with no web framework.
+- ``generator.populate`` / ``IncidentGenerator``: seeded, realistic incidents.
+- ``app.create_app``: the ASGI app (in-process with ``httpx.ASGITransport``, or under uvicorn).
+- ``faults.FaultPlan``: injected failures for client tests.
+- ``server.EmulatorServer`` / ``EmulatorOptions``: uvicorn on a loopback port in a thread;
+  ``add_emulator_arguments`` and ``run_emulator`` are ``roost emulator``.
+"""
