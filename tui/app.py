@@ -47,6 +47,8 @@ class TriageFinished(Message):
 
 class RoostApp(App):
     TITLE = "Roost"
+    #: The detail pane follows the cursor once it rests this long, so holding j stays smooth.
+    detail_delay = 0.06
     CSS_PATH = stylesheet_paths()
     # Animations cost bandwidth and attention over SSH.
     ANIMATION_LEVEL = "none"

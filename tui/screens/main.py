@@ -23,8 +23,6 @@ from ..widgets.status_bar import InfoLine, TopBar, TopBarState
 from .confirm import ConfirmDeleteScreen
 from .help import HelpScreen
 
-# The detail pane follows the cursor once it rests this long, so holding j stays smooth.
-DETAIL_DELAY = 0.06
 SORT_CYCLE = ("created", "type", "src", "node", "port", "events", "state")
 SORT_TITLES = {"created": "created", "type": "type", "src": "source", "node": "bird", "port": "port", "events": "events", "state": "state"}
 DETAIL_CACHE_SECONDS = 60.0
@@ -155,7 +153,10 @@ class MainScreen(Screen):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         key = message.key
-        self._detail_timer = self.set_timer(DETAIL_DELAY, lambda: self._show_detail(key, load=True))
+        if self.app.detail_delay <= 0:
+            self._show_detail(key, load=True)
+            return
+        self._detail_timer = self.set_timer(self.app.detail_delay, lambda: self._show_detail(key, load=True))
 
     def _show_detail(self, key: str | None, *, load: bool) -> None:
         incident = self.app.store.get(key) if key else None

@@ -1,0 +1,53 @@
+"""Live updates keep the analyst's place; attacker text stays literal on screen."""
+
+from __future__ import annotations
+
+from tui.widgets.incident_table import IncidentTable
+
+from .conftest import NOW, build_app, screen_text, settle, wait_for
+
+
+async def test_a_poll_with_new_incidents_keeps_the_cursor_on_the_same_incident(console, tmp_path):
+    app = build_app(console, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(IncidentTable)
+        await pilot.press("j", "j", "j")
+        key, index, offset = table.cursor_key, table.cursor_index, table.cursor_index - table._top
+        before = len(app.store)
+        # Three new incidents land at the top of the view (newest first).
+        for number in range(3):
+            console.add_incident(logtype=4002, node_id=next(iter(console.devices)), created=NOW + 60 + number,
+                                 src_host=f"198.51.100.{number}", dst_port=22,
+                                 events=[{"USERNAME": "root", "PASSWORD": "x", "timestamp": NOW + 60 + number}])
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(app.store) == before + 3, "the poll")
+        await pilot.pause()
+        assert table.cursor_key == key  # the same incident stays highlighted
+        assert table.cursor_index == index + 3  # ... three rows further down the page
+        assert table.cursor_index - table._top == offset  # ... at the same place on screen
+        assert len(app.new_keys) == 3
+        assert "+3 new" in screen_text(app).splitlines()[0]
+
+
+async def test_markup_and_escape_sequences_in_incident_fields_are_shown_literally(console, tmp_path):
+    hostile_user = "[bold red]x[/]"
+    hostile_password = "\x1b]0;pwned\x07\x1b[31mred"
+    key = console.add_incident(
+        logtype=4002,
+        node_id=next(iter(console.devices)),
+        created=NOW + 600,
+        src_host="203.0.113.66",
+        src_host_reverse="[link=https://evil.example]click[/link]",
+        dst_port=22,
+        events=[{"USERNAME": hostile_user, "PASSWORD": hostile_password, "timestamp": NOW + 600}],
+    )
+    app = build_app(console, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(IncidentTable).cursor_key == key
+        text = screen_text(app)
+        assert "USERNAME=[bold red]x[/]" in text
+        assert "\\x1b]0;pwned\\x07\\x1b[31mred" in text
+        assert "[link=https://evil.example]click[/link]" in text
+        assert "\x1b" not in text and "\x07" not in text
