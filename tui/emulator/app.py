@@ -133,6 +133,7 @@ class Params:
         return frozenset(int(part) for part in parts)
 
     def zone(self) -> tzinfo:
+        """``tz`` for the ``*_std`` fields; an unknown zone is an error, not a silent UTC."""
         value = self.values.get("tz")
         if value is None:
             return timefmt.UTC
