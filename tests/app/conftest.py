@@ -8,27 +8,18 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-import httpx
 import pytest
 
-from tui.api.canary import CanaryClient
 from tui.app import RoostApp
-from tui.config import Settings
-from tui.emulator.app import create_app
-from tui.emulator.generator import populate
 from tui.emulator.state import ConsoleState
-from tui.secret import Secret
+from tui.screenshots import FIXED_NOW, SCREENSHOT_DATA_DIR, in_process_app, seeded_console, wait_until_loaded
 
-NOW = 1_763_800_000  # 2025-11-22 08:26:40 UTC
+NOW = FIXED_NOW
 TOKEN = "roost-app-test-token-5f1e2d3c"
 READ_ONLY_TOKEN = "roost-read-only-token-9a8b7c"
-CONSOLE_URL = "http://console.test"
-# Snapshots show the archive path: keep it the same on every machine.
-SNAPSHOT_DATA_DIR = Path("/tmp/roost-snapshot-data")
 
 
 @pytest.fixture(autouse=True)
@@ -41,39 +32,10 @@ def utc_local_time(monkeypatch):
     time.tzset()
 
 
-def seeded_console(backlog: int = 40, seed: int = 7) -> ConsoleState:
-    state = ConsoleState(clock=lambda: NOW)
-    populate(state, backlog, seed)
-    return state
-
-
-def build_app(
-    state: ConsoleState,
-    data_directory: Path,
-    *,
-    token: str = TOKEN,
-    read_only: bool = False,
-    poll_interval: float = 0,
-    page_size: int = 100,
-) -> RoostApp:
-    emulator = create_app(state, TOKEN, read_only_token=READ_ONLY_TOKEN)
-    client = CanaryClient(CONSOLE_URL, Secret(token), transport=httpx.ASGITransport(app=emulator))
-    settings = Settings(
-        console=CONSOLE_URL,
-        token=Secret(token),
-        profile="test console",
-        read_only=read_only,
-        poll_interval=poll_interval,
-        page_size=page_size,
+def build_app(state: ConsoleState, data_directory: Path, *, token: str = TOKEN, **options) -> RoostApp:
+    return in_process_app(
+        state, data_directory, token=token, console_token=TOKEN, read_only_token=READ_ONLY_TOKEN, **options
     )
-    app = RoostApp(
-        settings,
-        client,
-        data_directory=data_directory,
-        clock=lambda: datetime.fromtimestamp(NOW, tz=timezone.utc),
-    )
-    app.detail_delay = 0
-    return app
 
 
 async def wait_for(pilot, condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
@@ -87,11 +49,7 @@ async def wait_for(pilot, condition: Callable[[], bool], what: str, timeout: flo
 
 async def settle(pilot) -> None:
     """Initial load finished, details loaded, nothing left to draw."""
-    app = pilot.app
-    await wait_for(pilot, lambda: app.sync_status.state in ("live", "manual", "paused"), "the initial load")
-    await pilot.pause()
-    await wait_for(pilot, lambda: not [w for w in app.workers if w.group == "details" and w.is_running], "details")
-    await pilot.pause()
+    await wait_until_loaded(pilot.app, pilot)
 
 
 async def wait_for_triage(pilot) -> None:
@@ -107,10 +65,10 @@ def console() -> ConsoleState:
 
 @pytest.fixture
 def snapshot_data_dir() -> Path:
-    shutil.rmtree(SNAPSHOT_DATA_DIR, ignore_errors=True)
-    SNAPSHOT_DATA_DIR.mkdir(parents=True)
-    yield SNAPSHOT_DATA_DIR
-    shutil.rmtree(SNAPSHOT_DATA_DIR, ignore_errors=True)
+    shutil.rmtree(SCREENSHOT_DATA_DIR, ignore_errors=True)
+    SCREENSHOT_DATA_DIR.mkdir(parents=True)
+    yield SCREENSHOT_DATA_DIR
+    shutil.rmtree(SCREENSHOT_DATA_DIR, ignore_errors=True)
 
 
 def screen_text(app: RoostApp) -> str:

@@ -31,7 +31,7 @@ def binding_rows(screen: Screen) -> dict[str, list[tuple[str, str]]]:
         by_action.setdefault((group, binding.description), []).append(display)
     groups: dict[str, list[tuple[str, str]]] = {}
     for (group, description), keys in by_action.items():
-        groups.setdefault(group, []).append((" ".join(sorted(set(keys), key=len)), description))
+        groups.setdefault(group, []).append((" ".join(sorted(set(keys), key=lambda key: (len(key), key))), description))
     return {group: groups[group] for group in GROUP_ORDER if group in groups}
 
 

@@ -1,0 +1,133 @@
+"""Screenshots of the real app for the README: `make screenshots` (python -m tui.screenshots DIR).
+
+The app runs against the emulator in-process (httpx ASGITransport) with a
+seeded console and a fixed clock, so the pictures change only when the app
+does.  The tests build their apps with ``in_process_app`` too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import httpx
+
+from .api.canary import CanaryClient
+from .app import RoostApp
+from .config import Settings
+from .emulator.app import create_app
+from .emulator.generator import populate
+from .emulator.state import ConsoleState
+from .secret import Secret
+
+FIXED_NOW = 1_763_800_000  # 2025-11-22 08:26:40 UTC
+IN_PROCESS_URL = "http://console.test"
+SCREENSHOT_DATA_DIR = Path("/tmp/roost-snapshot-data")
+
+
+def seeded_console(backlog: int = 40, seed: int = 7, now: int = FIXED_NOW) -> ConsoleState:
+    state = ConsoleState(clock=lambda: now)
+    populate(state, backlog, seed)
+    return state
+
+
+def in_process_app(
+    state: ConsoleState,
+    data_directory: Path,
+    *,
+    token: str,
+    console_token: str | None = None,
+    read_only_token: str | None = None,
+    read_only: bool = False,
+    poll_interval: float = 0,
+    page_size: int = 100,
+    now: int = FIXED_NOW,
+    profile: str = "test console",
+) -> RoostApp:
+    """The real app talking to an in-process emulator serving ``state``.
+
+    ``token`` is what the app sends; ``console_token`` what the emulator accepts
+    (the same unless a test wants a wrong or read-only token).
+    """
+    emulator = create_app(state, console_token or token, read_only_token=read_only_token)
+    client = CanaryClient(IN_PROCESS_URL, Secret(token), transport=httpx.ASGITransport(app=emulator))
+    settings = Settings(
+        console=IN_PROCESS_URL,
+        token=Secret(token),
+        profile=profile,
+        read_only=read_only,
+        poll_interval=poll_interval,
+        page_size=page_size,
+    )
+    app = RoostApp(
+        settings,
+        client,
+        data_directory=data_directory,
+        clock=lambda: datetime.fromtimestamp(now, tz=timezone.utc),
+    )
+    app.detail_delay = 0
+    return app
+
+
+async def wait_until_loaded(app: RoostApp, pilot) -> None:
+    """Let the initial load and the detail pane's loads finish (bounded)."""
+    deadline = time.monotonic() + 20
+    while app.sync_status.state not in ("live", "manual", "paused") or any(
+        worker.group == "details" and worker.is_running for worker in app.workers
+    ):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not finish loading")
+        await pilot.pause()
+    await pilot.pause()
+
+
+Scene = tuple[str, tuple[int, int], Callable[[object], Awaitable[None]] | None]
+
+
+async def _press(pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await wait_until_loaded(pilot.app, pilot)
+
+
+SCENES: list[Scene] = [
+    ("main-80x24", (80, 24), None),
+    ("main-120x40", (120, 40), lambda pilot: _press(pilot, "j", "j")),
+    ("detail-80x24", (80, 24), lambda pilot: _press(pilot, "j", "enter")),
+    ("delete-80x24", (80, 24), lambda pilot: _press(pilot, "2", "d")),
+    ("help-120x40", (120, 40), lambda pilot: _press(pilot, "question_mark")),
+]
+
+
+async def capture(scene: Scene, directory: Path, data_directory: Path) -> Path:
+    name, size, steps = scene
+    app = in_process_app(seeded_console(), data_directory, token="screenshot-token", poll_interval=3600, profile="demo")
+    async with app.run_test(size=size) as pilot:
+        await wait_until_loaded(app, pilot)
+        if steps is not None:
+            await steps(pilot)
+        svg = app.export_screenshot(title=f"Roost — {name}")
+    path = directory / f"{name}.svg"
+    path.write_text(svg, encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    directory = Path((argv or sys.argv[1:] or ["screenshots"])[0])
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    # The delete dialog shows the archive directory: the same path on every machine.
+    SCREENSHOT_DATA_DIR.mkdir(parents=True, exist_ok=True)
+    for scene in SCENES:
+        path = asyncio.run(capture(scene, directory, SCREENSHOT_DATA_DIR))
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
