@@ -1,0 +1,558 @@
+"""The in-memory truth the UI renders from: incidents by key, and live sorted views.
+
+``IncidentStore.apply`` takes what the sync loop fetched and answers with a
+``ChangeSet`` (the keys added, changed and removed), so the UI can update its table
+by diff.  A ``View`` (feed x filter x sort) answers "page N" in time that does not
+grow with the store: each live view keeps its incidents as sorted entries that
+``apply`` updates one incident at a time.
+
+Change the store from one thread (the UI's event loop); nothing here knows about
+Textual or HTTP.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from bisect import bisect_left, bisect_right, insort
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
+from itertools import accumulate, chain
+from typing import Any, Callable, Iterable, Iterator, KeysView, Literal, get_args
+
+from .model import Incident
+
+Feed = Literal["unacknowledged", "acknowledged", "all"]
+SortColumn = Literal["created", "updated", "type", "src", "node", "port", "events", "state"]
+
+FEEDS: tuple[str, ...] = get_args(Feed)
+SORT_COLUMNS: tuple[str, ...] = get_args(SortColumn)
+
+# An entry in a view's sorted list: the sort values, ending with the incident key,
+# which makes the order total (no two incidents compare equal).
+Entry = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """The keys one store operation added, changed and removed (disjoint sets).
+
+    ``watermarks`` is the store's ``max_updated_id`` before and after the operation:
+    once the cache has saved this change set it holds every incident updated in
+    that range, whatever order concurrent saves finish in.  It takes no part in
+    equality: two change sets are equal when they name the same keys.
+    """
+
+    added: frozenset[str] = frozenset()
+    changed: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+    watermarks: tuple[int, int] = field(default=(0, 0), compare=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSpec:
+    """What a view shows and in what order.
+
+    ``filter`` is any pure predicate that does not raise; ``filter_id`` names it
+    (e.g. the filter's text) and is what views are cached by, so two specs with the
+    same ``filter_id`` must mean the same predicate.  The predicate itself takes
+    no part in equality or hashing.
+    """
+
+    feed: Feed = "unacknowledged"
+    sort: SortColumn = "created"
+    descending: bool = True
+    filter: Callable[[Incident], bool] | None = field(default=None, compare=False)
+    filter_id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.feed not in FEEDS:
+            raise ValueError(f"unknown feed {self.feed!r}; expected one of {FEEDS}")
+        if self.sort not in SORT_COLUMNS:
+            raise ValueError(f"unknown sort column {self.sort!r}; expected one of {SORT_COLUMNS}")
+        if (self.filter is None) != (self.filter_id == ""):
+            raise ValueError("a filter needs a filter_id, and a filter_id needs a filter")
+
+    @property
+    def _index_key(self) -> tuple[str, str, str]:
+        # Both directions read the same ascending entries, so they share one index.
+        return (self.feed, self.sort, self.filter_id)
+
+
+# ---------------------------------------------------------------------------
+# Sort entries, one function per column.  Secondary order is the creation time,
+# then the key; the whole tuple reverses for a descending view.
+
+_NEVER = float("-inf")
+
+
+def _seconds(moment: datetime | None) -> float:
+    return _NEVER if moment is None else moment.timestamp()
+
+
+@lru_cache(maxsize=8192)
+def _address_order(text: str) -> tuple[int, int | str]:
+    """IPv4 numerically, then IPv6 numerically, then other text, then nothing."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return (2, text.casefold()) if text else (3, "")
+    return (address.version // 6, int(address))  # 4 // 6 == 0, 6 // 6 == 1
+
+
+def _by_created(incident: Incident) -> Entry:
+    return (_seconds(incident.created), incident.key)
+
+
+def _by_updated(incident: Incident) -> Entry:
+    return (_seconds(incident.updated), incident.updated_id, incident.key)
+
+
+def _by_type(incident: Incident) -> Entry:
+    name = incident.logtype_name.casefold()
+    return (name, incident.logtype or 0, _seconds(incident.created), incident.key)
+
+
+def _by_source(incident: Incident) -> Entry:
+    return (_address_order(incident.src_host), _seconds(incident.created), incident.key)
+
+
+def _by_node(incident: Incident) -> Entry:
+    name = incident.node_name.casefold()
+    return (name, incident.node_id, _seconds(incident.created), incident.key)
+
+
+def _by_port(incident: Incident) -> Entry:
+    port = incident.dst_port
+    return (port is None, port or 0, _seconds(incident.created), incident.key)
+
+
+def _by_events(incident: Incident) -> Entry:
+    return (incident.events_count, _seconds(incident.created), incident.key)
+
+
+def _by_state(incident: Incident) -> Entry:
+    return (incident.acknowledged, _seconds(incident.created), incident.key)
+
+
+_ENTRY_FOR_SORT: dict[str, Callable[[Incident], Entry]] = {
+    "created": _by_created,
+    "updated": _by_updated,
+    "type": _by_type,
+    "src": _by_source,
+    "node": _by_node,
+    "port": _by_port,
+    "events": _by_events,
+    "state": _by_state,
+}
+
+_FEED_ADMITS: dict[str, Callable[[Incident], bool] | None] = {
+    "all": None,
+    "acknowledged": lambda incident: incident.acknowledged,
+    "unacknowledged": lambda incident: not incident.acknowledged,
+}
+
+
+# ---------------------------------------------------------------------------
+# The sorted container behind a view.
+
+# Entries per block.  One flat list would make each insert or delete move up to
+# the whole store's worth of pointers (about 45 us at 100,000); blocks bound that.
+BLOCK_SIZE = 1000
+
+
+class SortedEntries:
+    """Sorted entries in blocks of ``BLOCK_SIZE`` to ``2 * BLOCK_SIZE``.
+
+    ``add``/``discard`` cost O(log n + BLOCK_SIZE); positional reads find their block
+    through the blocks' start positions, recomputed (O(n / BLOCK_SIZE)) only once
+    after a change.
+    """
+
+    __slots__ = ("_blocks", "_maxes", "_starts", "_len")
+
+    def __init__(self, sorted_entries: list[Entry]) -> None:
+        self._blocks = [
+            sorted_entries[start : start + BLOCK_SIZE]
+            for start in range(0, len(sorted_entries), BLOCK_SIZE)
+        ]
+        self._maxes = [block[-1] for block in self._blocks]
+        self._starts: list[int] | None = None
+        self._len = len(sorted_entries)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[Entry]:
+        return chain.from_iterable(self._blocks)
+
+    def add(self, entry: Entry) -> None:
+        blocks, maxes = self._blocks, self._maxes
+        if not blocks:
+            blocks.append([entry])
+            maxes.append(entry)
+        else:
+            at = min(bisect_left(maxes, entry), len(maxes) - 1)
+            insort(blocks[at], entry)
+            maxes[at] = blocks[at][-1]
+            self._split_if_large(at)
+        self._len += 1
+        self._starts = None
+
+    def discard(self, entry: Entry) -> None:
+        """Remove ``entry`` if present."""
+        blocks, maxes = self._blocks, self._maxes
+        at = bisect_left(maxes, entry)
+        if at == len(maxes):
+            return
+        block = blocks[at]
+        position = bisect_left(block, entry)
+        if block[position] != entry:
+            return
+        del block[position]
+        self._len -= 1
+        self._starts = None
+        if not block:
+            del blocks[at], maxes[at]
+            return
+        maxes[at] = block[-1]
+        # Fold a shrunken block into its neighbour so blocks stay few.
+        if len(block) < BLOCK_SIZE // 4 and len(blocks) > 1:
+            left = at - 1 if at > 0 else at
+            blocks[left].extend(blocks[left + 1])
+            del blocks[left + 1], maxes[left + 1]
+            maxes[left] = blocks[left][-1]
+            self._split_if_large(left)
+
+    def _split_if_large(self, at: int) -> None:
+        block = self._blocks[at]
+        if len(block) <= 2 * BLOCK_SIZE:
+            return
+        upper = block[BLOCK_SIZE:]
+        del block[BLOCK_SIZE:]
+        self._blocks.insert(at + 1, upper)
+        self._maxes[at : at + 1] = [block[-1], upper[-1]]
+
+    def _block_starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0, *accumulate(len(block) for block in self._blocks[:-1])]
+        return self._starts
+
+    def index(self, entry: Entry) -> int | None:
+        at = bisect_left(self._maxes, entry)
+        if at == len(self._maxes):
+            return None
+        block = self._blocks[at]
+        position = bisect_left(block, entry)
+        if block[position] != entry:
+            return None
+        return self._block_starts()[at] + position
+
+    def slice(self, start: int, stop: int) -> list[Entry]:
+        """Entries ``start`` to ``stop`` (already within 0..len)."""
+        wanted = stop - start
+        if wanted <= 0:
+            return []
+        starts = self._block_starts()
+        at = bisect_right(starts, start) - 1
+        offset = start - starts[at]
+        found: list[Entry] = []
+        while len(found) < wanted:
+            found.extend(self._blocks[at][offset : offset + wanted - len(found)])
+            at += 1
+            offset = 0
+        return found
+
+
+class _ViewIndex:
+    """The entries of one (feed, sort, filter), kept current by the store."""
+
+    __slots__ = ("_feed_admits", "_filter", "entry_for", "entries")
+
+    def __init__(
+        self, spec: ViewSpec, incidents: dict[str, Incident], base: _ViewIndex | None = None
+    ) -> None:
+        """Index ``incidents`` for ``spec``; ``base``, a live index in the same order
+        holding a superset, is filtered instead of sorting everything anew."""
+        self._feed_admits = _FEED_ADMITS[spec.feed]
+        self._filter = spec.filter
+        self.entry_for = _ENTRY_FOR_SORT[spec.sort]
+        entry_for, admits = self.entry_for, self._admits
+        if base is None:
+            entries = sorted(entry_for(i) for i in incidents.values() if admits(i))
+        else:
+            entries = [entry for entry in base.entries if admits(incidents[entry[-1]])]
+        self.entries = SortedEntries(entries)
+
+    def _admits(self, incident: Incident) -> bool:
+        feed_admits, filter_ = self._feed_admits, self._filter
+        return (feed_admits is None or feed_admits(incident)) and (
+            filter_ is None or filter_(incident)
+        )
+
+    def update(self, transitions: list[tuple[Incident | None, Incident | None]]) -> None:
+        entries, entry_for, admits = self.entries, self.entry_for, self._admits
+        for old, new in transitions:
+            # The old entry is looked up rather than re-filtered: a lookup is as cheap
+            # and stays right even if the predicate would now judge ``old`` otherwise.
+            if old is not None:
+                entries.discard(entry_for(old))
+            if new is not None and admits(new):
+                entries.add(entry_for(new))
+
+
+# ---------------------------------------------------------------------------
+
+
+class View:
+    """A read-only window on one ``ViewSpec``, in the spec's order.
+
+    It holds no entries of its own: every read goes through the store, so a View
+    kept across ``apply`` calls always shows the current state.
+    """
+
+    __slots__ = ("_store", "spec")
+
+    def __init__(self, store: IncidentStore, spec: ViewSpec) -> None:
+        self._store = store
+        self.spec = spec
+
+    def _entries(self) -> SortedEntries:
+        return self._store._live_index(self.spec).entries
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def page_count(self, size: int) -> int:
+        """Pages of ``size`` rows; an empty view still has one (empty) page."""
+        _check_page_size(size)
+        return max(1, -(-len(self) // size))
+
+    def page(self, number: int, size: int) -> list[Incident]:
+        """Page ``number`` (0-based, clamped to the pages there are) of ``size`` rows."""
+        number = min(max(number, 0), self.page_count(size) - 1)
+        incidents = self._store._incidents
+        return [incidents[key] for key in self.keys(number * size, (number + 1) * size)]
+
+    def keys(self, start: int = 0, stop: int | None = None) -> list[str]:
+        """Keys at positions ``start`` to ``stop``, clamped like a slice of non-negatives."""
+        entries = self._entries()
+        count = len(entries)
+        start = min(max(start, 0), count)
+        stop = count if stop is None else min(max(stop, start), count)
+        if not self.spec.descending:
+            return [entry[-1] for entry in entries.slice(start, stop)]
+        found = entries.slice(count - stop, count - start)
+        return [entry[-1] for entry in reversed(found)]
+
+    def index_of(self, key: str) -> int | None:
+        """The position of ``key`` in this view, or None if the view does not show it."""
+        incident = self._store.get(key)
+        if incident is None:
+            return None
+        index = self._store._live_index(self.spec)
+        position = index.entries.index(index.entry_for(incident))
+        if position is None or not self.spec.descending:
+            return position
+        return len(index.entries) - 1 - position
+
+
+def _check_page_size(size: int) -> None:
+    if size < 1:
+        raise ValueError(f"page size must be at least 1, not {size}")
+
+
+class IncidentStore:
+    """Incidents by key, the sync watermark, and the live views."""
+
+    def __init__(self, max_live_views: int = 8) -> None:
+        self._incidents: dict[str, Incident] = {}
+        self._unacknowledged = 0
+        self._max_updated_id = 0
+        # Keys whose acknowledged flag was set locally and not yet confirmed by a
+        # console state with a higher updated_id.
+        self._optimistic: set[str] = set()
+        self._views: OrderedDict[tuple[str, str, str], _ViewIndex] = OrderedDict()
+        self._max_live_views = max_live_views
+
+    # -- reading -------------------------------------------------------------
+
+    @property
+    def max_updated_id(self) -> int:
+        """The highest updated_id seen: the ``incidents_since`` watermark."""
+        return self._max_updated_id
+
+    def get(self, key: str) -> Incident | None:
+        return self._incidents.get(key)
+
+    def incidents(self, keys: Iterable[str]) -> list[Incident]:
+        """The stored incidents for ``keys``, in that order; unknown keys are skipped."""
+        found = (self._incidents.get(key) for key in keys)
+        return [incident for incident in found if incident is not None]
+
+    def keys(self) -> KeysView[str]:
+        return self._incidents.keys()
+
+    def snapshot(self) -> tuple[Incident, ...]:
+        """Every incident, copied in one step (safe to call from a worker thread)."""
+        return tuple(self._incidents.values())
+
+    def __len__(self) -> int:
+        return len(self._incidents)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._incidents
+
+    def counts(self) -> tuple[int, int]:
+        """(unacknowledged, total)."""
+        return self._unacknowledged, len(self._incidents)
+
+    def view(self, spec: ViewSpec) -> View:
+        """The view for ``spec``; its index is built now if it is not live."""
+        self._live_index(spec)
+        return View(self, spec)
+
+    # -- changing ------------------------------------------------------------
+
+    def apply(
+        self,
+        incidents: Iterable[Incident],
+        removed: Iterable[str] = (),
+        *,
+        watermark: int | None = None,
+    ) -> ChangeSet:
+        """Upsert ``incidents`` by key, then remove the ``removed`` keys.
+
+        An incoming incident older than the stored one (lower updated_id) is ignored,
+        as is one at the same updated_id while a local acknowledge is pending: both
+        are states the console has since moved past.  ``watermark`` (e.g. a cached
+        or a page's ``max_updated_id``) raises ``max_updated_id`` if it is higher.
+        """
+        before: dict[str, Incident | None] = {}
+        previous_watermark = self._max_updated_id
+        highest = previous_watermark if watermark is None else max(previous_watermark, watermark)
+        for incident in incidents:
+            highest = max(highest, incident.updated_id)
+            key = incident.key
+            current = self._incidents.get(key)
+            if current is not None and self._is_stale(incident, current):
+                continue
+            self._optimistic.discard(key)
+            before.setdefault(key, current)
+            self._incidents[key] = incident
+        self._max_updated_id = highest
+        for key in removed:
+            if key in self._incidents:
+                before.setdefault(key, self._incidents.pop(key))
+                self._optimistic.discard(key)
+        return self._commit(before, previous_watermark)
+
+    def _is_stale(self, incoming: Incident, current: Incident) -> bool:
+        if incoming.updated_id != current.updated_id:
+            return incoming.updated_id < current.updated_id
+        return current.key in self._optimistic
+
+    def reconcile(self, console_keys: set[str], *, as_of: int | None = None) -> ChangeSet:
+        """Remove what the console no longer has (deletions never arrive in a delta).
+
+        ``as_of`` is ``max_updated_id`` when the console's key listing began: an
+        incident updated after that may be missing from the listing only because it
+        moved, so it is kept.
+        """
+        missing = [
+            key
+            for key, incident in self._incidents.items()
+            if key not in console_keys and (as_of is None or incident.updated_id <= as_of)
+        ]
+        return self.apply((), removed=missing)
+
+    def set_acknowledged(self, keys: Iterable[str], value: bool) -> ChangeSet:
+        """Optimistically set the acknowledged flag before the console confirms it.
+
+        Roll back with ``restore(previous)``, ``previous`` being ``incidents(keys)``
+        taken before this call.  Until the console reports a higher updated_id for a
+        key, states at the old updated_id are ignored (they predate the action), so
+        a poll cannot flip the row back while the request is in flight.
+        """
+        before: dict[str, Incident | None] = {}
+        for current in self.incidents(keys):
+            if current.acknowledged != value:
+                before.setdefault(current.key, current)
+                self._incidents[current.key] = replace(current, acknowledged=value)
+                self._optimistic.add(current.key)
+        return self._commit(before, self._max_updated_id)
+
+    def restore(self, previous: Iterable[Incident]) -> ChangeSet:
+        """Put back incidents as they were before an optimistic change (a rollback).
+
+        A key the console has since updated (higher updated_id) keeps the console's
+        state, and a key removed meanwhile stays removed: the console is the truth.
+        """
+        before: dict[str, Incident | None] = {}
+        for incident in previous:
+            key = incident.key
+            current = self._incidents.get(key)
+            if current is None or current.updated_id > incident.updated_id:
+                continue
+            before.setdefault(key, current)
+            self._incidents[key] = incident
+            self._optimistic.discard(key)
+        return self._commit(before, self._max_updated_id)
+
+    def _commit(self, before: dict[str, Incident | None], previous_watermark: int) -> ChangeSet:
+        """Turn first-seen states into a ChangeSet and bring counts and views along."""
+        added: list[str] = []
+        changed: list[str] = []
+        removed: list[str] = []
+        transitions: list[tuple[Incident | None, Incident | None]] = []
+        for key, old in before.items():
+            new = self._incidents.get(key)
+            if old is None and new is None:
+                continue
+            if old is None:
+                added.append(key)
+            elif new is None:
+                removed.append(key)
+            elif old == new:
+                continue
+            else:
+                changed.append(key)
+            self._unacknowledged += _unacknowledged(new) - _unacknowledged(old)
+            transitions.append((old, new))
+        for index in self._views.values():
+            index.update(transitions)
+        return ChangeSet(
+            frozenset(added),
+            frozenset(changed),
+            frozenset(removed),
+            watermarks=(previous_watermark, self._max_updated_id),
+        )
+
+    # -- views ---------------------------------------------------------------
+
+    def _live_index(self, spec: ViewSpec) -> _ViewIndex:
+        key = spec._index_key
+        index = self._views.get(key)
+        if index is None:
+            index = self._views[key] = _ViewIndex(spec, self._incidents, self._base_for(spec))
+            if len(self._views) > self._max_live_views:
+                self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(key)
+        return index
+
+    def _base_for(self, spec: ViewSpec) -> _ViewIndex | None:
+        """A live unfiltered index with the same sort whose feed includes ``spec``'s."""
+        for feed in (spec.feed, "all"):
+            base = self._views.get((feed, spec.sort, ""))
+            if base is not None and (feed, spec.filter_id) != (spec.feed, ""):
+                return base
+        return None
+
+
+def _unacknowledged(incident: Incident | None) -> int:
+    return int(incident is not None and not incident.acknowledged)
