@@ -1,0 +1,258 @@
+"""SnapshotCache: round trips, writes only what changed, survives damage, stays private."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from tui.cache import SnapshotCache, cache_path_for
+from tui.model import Incident, parse_incident
+from tui.store import ChangeSet, IncidentStore
+
+
+def feed_item(key: str, updated_id: int, *, acknowledged: bool = False, memo: str = "") -> Incident:
+    """An incident as the console's feed sends it, parsed like the sync loop does."""
+    return parse_incident({
+        "id": key,
+        "hash_id": "e35d196cf3ff157908b542a401810413",
+        "summary": "SSH Login Attempt",
+        "updated_id": updated_id,
+        "updated_time": "1587155370",
+        "description": {
+            "acknowledged": "True" if acknowledged else "False",
+            "created": "1587155370",
+            "description": "SSH Login Attempt",
+            "dst_port": "22",
+            "events": [{"USERNAME": "root", "PASSWORD": "toor", "timestamp": 1587155370}],
+            "events_count": "1",
+            "logtype": "4002",
+            "memo": memo,
+            "name": "web-dmz-01",
+            "node_id": "0000000018a22bf1",
+            "src_host": "10.0.0.5",
+        },
+    })
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "cache" / "incidents.sqlite3"
+
+
+def saved(path: Path, *incidents: Incident) -> IncidentStore:
+    """A store holding ``incidents``, saved to a cache at ``path`` (then closed)."""
+    store = IncidentStore()
+    cache = SnapshotCache(path)
+    cache.save_changes(store, store.apply(incidents))
+    cache.close()
+    return store
+
+
+def reopened(path: Path) -> tuple[list[Incident], int]:
+    cache = SnapshotCache(path)
+    try:
+        return cache.load()
+    finally:
+        cache.close()
+
+
+def test_round_trip_gives_back_the_same_incidents_and_watermark(path):
+    store = saved(path, feed_item("a", 3), feed_item("b", 8, acknowledged=True))
+    incidents, watermark = reopened(path)
+    assert sorted(incidents, key=lambda i: i.key) == [store.get("a"), store.get("b")]
+    assert watermark == 8
+    assert incidents[0].raw == store.get(incidents[0].key).raw
+
+
+def test_a_new_cache_is_empty(path):
+    assert reopened(path) == ([], 0)
+
+
+def test_save_writes_only_what_changed(path):
+    store = saved(path, feed_item("a", 1), feed_item("b", 2), feed_item("c", 3))
+    # Mark b's row behind the cache's back: if a save rewrote it, the mark would go.
+    with sqlite3.connect(path) as database:
+        database.execute("UPDATE incidents SET raw = ? WHERE key = 'b'", ('{"id": "b", "summary": "marked"}',))
+    database.close()
+    cache = SnapshotCache(path)
+    cache.save_changes(store, store.apply([feed_item("a", 4, memo="new")], removed=["c"]))
+    incidents, watermark = cache.load()
+    cache.close()
+    by_key = {incident.key: incident for incident in incidents}
+    assert sorted(by_key) == ["a", "b"]
+    assert by_key["a"].memo == "new"
+    assert by_key["b"].summary == "marked"
+    assert watermark == 4
+
+
+def test_a_key_gone_from_the_store_is_deleted_even_if_named_as_changed(path):
+    store = saved(path, feed_item("a", 1), feed_item("b", 2))
+    store.apply((), removed=["a"])
+    cache = SnapshotCache(path)
+    cache.save_changes(store, ChangeSet(changed=frozenset({"a"})))
+    assert [i.key for i in cache.load()[0]] == ["b"]
+    cache.close()
+
+
+def test_saves_finishing_out_of_order_never_hide_an_incident(path):
+    store = IncidentStore()
+    cache = SnapshotCache(path)
+    first = store.apply([feed_item("a", 1), feed_item("b", 2)])
+    second = store.apply([feed_item("c", 3), feed_item("a", 4, memo="newer")])
+    cache.save_changes(store, second)
+    # Crash here: the first save never ran.  Only what is certainly complete comes back.
+    assert cache.load() == ([], 0)
+    cache.save_changes(store, first)
+    incidents, watermark = cache.load()
+    assert watermark == 4
+    assert {i.key: i.memo for i in incidents} == {"a": "newer", "b": "", "c": ""}
+    cache.close()
+
+
+def test_rows_newer_than_the_watermark_wait_for_the_delta(path):
+    store = IncidentStore()
+    cache = SnapshotCache(path)
+    cache.save_changes(store, store.apply([feed_item("a", 1), feed_item("b", 2)]))
+    store.apply([feed_item("b", 5)])  # applied, but its own save has not run yet...
+    cache.save_changes(store, ChangeSet(changed=frozenset({"b"}), watermarks=(2, 2)))
+    incidents, watermark = cache.load()
+    # ...so b (now at 5) is held back; the delta from 2 will bring it.
+    assert watermark == 2
+    assert [i.key for i in incidents] == ["a"]
+    cache.close()
+
+
+def test_optimistic_changes_keep_the_consoles_json(path):
+    store = saved(path, feed_item("a", 1))
+    cache = SnapshotCache(path)
+    cache.save_changes(store, store.set_acknowledged(["a"], True))
+    incidents, _ = cache.load()
+    cache.close()
+    assert incidents[0].acknowledged is False  # the console has not confirmed it yet
+
+
+def test_clear_forgets_everything(path):
+    saved(path, feed_item("a", 1))
+    cache = SnapshotCache(path)
+    cache.clear()
+    assert cache.load() == ([], 0)
+    cache.close()
+
+
+def test_garbage_file_is_rebuilt(path, caplog):
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a database\x00" * 200)
+    cache = SnapshotCache(path)
+    assert "rebuilding" in caplog.text
+    assert cache.load() == ([], 0)
+    store = IncidentStore()
+    cache.save_changes(store, store.apply([feed_item("a", 1)]))
+    cache.close()
+    assert [i.key for i in reopened(path)[0]] == ["a"]
+
+
+def test_truncated_file_is_rebuilt(path, caplog):
+    saved(path, *(feed_item(f"incident:{n}", n + 1, memo="x" * 500) for n in range(400)))
+    size = path.stat().st_size
+    with path.open("r+b") as file:
+        file.truncate(size // 2)
+    assert reopened(path) == ([], 0)
+    assert "rebuilding" in caplog.text
+    saved(path, feed_item("a", 1))
+    assert [i.key for i in reopened(path)[0]] == ["a"]
+
+
+def test_a_foreign_database_is_replaced(path):
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as database:
+        database.execute("CREATE TABLE notes (text TEXT)")
+        database.execute("INSERT INTO notes VALUES ('someone else')")
+    database.close()
+    assert reopened(path) == ([], 0)
+    with sqlite3.connect(path) as database:
+        tables = {name for (name,) in database.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    database.close()
+    assert tables == {"incidents", "coverage"}
+
+
+def test_a_failed_save_rebuilds_the_file_with_the_whole_store(path, caplog):
+    store = saved(path, feed_item("a", 1), feed_item("b", 2))
+    cache = SnapshotCache(path)
+    with sqlite3.connect(path) as database:
+        database.execute("DROP TABLE incidents")
+    database.close()
+    cache.save_changes(store, store.apply([feed_item("c", 3)]))
+    incidents, watermark = cache.load()
+    cache.close()
+    assert "rebuilding" in caplog.text
+    assert sorted(i.key for i in incidents) == ["a", "b", "c"] and watermark == 3
+
+
+def test_unparseable_row_discards_the_snapshot(path):
+    saved(path, feed_item("a", 1), feed_item("b", 2))
+    with sqlite3.connect(path) as database:
+        database.execute("UPDATE incidents SET raw = '{not json' WHERE key = 'a'")
+    database.close()
+    assert reopened(path) == ([], 0)
+
+
+def test_unusable_location_falls_back_to_memory(tmp_path, caplog):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    cache = SnapshotCache(blocker / "incidents.sqlite3")
+    store = IncidentStore()
+    cache.save_changes(store, store.apply([feed_item("a", 1)]))
+    assert [i.key for i in cache.load()[0]] == ["a"]
+    cache.close()
+    assert "keeping it in memory" in caplog.text
+
+
+def test_file_is_private_even_under_a_permissive_umask(path):
+    path.parent.mkdir(parents=True)
+    path.touch(mode=0o644)
+    os.chmod(path, 0o644)
+    previous = os.umask(0)
+    try:
+        saved(path, feed_item("a", 1))
+        cache = SnapshotCache(path)
+        store = IncidentStore()
+        cache.save_changes(store, store.apply([feed_item("b", 2)]))
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
+        cache.close()
+    finally:
+        os.umask(previous)
+    assert set(modes) == {path.name, f"{path.name}-wal", f"{path.name}-shm"}
+    assert set(modes.values()) == {0o600}, modes
+
+
+def test_usable_from_worker_threads(path):
+    store = IncidentStore()
+    cache = SnapshotCache(path)
+
+    async def save_twice() -> None:
+        first = store.apply([feed_item("a", 1)])
+        second = store.apply([feed_item("b", 2)])
+        await asyncio.gather(
+            asyncio.to_thread(cache.save_changes, store, first),
+            asyncio.to_thread(cache.save_changes, store, second),
+        )
+
+    asyncio.run(save_twice())
+    incidents, watermark = asyncio.run(asyncio.to_thread(cache.load))
+    cache.close()
+    assert sorted(i.key for i in incidents) == ["a", "b"] and watermark == 2
+
+
+def test_cache_path_depends_on_the_console_only(tmp_path):
+    base = cache_path_for("https://1234abcd.canary.tools", tmp_path)
+    assert base.parent == tmp_path and base.suffix == ".sqlite3"
+    assert cache_path_for("HTTPS://1234ABCD.canary.tools/", tmp_path) == base
+    assert cache_path_for("https://user:secret@1234abcd.canary.tools/?auth_token=s3cr3t", tmp_path) == base
+    assert cache_path_for("https://other.canary.tools", tmp_path) != base
+    assert cache_path_for("http://127.0.0.1:8080", tmp_path) != cache_path_for("http://127.0.0.1:8081", tmp_path)
+    assert "1234abcd" not in base.name and "secret" not in base.name
