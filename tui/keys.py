@@ -52,7 +52,7 @@ _GROUPED: list[tuple[str, list[Binding]]] = [
         "App",
         [
             Binding("question_mark", "help", "Help", id="help"),
-            Binding("q", "quit", "Quit", id="quit"),
+            Binding("q", "app.quit", "Quit", id="quit"),
         ],
     ),
 ]

@@ -190,6 +190,7 @@ async def test_q_quits(console, tmp_path):
     app = build_app(console, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        assert app.is_running
         await pilot.press("q")
-        await pilot.pause()
-    assert app.return_code in (0, None)
+        await wait_for(pilot, lambda: not app.is_running, "the app to exit")
+    assert app.return_code == 0
