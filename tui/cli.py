@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .emulator.server import add_emulator_arguments
 
     add_emulator_arguments(emulator)
+    export = commands.add_parser("export", help="export a feed to JSON, JSONL or CSV without the TUI")
+    from .export_cli import add_export_arguments
+
+    add_export_arguments(export)
     return parser
 
 
@@ -67,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .emulator.server import run_emulator
 
             return run_emulator(args)
+        if args.command == "export":
+            from .export_cli import run_export
+
+            return run_export(args)
         from .launch import run_tui
 
         return run_tui(args)

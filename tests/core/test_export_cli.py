@@ -1,0 +1,169 @@
+"""``roost export`` against the emulator, in-process: options, environment, progress, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tui import cli
+from tui.api.canary import CanaryClient
+from tui.api.errors import AuthError, ConfigError
+from tui.emulator.app import create_app
+from tui.emulator.generator import populate
+from tui.emulator.state import ConsoleState
+from tui.export_cli import PLAIN_PROGRESS_EVERY, ProgressLine, export_command
+
+TOKEN = "cli-export-token-0123456789"
+CONSOLE = "http://console.test"
+NOW = 1_700_000_000
+
+
+@pytest.fixture(autouse=True)
+def no_console_environment(monkeypatch):
+    monkeypatch.delenv("CANARY_API_DOMAIN", raising=False)
+    monkeypatch.delenv("CANARY_API_TOKEN", raising=False)
+
+
+@pytest.fixture
+def console() -> ConsoleState:
+    state = ConsoleState(clock=lambda: NOW)
+    populate(state, 30, seed=3)
+    return state
+
+
+@pytest.fixture
+def token_file(tmp_path) -> Path:
+    path = tmp_path / "token"
+    path.write_text(TOKEN + "\n")
+    path.chmod(0o600)
+    return path
+
+
+class Run:
+    """One ``roost ...`` command line through the real parser, against an in-process emulator."""
+
+    def __init__(self, state: ConsoleState, **app_options) -> None:
+        self.app = create_app(state, TOKEN, **app_options)
+        self.stderr = io.StringIO()
+
+    def client(self, console: str, token) -> CanaryClient:
+        return CanaryClient(console, token, transport=httpx.ASGITransport(app=self.app))
+
+    def __call__(self, *argv: str) -> int:
+        args = cli.build_parser().parse_args(list(argv))
+        return export_command(args, client_factory=self.client, stderr=self.stderr)
+
+
+def test_exports_a_feed_with_console_options_and_never_writes_the_token(console, token_file, tmp_path):
+    run = Run(console)
+    output = tmp_path / "unacked.csv"
+    code = run("export", "--feed", "unacknowledged", "--console", CONSOLE, "--token-file", str(token_file),
+               "--output", str(output))
+    expected = len(console.keys("unacknowledged"))
+    assert code == 0
+    with output.open(encoding="utf-8-sig", newline="") as table:  # CSV: the format follows the suffix
+        assert len(list(csv.DictReader(table))) == expected
+    assert run.stderr.getvalue() == f"roost: exported {expected:,} incidents to {output}\n"
+    assert TOKEN not in output.read_text(encoding="utf-8-sig")
+    assert TOKEN not in run.stderr.getvalue()
+
+
+def test_console_options_before_the_subcommand_and_environment_variables_work(console, tmp_path, monkeypatch):
+    monkeypatch.setenv("CANARY_API_TOKEN", TOKEN)
+    run = Run(console)
+    output = tmp_path / "all.json"
+    assert run("--console", CONSOLE, "export", "--output", str(output)) == 0
+    document = json.loads(output.read_text())
+    assert len(document["incidents"]) == len(console.keys("all"))
+    assert TOKEN not in output.read_text()
+
+    monkeypatch.setenv("CANARY_API_DOMAIN", CONSOLE)
+    jsonl = tmp_path / "all.txt"
+    assert run("export", "--format", "jsonl", "--output", str(jsonl)) == 0
+    assert len(jsonl.read_text().splitlines()) == len(console.keys("all"))
+
+
+def test_the_json_export_loads_back_into_an_emulator(console, token_file, tmp_path):
+    output = tmp_path / "backup.json"
+    Run(console)("export", "--console", CONSOLE, "--token-file", str(token_file), "--output", str(output))
+    restored = ConsoleState(clock=lambda: NOW)
+    restored.load_feed(json.loads(output.read_text()))
+    assert restored.keys("all") == console.keys("all")
+    assert [r.updated_id for r in restored.records()] == [r.updated_id for r in console.records()]
+
+
+def test_default_output_is_a_new_file_in_the_data_directory(console, token_file, tmp_path, monkeypatch):
+    monkeypatch.setattr("tui.export_cli.data_dir", lambda: tmp_path / "data")
+    run = Run(console)
+    assert run("export", "--feed", "acknowledged", "--console", CONSOLE, "--token-file", str(token_file)) == 0
+    [written] = (tmp_path / "data" / "exports").iterdir()
+    assert written.name.startswith("acknowledged-") and written.suffix == ".json"
+    assert str(written) in run.stderr.getvalue()
+
+
+def test_an_empty_feed_sent_as_null_exports_an_empty_file(token_file, tmp_path):
+    run = Run(ConsoleState(clock=lambda: NOW), empty_incidents_null=True)
+    output = tmp_path / "empty.json"
+    assert run("export", "--console", CONSOLE, "--token-file", str(token_file), "--output", str(output)) == 0
+    assert json.loads(output.read_text())["incidents"] == []
+    assert "exported 0 incidents" in run.stderr.getvalue()
+
+
+def test_a_wrong_token_is_an_api_error_and_leaves_no_file(console, tmp_path, monkeypatch):
+    monkeypatch.setenv("CANARY_API_TOKEN", "not-the-right-token")
+    run = Run(console)
+    with pytest.raises(AuthError) as failure:
+        run("export", "--console", CONSOLE, "--output", str(tmp_path / "x.json"))
+    assert "not-the-right-token" not in str(failure.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_output_is_one_config_error(console, token_file, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="^Cannot write the export to .*/file/out.json: "):
+        Run(console)("export", "--console", CONSOLE, "--token-file", str(token_file), "--output", str(blocker / "out.json"))
+
+
+def test_main_reports_profiles_and_missing_settings_in_one_line(capsys):
+    assert cli.main(["export", "--profile", "work"]) == 2
+    assert capsys.readouterr().err == (
+        "roost: profiles arrive with the configuration file; use --console/--token-file\n"
+    )
+    assert cli.main(["export"]) == 2
+    assert capsys.readouterr().err.startswith("roost: No console given")
+
+
+# -- progress -----------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_redraws_one_line_on_a_terminal_and_clears_it():
+    stream = Terminal()
+    progress = ProgressLine(stream)
+    progress.update(1000)
+    progress.update(1500)
+    progress.close()
+    assert stream.getvalue() == (
+        "\r\x1b[Kexported 1,000 incidents…\r\x1b[Kexported 1,500 incidents…\r\x1b[K"
+    )
+
+
+def test_progress_prints_a_plain_line_now_and_then_without_a_terminal():
+    stream = io.StringIO()
+    progress = ProgressLine(stream)
+    for count in range(0, 3 * PLAIN_PROGRESS_EVERY + 1, 250):
+        progress.update(count)
+    progress.close()
+    assert stream.getvalue().splitlines() == [
+        f"roost: exported {n * PLAIN_PROGRESS_EVERY:,} incidents…" for n in (1, 2, 3)
+    ]
