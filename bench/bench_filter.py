@@ -26,7 +26,7 @@ QUERIES = (
     "src:10.",  # address prefix
     "type:ssh !ack:yes",  # logtype name and state
     "port:22 admin",  # field and text together
-    "!10.1 node:web",  # negated text and a field
+    "!admin node:web",  # negated text and a field
 )
 
 
