@@ -7,6 +7,8 @@ time, because Pilot's own waits for the next frame are idle time, not work):
   j/k           moving the cursor one row
   ] / [         changing page
   delta         applying a 100-incident poll (new, changed, acknowledged)
+The first row is an unbound key: what Pilot and Textual's dispatch cost by
+themselves; subtract it for the part that is Roost's.
 Prints a table; run with `make bench` or `python bench/bench_ui.py`.
 """
 
@@ -65,6 +67,7 @@ async def measure(size: int) -> dict[str, tuple[float, float]]:
     settings = Settings(console="bench", token=Secret("bench"), poll_interval=0)
     app = RoostApp(settings, InMemoryConsole(incidents), data_directory=Path(tempfile.mkdtemp()), store=store, live=False)
     results: dict[str, list[float]] = {
+        "unbound key (baseline)": [],
         "j/k, table only (ms)": [],
         "j/k + detail pane (ms)": [],
         "page ]/[ (ms)": [],
@@ -74,6 +77,12 @@ async def measure(size: int) -> dict[str, tuple[float, float]]:
         first_paint_started = time.process_time()
         await pilot.pause()
         results["first page (ms)"] = [(time.process_time() - first_paint_started) * 1000]
+        # What Pilot itself costs per key: subtract it to get the app's share.
+        for _ in range(REPEATS):
+            started = time.process_time()
+            await pilot.press("x")
+            await pilot.pause()
+            results["unbound key (baseline)"].append((time.process_time() - started) * 1000)
         # Pilot waits a frame after each key, longer than the detail pane's rest delay,
         # so with the pane shown every press also pays for re-rendering the details.
         for name in ("j/k + detail pane (ms)", "j/k, table only (ms)"):

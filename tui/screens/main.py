@@ -159,6 +159,8 @@ class MainScreen(Screen):
         self._detail_timer = self.set_timer(self.app.detail_delay, lambda: self._show_detail(key, load=True))
 
     def _show_detail(self, key: str | None, *, load: bool) -> None:
+        if not self.detail.display:
+            return  # drawn when the pane is shown again
         incident = self.app.store.get(key) if key else None
         if incident is None:
             self.detail.show(DetailContext(None))
@@ -295,13 +297,20 @@ class MainScreen(Screen):
             self.table.action_last()
 
     def action_toggle_detail(self) -> None:
-        self.detail.display = not self.detail.display
-        if not self.detail.display:
+        if self.detail.display:
+            self.detail.display = False
             self.table.focus()
+        else:
+            self._reveal_detail()
 
     def action_focus_detail(self) -> None:
-        self.detail.display = True
+        self._reveal_detail()
         self.detail.focus()
+
+    def _reveal_detail(self) -> None:
+        if not self.detail.display:
+            self.detail.display = True
+            self._show_detail(self.table.cursor_key, load=True)
 
     def action_focus_table(self) -> None:
         self.table.focus()

@@ -55,7 +55,12 @@ class TopBar(Static):
     TopBar { height: 1; width: 1fr; }
     """
 
+    _shown: TopBarState | None = None
+
     def show(self, state: TopBarState) -> None:
+        if state == self._shown:
+            return  # nothing redraws when nothing changed
+        self._shown = state
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         # Live status first after the name: at 80 columns the console label is what gets cut.
         text.append(" Roost ", style="bold reverse")
@@ -80,9 +85,15 @@ class InfoLine(Static):
     InfoLine { height: 1; width: 1fr; }
     """
 
+    _shown: tuple | None = None
+
     def show(
         self, *, page: int, pages: int, count: int, sort: str, descending: bool, new_above: int = 0, note: str = ""
     ) -> None:
+        shown = (page, pages, count, sort, descending, new_above, note)
+        if shown == self._shown:
+            return
+        self._shown = shown
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         if new_above:
             text.append(f" ▲ {new_above} new above (g) ", style="bold reverse")
