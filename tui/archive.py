@@ -63,5 +63,6 @@ def archive_before_delete(incidents: Iterable[Incident], directory: Path, *, now
     while path.exists():
         counter += 1
         path = directory / f"deleted-{stamp}-{len(incidents)}-{counter}.json"
-    body = json.dumps(feed_document(incidents, ARCHIVE_FEED), ensure_ascii=False, indent=1).encode("utf-8")
+    # ASCII JSON: lossless for anything an attacker typed, lone surrogates included.
+    body = json.dumps(feed_document(incidents, ARCHIVE_FEED), ensure_ascii=True, indent=1).encode("ascii")
     return write_atomically(path, body)

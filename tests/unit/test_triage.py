@@ -165,3 +165,16 @@ async def test_read_only_refuses_everything(tmp_path):
         result = await action(("incident:sshlogin:1",))
         assert result.error.startswith("Read-only")
     assert console.calls == []
+
+
+async def test_archive_of_hostile_text_is_lossless(tmp_path):
+    store = IncidentStore()
+    hostile = Incident(key="incident:x:1", summary="x", updated_id=1, acknowledged=True,
+                       raw={"id": "incident:x:1", "description": {"USERNAME": "bad\ud800surrogate\x1b[31m"}})
+    store.apply([hostile])
+    console = FakeConsole(store.keys())
+    triage = Triage(console, store, tmp_path / "archives")
+    result = await triage.delete(("incident:x:1",))
+    assert result.ok
+    archived = json.loads(result.archive.read_text())
+    assert archived["incidents"][0]["description"]["USERNAME"] == "bad\ud800surrogate\x1b[31m"
