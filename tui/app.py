@@ -8,6 +8,7 @@ triage actions all run in async workers.
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -62,6 +63,7 @@ class RoostApp(App):
         data_directory: Path,
         store: IncidentStore | None = None,
         persist: Callable[[ChangeSet], Any] | None = None,
+        preload: Callable[[], Any] | None = None,
         clock: Callable[[], datetime] | None = None,
         live: bool = True,
     ) -> None:
@@ -83,6 +85,7 @@ class RoostApp(App):
             on_change=lambda changes: self.post_message(StoreChanged(changes)),
             on_status=lambda status: self.post_message(SyncStatusChanged(status)),
             persist=persist,
+            preload=preload,
         )
         self.triage = Triage(
             client,
@@ -130,8 +133,10 @@ class RoostApp(App):
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.sync_status = message.status
-        if message.status.state in ("live", "manual", "paused"):
+        if message.status.state in ("live", "manual", "paused") and not self._initial_load_done:
             self._initial_load_done = True
+            # The loaded incidents live as long as the session: keep the collector off them.
+            gc.freeze()
         if self.main_screen is not None:
             self.main_screen.show_status(message.status)
 

@@ -63,15 +63,12 @@ def connect(args: argparse.Namespace) -> Connection:
     )
 
 
-def load_cache(settings: Settings) -> tuple[IncidentStore, SnapshotCache | None]:
-    store = IncidentStore()
+def open_cache(settings: Settings) -> SnapshotCache | None:
+    """The console's local snapshot; read later, in the sync worker, not before the UI shows."""
     try:
-        cache = SnapshotCache(cache_path_for(settings.console, private_dir(cache_dir())))
-        incidents, _watermark = cache.load()
+        return SnapshotCache(cache_path_for(settings.console, private_dir(cache_dir())))
     except OSError:
-        return store, None
-    store.apply(incidents)
-    return store, cache
+        return None
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -85,7 +82,8 @@ def run_tui(args: argparse.Namespace) -> int:
             asyncio.run(_checked(client))
         except ApiError as error:
             raise ConfigError(f"Cannot use {settings.console}: {error}") from None
-        store, cache = load_cache(settings) if not args.demo else (IncidentStore(), None)
+        store = IncidentStore()
+        cache = open_cache(settings) if not args.demo else None
         # The checked client belonged to the asyncio.run loop; the app gets its own.
         client = CanaryClient(settings.console, settings.token)
 
@@ -99,6 +97,7 @@ def run_tui(args: argparse.Namespace) -> int:
             data_directory=private_dir(data_dir()),
             store=store,
             persist=persist if cache is not None else None,
+            preload=cache.load if cache is not None else None,
         )
         app.run()
         return app.return_code or 0

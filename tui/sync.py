@@ -26,6 +26,8 @@ from .store import ChangeSet, IncidentStore
 SyncState = Literal["connecting", "loading", "live", "manual", "paused", "retrying", "offline"]
 
 PAGE_LIMIT = 500
+# Cached incidents are applied in slices so the UI keeps drawing while they land.
+PRELOAD_SLICE = 2000
 RECONCILE_INTERVAL = 300.0
 BACKOFF_FIRST = 2.0
 BACKOFF_MAX = 120.0
@@ -65,6 +67,7 @@ class SyncEngine:
         on_change: Callable[[ChangeSet], None] = lambda changes: None,
         on_status: Callable[[SyncStatus], None] = lambda status: None,
         persist: Callable[[ChangeSet], Awaitable[None]] | None = None,
+        preload: Callable[[], tuple[list[Incident], int]] | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -77,6 +80,7 @@ class SyncEngine:
         self._on_change = on_change
         self._on_status = on_status
         self._persist = persist
+        self._preload = preload
         self._wake = asyncio.Event()
         self._reconcile_requested = False
         self._paused = False
@@ -126,6 +130,8 @@ class SyncEngine:
 
     async def initial_load(self) -> None:
         """Page through the whole feed (or the delta since a cached watermark)."""
+        if self._preload is not None:
+            await self._load_cache()
         since = self.store.max_updated_id or None
         loaded = 0
         self._report(SyncStatus("loading", "loading incidents", loaded=0))
@@ -139,6 +145,20 @@ class SyncEngine:
         else:
             self._last_reconcile = self._monotonic()
         self._succeeded()
+
+    async def _load_cache(self) -> None:
+        """Show the last known state at once; the console then sends only what changed."""
+        preload, self._preload = self._preload, None
+        self._report(SyncStatus("loading", "reading the local cache"))
+        incidents, watermark = await asyncio.to_thread(preload)
+        for start in range(0, len(incidents), PRELOAD_SLICE):
+            last = start + PRELOAD_SLICE >= len(incidents)
+            changes = self.store.apply(incidents[start : start + PRELOAD_SLICE], watermark=watermark if last else None)
+            # Already on disk: announce, but do not write back.
+            if changes:
+                self._on_change(changes)
+            self._report(SyncStatus("loading", f"cached {min(start + PRELOAD_SLICE, len(incidents)):,}"))
+            await asyncio.sleep(0)
 
     async def poll_once(self) -> None:
         incoming: list[Incident] = []

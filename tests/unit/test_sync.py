@@ -156,3 +156,14 @@ async def test_pause_holds_new_incidents_until_resume():
     engine.resume()
     assert "incident:sshlogin:2" in engine.store
     assert statuses[-1].state == "live"
+
+
+async def test_cached_incidents_show_first_and_only_the_delta_is_fetched():
+    console = ScriptedConsole([incident(n) for n in range(1, 6)])
+    cached = [incident(n) for n in range(1, 4)]
+    engine, changes, statuses = make_engine(console, preload=lambda: (cached, 3))
+    await engine.initial_load()
+    assert changes[0].added == {i.key for i in cached}  # the cache lands before any request
+    assert console.requests[0]["incidents_since"] == 3  # then only the delta
+    assert any(s.detail.startswith("cached") for s in statuses)
+    assert len(engine.store) == 5
