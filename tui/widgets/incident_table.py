@@ -64,7 +64,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("created", "Created", 11),
     Column("type", "Incident", 14, flex=3),
     Column("src", "Source", 15),
-    Column("rdns", "Reverse DNS", 14, flex=2, min_table_width=130),
+    Column("rdns", "Reverse DNS", 14, flex=2, min_table_width=110),
     Column("node", "Bird / token", 10, flex=2),
     Column("port", "Port", 5, justify="right"),
     Column("events", "Ev", 4, justify="right"),
