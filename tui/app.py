@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -51,8 +52,6 @@ class RoostApp(App):
     #: The detail pane follows the cursor once it rests this long, so holding j stays smooth.
     detail_delay = 0.06
     CSS_PATH = stylesheet_paths()
-    # Animations cost bandwidth and attention over SSH.
-    ANIMATION_LEVEL = "none"
     BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="interrupt")]
 
     def __init__(
@@ -68,6 +67,9 @@ class RoostApp(App):
         live: bool = True,
     ) -> None:
         super().__init__()
+        # Animations cost bandwidth and attention over SSH; TEXTUAL_ANIMATIONS can still ask for them.
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"
         self.settings = settings
         self.client = client
         self.store = store or IncidentStore()

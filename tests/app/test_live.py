@@ -51,3 +51,9 @@ async def test_markup_and_escape_sequences_in_incident_fields_are_shown_literall
         assert "\\x1b]0;pwned\\x07\\x1b[31mred" in text
         assert "[link=https://evil.example]click[/link]" in text
         assert "\x1b" not in text and "\x07" not in text
+
+
+async def test_no_animations_by_default(console, tmp_path, monkeypatch):
+    monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
+    app = build_app(console, tmp_path)
+    assert app.animation_level == "none"
