@@ -70,6 +70,9 @@ class RoostApp(App):
         # Animations cost bandwidth and attention over SSH; TEXTUAL_ANIMATIONS can still ask for them.
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"
+        if settings.theme:
+            self.theme = settings.theme
+        self.set_keymap(settings.keymap)
         self.settings = settings
         self.client = client
         self.store = store or IncidentStore()

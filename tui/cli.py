@@ -1,8 +1,9 @@
 """The ``roost`` command.
 
 ``roost`` opens the triage TUI; ``roost emulator`` runs a local console
-emulator.  Every failure a user can hit ends with one line on stderr that says
-what happened and what to do, and a non-zero exit code; never a traceback.
+emulator; ``roost config`` shows where the config file is and checks it.
+Every failure a user can hit ends with one line on stderr that says what
+happened and what to do, and a non-zero exit code; never a traceback.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="roost",
         description="Keyboard-driven triage of Thinkst Canary incidents.",
         epilog=(
-            "The console and token default to CANARY_API_DOMAIN and CANARY_API_TOKEN. "
+            "The console and token come from the command line, then CANARY_API_DOMAIN and CANARY_API_TOKEN, "
+            "then the profile in the config file (roost config path), then ~/.canarytools.config. "
             "The token is never accepted on the command line."
         ),
     )
@@ -40,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="open on a local emulator with generated incidents")
     parser.add_argument("--console", metavar="HASH_OR_URL", help="console domain hash (HASH.canary.tools) or base URL")
     parser.add_argument("--token-file", metavar="PATH", help="file whose first line is the API token")
+    parser.add_argument("--profile", metavar="NAME", help="a console profile from the config file")
     parser.add_argument("--read-only", action="store_true", help="hide and refuse every key that changes the console")
     parser.add_argument(
         "--poll-interval", type=_positive_float, metavar="SECONDS", help="seconds between live polls (0 = manual; default 10)"
@@ -55,7 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
     from .export_cli import add_export_arguments
 
     add_export_arguments(export)
+    config = commands.add_parser("config", help="where the config file is, and whether it works")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_commands.add_parser("path", help="print the config file's path")
+    check = config_commands.add_parser("check", help="check the file, its profiles and that the token resolves")
+    check.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="the profile to resolve")
     return parser
+
+
+def run_config(args: argparse.Namespace) -> int:
+    from .config import check_config, config_path
+
+    if args.config_command == "path":
+        print(config_path())
+        return 0
+    lines, ok = check_config(getattr(args, "profile", None))
+    print("\n".join(lines))
+    return 0 if ok else 1
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -67,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "config":
+            return run_config(args)
         if args.command == "emulator":
             from .emulator.server import run_emulator
 

@@ -1,7 +1,7 @@
 """``roost export``: a whole feed to a JSON, JSONL or CSV file, without the TUI.
 
 The console and token come from the same places as the TUI's (``--console``,
-``--token-file``, ``CANARY_API_DOMAIN``, ``CANARY_API_TOKEN``).  Progress goes to
+``--token-file``, ``--profile``, the environment, the config file; see config.py).  Progress goes to
 stderr, so stdout stays clean; failures are ConfigError/ApiError, which ``main``
 turns into one line.
 """
@@ -24,7 +24,6 @@ ClientFactory = Callable[[str, Secret], CanaryClient]
 
 # Without a terminal, a progress line every this many incidents (pages may be small).
 PLAIN_PROGRESS_EVERY = 10_000
-PROFILES_NOT_YET = "profiles arrive with the configuration file; use --console/--token-file"
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +37,7 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     # top-level value must not be overwritten by this parser's default.
     parser.add_argument("--console", metavar="HASH_OR_URL", default=argparse.SUPPRESS, help="as for roost")
     parser.add_argument("--token-file", metavar="PATH", default=argparse.SUPPRESS, help="as for roost")
-    parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="a named console (not yet)")
+    parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="as for roost")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -47,9 +46,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace, *, client_factory: ClientFactory, stderr: TextIO) -> int:
     """``run_export`` with its client and stderr injected (tests pass an in-process console)."""
-    if getattr(args, "profile", None):
-        raise ConfigError(PROFILES_NOT_YET)
-    settings = resolve_settings(console=getattr(args, "console", None), token_file=getattr(args, "token_file", None))
+    settings = resolve_settings(
+        console=getattr(args, "console", None),
+        token_file=getattr(args, "token_file", None),
+        profile=getattr(args, "profile", None),
+    )
     for warning in settings.warnings:
         print(f"roost: {warning}", file=stderr)
     fmt = _chosen_format(args.export_format, args.output)

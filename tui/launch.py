@@ -55,6 +55,7 @@ def connect(args: argparse.Namespace) -> Connection:
         resolve_settings(
             console=args.console,
             token_file=args.token_file,
+            profile=args.profile,
             read_only=args.read_only,
             poll_interval=args.poll_interval,
             page_size=args.page_size,

@@ -13,14 +13,15 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 import httpx
 
-from .api.canary import CanaryClient
+from .api.canary import DEFAULT_TIMEOUT, CanaryClient
 from .app import RoostApp
 from .config import Settings
 from .emulator.app import create_app
+from .emulator.faults import FaultPlan
 from .emulator.generator import populate
 from .emulator.state import ConsoleState
 from .secret import Secret
@@ -48,14 +49,19 @@ def in_process_app(
     page_size: int = 100,
     now: int = FIXED_NOW,
     profile: str = "test console",
+    faults: FaultPlan | None = None,
+    transport: Callable[..., httpx.AsyncBaseTransport] = httpx.ASGITransport,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    **settings_options: Any,
 ) -> RoostApp:
     """The real app talking to an in-process emulator serving ``state``.
 
     ``token`` is what the app sends; ``console_token`` what the emulator accepts
-    (the same unless a test wants a wrong or read-only token).
+    (the same unless a test wants a wrong or read-only token).  ``faults`` makes
+    the emulator fail now and then; ``settings_options`` are more Settings fields.
     """
-    emulator = create_app(state, console_token or token, read_only_token=read_only_token)
-    client = CanaryClient(IN_PROCESS_URL, Secret(token), transport=httpx.ASGITransport(app=emulator))
+    emulator = create_app(state, console_token or token, read_only_token=read_only_token, faults=faults)
+    client = CanaryClient(IN_PROCESS_URL, Secret(token), transport=transport(app=emulator), timeout=timeout)
     settings = Settings(
         console=IN_PROCESS_URL,
         token=Secret(token),
@@ -63,6 +69,7 @@ def in_process_app(
         read_only=read_only,
         poll_interval=poll_interval,
         page_size=page_size,
+        **settings_options,
     )
     app = RoostApp(
         settings,

@@ -130,11 +130,13 @@ def test_an_unwritable_output_is_one_config_error(console, token_file, tmp_path)
         Run(console)("export", "--console", CONSOLE, "--token-file", str(token_file), "--output", str(blocker / "out.json"))
 
 
-def test_main_reports_profiles_and_missing_settings_in_one_line(capsys):
+def test_main_reports_an_unknown_profile_and_missing_settings_in_one_line(capsys, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[profile.home]\nconsole = "abc123"\n')
+    monkeypatch.setenv("ROOST_CONFIG", str(config))
     assert cli.main(["export", "--profile", "work"]) == 2
-    assert capsys.readouterr().err == (
-        "roost: profiles arrive with the configuration file; use --console/--token-file\n"
-    )
+    assert capsys.readouterr().err == f"roost: No profile 'work' in {config} (profiles: home).\n"
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.canarytools.config either
     assert cli.main(["export"]) == 2
     assert capsys.readouterr().err.startswith("roost: No console given")
 
