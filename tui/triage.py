@@ -5,6 +5,10 @@ the key was pressed; a refresh cannot change what an action touches.
 Acknowledge and unacknowledge apply optimistically and roll back what failed.
 Delete is preceded by an archive on disk: no archive, no delete.  Every action
 that reaches the console is appended to the audit log.
+
+Bulk actions by filter (``act_by_filter``) use the console's bulk endpoints on
+what ``bulk.count_matching`` counted; a delete by filter archives every counted
+incident first.
 """
 
 from __future__ import annotations
@@ -12,16 +16,18 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from .api.errors import ApiError, NotFound, PermissionDenied, TransportError
 from .archive import archive_before_delete
 from .audit import AuditLog
-from .model import Incident
+from .bulk import Action, BulkPreview
+from .model import BulkResult, Incident
 from .store import ChangeSet, IncidentStore
 
-Action = Literal["acknowledge", "unacknowledge", "delete"]
 DEFAULT_CONCURRENCY = 8
+#: Called with (done, total) as the requests of one action complete.
+Progress = Callable[[int, int], None]
 
 # Reasons the rollback logic recognises.
 REASON_NOT_FOUND = "not found on the console"
@@ -35,6 +41,9 @@ class ActionClient(Protocol):
     async def unacknowledge(self, key: str) -> Any: ...
     async def delete(self, key: str) -> Any: ...
     async def fetch(self, incident: str | None = None, **kwargs: Any) -> Incident: ...
+    async def acknowledge_many(self, **filters: Any) -> BulkResult: ...
+    async def unacknowledge_many(self, **filters: Any) -> BulkResult: ...
+    async def delete_many(self, *, include_unacknowledged: bool = False, **filters: Any) -> BulkResult: ...
 
 
 @dataclass(frozen=True)
@@ -51,15 +60,21 @@ class ActionResult:
     error: str = ""
     permission_denied: bool = False
     audit_error: str = ""
+    #: A bulk action by filter: its filters as a phrase (``targets`` are what was counted first).
+    by_filter: str = ""
+    #: Deleted by filter without being in the archive: they matched only after the count.
+    unarchived: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.error
+        return not self.failed and not self.error and not self.unarchived
 
     def summary(self) -> str:
         """One line for a toast."""
         if self.error:
             return self.error
+        if self.by_filter:
+            return self._filter_summary()
         noun = "incident" if len(self.targets) == 1 else "incidents"
         verb = _PAST[self.action]
         if not self.failed:
@@ -71,6 +86,17 @@ class ActionResult:
             line = f"{verb} {len(self.succeeded)} of {len(self.targets)}; {len(self.failed)} failed: {reasons[0]}"
         if self.archive is not None:
             line += f" · archived to {self.archive}"
+        return line
+
+    def _filter_summary(self) -> str:
+        touched = len(self.succeeded)
+        line = f"{_PAST[self.action]} {touched} incident{'' if touched == 1 else 's'} {self.by_filter}"
+        if touched != len(self.targets):
+            line += f" (counted {len(self.targets)} before sending)"
+        if self.archive is not None:
+            line += f" · archived to {self.archive}"
+        if self.unarchived:
+            line += f" · {len(self.unarchived)} matched only after the count and are NOT in the archive"
         return line
 
 
@@ -85,29 +111,33 @@ class Triage:
     read_only: bool = False
     _audit_errors: list[str] = field(default_factory=list, repr=False)
 
-    async def acknowledge(self, keys: tuple[str, ...]) -> ActionResult:
-        return await self._set_acknowledged("acknowledge", keys, True)
+    # ``known``: incidents the caller has seen that the store may not hold (search results).
+    # ``progress``: told (done, total) as the console answers.
 
-    async def unacknowledge(self, keys: tuple[str, ...]) -> ActionResult:
-        return await self._set_acknowledged("unacknowledge", keys, False)
+    async def acknowledge(
+        self, keys: tuple[str, ...], *, known: Mapping[str, Incident] = {}, progress: Progress | None = None
+    ) -> ActionResult:
+        return await self._set_acknowledged("acknowledge", keys, True, known, progress)
 
-    async def delete(self, keys: tuple[str, ...]) -> ActionResult:
+    async def unacknowledge(
+        self, keys: tuple[str, ...], *, known: Mapping[str, Incident] = {}, progress: Progress | None = None
+    ) -> ActionResult:
+        return await self._set_acknowledged("unacknowledge", keys, False, known, progress)
+
+    async def delete(
+        self, keys: tuple[str, ...], *, known: Mapping[str, Incident] = {}, progress: Progress | None = None
+    ) -> ActionResult:
         targets = tuple(keys)
         if self.read_only:
             return ActionResult("delete", targets, error="Read-only session: nothing was deleted.")
-        incidents = [incident for key in targets if (incident := self.store.get(key)) is not None]
+        incidents = [incident for key in targets if (incident := self._current(key, known)) is not None]
         if not incidents:
             return ActionResult("delete", targets, error="Those incidents are no longer loaded: nothing was deleted.")
         try:
             archive = await asyncio.to_thread(archive_before_delete, incidents, self.archive_dir)
         except OSError as error:
-            reason = error.strerror or type(error).__name__
-            return ActionResult(
-                "delete",
-                targets,
-                error=f"Could not write the archive in {self.archive_dir} ({reason}): nothing was deleted.",
-            )
-        outcomes = await self._send_all("delete", [incident.key for incident in incidents])
+            return ActionResult("delete", targets, error=self._no_archive(error))
+        outcomes = await self._send_all("delete", [incident.key for incident in incidents], progress)
         succeeded = tuple(key for key, reason in outcomes if reason is None)
         failed = tuple((key, reason) for key, reason in outcomes if reason is not None)
         self._emit(self.store.apply((), removed=succeeded))
@@ -115,16 +145,23 @@ class Triage:
             ActionResult("delete", targets, succeeded, failed, archive=archive, permission_denied=self._denied(outcomes))
         )
 
-    async def _set_acknowledged(self, action: Action, keys: tuple[str, ...], value: bool) -> ActionResult:
+    async def _set_acknowledged(
+        self,
+        action: Action,
+        keys: tuple[str, ...],
+        value: bool,
+        known: Mapping[str, Incident],
+        progress: Progress | None,
+    ) -> ActionResult:
         targets = tuple(keys)
         if self.read_only:
             return ActionResult(action, targets, error=f"Read-only session: nothing was {_PAST[action].lower()}.")
-        before = {key: incident for key in targets if (incident := self.store.get(key)) is not None}
+        before = {key: incident for key in targets if (incident := self._current(key, known)) is not None}
         to_send = [key for key, incident in before.items() if incident.acknowledged != value]
         skipped = tuple(key for key in before if key not in to_send)
         gone = [(key, "no longer loaded") for key in targets if key not in before]
         self._emit(self.store.set_acknowledged(to_send, value))
-        outcomes = await self._send_all(action, to_send)
+        outcomes = await self._send_all(action, to_send, progress)
         failed = [(key, reason) for key, reason in outcomes if reason is not None]
         vanished = [key for key, reason in failed if reason == REASON_NOT_FOUND]
         rollback = [before[key] for key, reason in failed if reason != REASON_NOT_FOUND]
@@ -144,13 +181,75 @@ class Triage:
             )
         )
 
-    async def _send_all(self, action: Action, keys: list[str]) -> list[tuple[str, str | None]]:
-        """Send one request per key, at most ``concurrency`` at a time; (key, failure reason or None)."""
+    async def act_by_filter(self, preview: BulkPreview) -> ActionResult:
+        """One bulk call for ``preview.request``; a delete archives every counted incident first."""
+        request = preview.request
+        action, counted, by_filter = request.action, preview.keys, request.describe()
+        if self.read_only:
+            return ActionResult(action, counted, error=f"Read-only session: nothing was {_PAST[action].lower()}.")
+        archive = None
+        if action == "delete":
+            try:
+                incidents = await self._full_incidents(preview.incidents)
+                archive = await asyncio.to_thread(archive_before_delete, incidents, self.archive_dir)
+            except ApiError as error:
+                return ActionResult(action, counted, error=f"Could not fetch what to archive ({error}): nothing was deleted.")
+            except OSError as error:
+                return ActionResult(action, counted, error=self._no_archive(error))
+        options = {"include_unacknowledged": True} if action == "delete" and request.include_unacknowledged else {}
+        try:
+            touched: BulkResult = await getattr(self.client, f"{action}_many")(**request.filters(), **options)
+        except ApiError as error:
+            maybe = " The console may have acted: press r to check." if isinstance(error, TransportError) else ""
+            return self._finish(
+                ActionResult(action, counted, error=f"Bulk {action} {by_filter} failed: {error}.{maybe}",
+                             archive=archive, by_filter=by_filter, permission_denied=isinstance(error, PermissionDenied))
+            )
+        keys = tuple(touched.keys)
+        if action == "delete":
+            self._emit(self.store.apply((), removed=keys))
+        else:
+            self._emit(self.store.set_acknowledged(keys, action == "acknowledge"))
+        archived = set(counted)
+        unarchived = tuple(key for key in keys if key not in archived) if action == "delete" else ()
+        return self._finish(
+            ActionResult(action, counted, keys, archive=archive, by_filter=by_filter, unarchived=unarchived)
+        )
+
+    async def _full_incidents(self, counted: tuple[Incident, ...]) -> list[Incident]:
+        """Each incident as the feed delivered it (the store's copy) or as the console fetches it: whole, for the archive."""
+        missing = [incident.key for incident in counted if incident.key not in self.store]
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def send(key: str) -> tuple[str, str | None]:
+        async def fetch(key: str) -> Incident:
             async with gate:
-                return key, await self._send_one(action, key)
+                return await self.client.fetch(key)
+
+        fetched = {incident.key: incident for incident in await asyncio.gather(*(fetch(key) for key in missing))}
+        return [self.store.get(incident.key) or fetched[incident.key] for incident in counted]
+
+    def _current(self, key: str, known: Mapping[str, Incident]) -> Incident | None:
+        return self.store.get(key) or known.get(key)
+
+    def _no_archive(self, error: OSError) -> str:
+        reason = error.strerror or type(error).__name__
+        return f"Could not write the archive in {self.archive_dir} ({reason}): nothing was deleted."
+
+    async def _send_all(
+        self, action: Action, keys: list[str], progress: Progress | None = None
+    ) -> list[tuple[str, str | None]]:
+        """Send one request per key, at most ``concurrency`` at a time; (key, failure reason or None)."""
+        gate = asyncio.Semaphore(self.concurrency)
+        done = 0
+
+        async def send(key: str) -> tuple[str, str | None]:
+            nonlocal done
+            async with gate:
+                outcome = key, await self._send_one(action, key)
+            done += 1
+            if progress is not None:
+                progress(done, len(keys))
+            return outcome
 
         return list(await asyncio.gather(*(send(key) for key in keys)))
 
@@ -190,14 +289,21 @@ class Triage:
             self.on_change(changes)
 
     def _finish(self, result: ActionResult) -> ActionResult:
-        if self.audit is None or not (result.succeeded or result.failed):
+        """Audit what reached the console: successes, failures, and a bulk call that failed."""
+        if self.audit is None or not (result.succeeded or result.failed or result.by_filter):
             return result
+        action = f"{result.action} by filter" if result.by_filter else result.action
+        detail = " · ".join(part for part in (result.by_filter, str(result.archive or "")) if part)
         try:
-            if result.succeeded:
-                self.audit.record(result.action, result.succeeded, "success", str(result.archive or ""))
+            if result.error:
+                self.audit.record(action, result.targets, "failed", f"{detail} · {result.error}")
+            elif result.succeeded or result.by_filter:
+                self.audit.record(action, result.succeeded, "success", detail)
+            if result.unarchived:
+                self.audit.record(action, result.unarchived, "deleted without archive", "matched only after the count")
             for reason in sorted({reason for _, reason in result.failed}):
                 keys = [key for key, why in result.failed if why == reason]
-                self.audit.record(result.action, keys, "failed", reason)
+                self.audit.record(action, keys, "failed", reason)
         except OSError as error:
             return replace(result, audit_error=f"Audit log not written: {error.strerror}")
         return result

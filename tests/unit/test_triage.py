@@ -178,3 +178,22 @@ async def test_archive_of_hostile_text_is_lossless(tmp_path):
     assert result.ok
     archived = json.loads(result.archive.read_text())
     assert archived["incidents"][0]["description"]["USERNAME"] == "bad\ud800surrogate\x1b[31m"
+
+
+async def test_progress_counts_every_answer(tmp_path):
+    store, console, triage, _ = setup(tmp_path, count=5)
+    console.failures["incident:sshlogin:2"] = ServerError("boom")
+    seen = []
+    result = await triage.acknowledge(tuple(store.keys()), progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(done, 5) for done in range(1, 6)]
+    assert len(result.succeeded) == 4 and [key for key, _ in result.failed] == ["incident:sshlogin:2"]
+
+
+async def test_incidents_the_store_does_not_hold_can_be_acted_on_when_known(tmp_path):
+    store, console, triage, _ = setup(tmp_path, count=1)
+    outside = incident(9)  # e.g. a search result older than what was loaded
+    console.existing.add(outside.key)
+    result = await triage.acknowledge((outside.key,), known={outside.key: outside})
+    assert result.succeeded == (outside.key,)
+    assert outside.key in console.acknowledged
+    assert outside.key not in store

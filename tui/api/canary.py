@@ -17,7 +17,7 @@ import json
 import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, AsyncIterator, Callable, Generator, Iterable, Literal, Mapping, TypedDict, TypeVar, Unpack
+from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Literal, Mapping, TypedDict, TypeVar, Unpack
 
 import httpx
 
@@ -253,18 +253,23 @@ class CanaryClient:
         Takes :meth:`feed`'s keywords.  Follow-up requests send the cursor (which carries
         the filters) and only the presentation options ``shrink``/``tz``/``event_limit``.
         """
-        page = await self.feed(feed, **query)
-        yield page
         follow_up = {name: query[name] for name in ("shrink", "tz", "event_limit") if name in query}
-        cursors_sent = {query.get("cursor")}
-        while page.next_cursor and page.incidents:
-            if page.next_cursor in cursors_sent:
-                raise ProtocolError(
-                    f"The console sent the same cursor twice on GET {API_PATH}/incidents/{feed}; stopped paging.",
-                    endpoint=f"{API_PATH}/incidents/{feed}",
-                )
-            cursors_sent.add(page.next_cursor)
-            page = await self.feed(feed, cursor=page.next_cursor, **follow_up)
+        pages = _follow_cursors(
+            lambda cursor: self.feed(feed, **query) if cursor is None else self.feed(feed, cursor=cursor, **follow_up),
+            f"incidents/{feed}",
+            query.get("cursor"),
+        )
+        async for page in pages:
+            yield page
+
+    async def iter_search(self, **query: Any) -> AsyncIterator[Page]:
+        """Every page of a search, following ``cursor.next`` to the end (takes :meth:`search`'s keywords)."""
+        pages = _follow_cursors(
+            lambda cursor: self.search(**query) if cursor is None else self.search(cursor=cursor),
+            "incidents/search",
+            query.get("cursor"),
+        )
+        async for page in pages:
             yield page
 
     async def search(
@@ -502,6 +507,24 @@ class CanaryClient:
 
 
 # -- wire helpers --------------------------------------------------------------------
+
+
+async def _follow_cursors(
+    fetch: Callable[[str | None], Awaitable[Page]], path: str, first_cursor: str | None
+) -> AsyncIterator[Page]:
+    """``fetch(None)`` then ``fetch(cursor.next)`` until the last page; a repeated cursor is an error."""
+    page = await fetch(None)
+    yield page
+    cursors_sent = {first_cursor}
+    while page.next_cursor and page.incidents:
+        if page.next_cursor in cursors_sent:
+            raise ProtocolError(
+                f"The console sent the same cursor twice on GET {API_PATH}/{path}; stopped paging.",
+                endpoint=f"{API_PATH}/{path}",
+            )
+        cursors_sent.add(page.next_cursor)
+        page = await fetch(page.next_cursor)
+        yield page
 
 
 def _wire_params(params: Mapping[str, object]) -> dict[str, str]:
