@@ -21,6 +21,7 @@ from textual.screen import Screen
 
 from .audit import AuditLog
 from .config import Settings
+from .crashlog import crash_line
 from .keys import MAIN_BINDINGS, MUTATING_ACTIONS
 from .paths import stylesheet_paths
 from .sanitize import clean
@@ -73,6 +74,7 @@ class RoostApp(App):
         if settings.theme:
             self.theme = settings.theme
         self.set_keymap(settings.keymap)
+        self.crash_report = ""
         self.settings = settings
         self.client = client
         self.store = store or IncidentStore()
@@ -197,6 +199,14 @@ class RoostApp(App):
                 description,
                 lambda action=binding.action: self.call_later(main.run_action, action),
             )
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual prints a traceback with every frame's locals (the token among them) on the
+        # terminal; the details go to a private file instead, and the launcher prints where.
+        if not self.crash_report:
+            self.crash_report = crash_line(error, self.settings.token)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     async def on_unmount(self) -> None:
         close = getattr(self.client, "aclose", None)

@@ -3,7 +3,8 @@
 ``roost`` opens the triage TUI; ``roost emulator`` runs a local console
 emulator; ``roost config`` shows where the config file is and checks it.
 Every failure a user can hit ends with one line on stderr that says what
-happened and what to do, and a non-zero exit code; never a traceback.
+happened and what to do, and a non-zero exit code; never a traceback (an
+unexpected error's goes to a private file, see crashlog.py).
 """
 
 from __future__ import annotations
@@ -103,3 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a bug: the details go to a private file, not the terminal
+        from .crashlog import crash_line
+
+        print(crash_line(error), file=sys.stderr)
+        return 1

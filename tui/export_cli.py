@@ -17,6 +17,7 @@ from typing import Callable, TextIO
 from .api.canary import FEEDS, CanaryClient, Feed
 from .api.errors import ConfigError
 from .config import data_dir, private_dir, resolve_settings
+from .crashlog import keep_out_of_reports
 from .export import EXPORT_FORMATS, ExportFormat, default_export_path, export_feed
 from .secret import Secret
 
@@ -51,6 +52,7 @@ def export_command(args: argparse.Namespace, *, client_factory: ClientFactory, s
         token_file=getattr(args, "token_file", None),
         profile=getattr(args, "profile", None),
     )
+    keep_out_of_reports(settings.token)
     for warning in settings.warnings:
         print(f"roost: {warning}", file=stderr)
     fmt = _chosen_format(args.export_format, args.output)

@@ -1,21 +1,30 @@
-"""Start the TUI: settings, a checked connection, the cache, then the app."""
+"""Start the TUI: settings, a checked connection, the cache, then the app in this terminal."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
+import select
+import signal
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from .api.canary import CanaryClient
 from .api.errors import ApiError, ConfigError
 from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings
+from .crashlog import keep_out_of_reports
 from .secret import Secret
 from .store import IncidentStore, SnapshotCache, cache_path_for
 
 DEMO_BACKLOG = 300
 DEMO_RATE_PER_MINUTE = 12
+TERMINAL_CHECK_SECONDS = 0.2
+# Once the terminal is gone, how long Roost may take to close its connections and files.
+SHUTDOWN_GRACE_SECONDS = 3.0
 
 
 @dataclass
@@ -75,8 +84,13 @@ def open_cache(settings: Settings) -> SnapshotCache | None:
 def run_tui(args: argparse.Namespace) -> int:
     from .app import RoostApp
 
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        # Textual reads stdin and draws on stderr; from a pipe or /dev/null it would read
+        # end-of-file forever, at full CPU.
+        raise ConfigError("Roost needs a terminal; to write incidents to a file, use roost export.")
     connection = connect(args)
     settings = connection.settings
+    keep_out_of_reports(settings.token)
     try:
         client = CanaryClient(settings.console, settings.token)
         try:
@@ -100,10 +114,56 @@ def run_tui(args: argparse.Namespace) -> int:
             persist=persist if cache is not None else None,
             preload=cache.load if cache is not None else None,
         )
-        app.run()
-        return app.return_code or 0
+        status = asyncio.run(run_in_terminal(app))
+        if app.crash_report:
+            print(app.crash_report, file=sys.stderr)
+        return status
     finally:
         connection.close()
+
+
+async def run_in_terminal(app) -> int:
+    """Run ``app`` until it exits; SIGTERM ends it as q does, and so does losing the terminal.
+
+    Unhandled, SIGHUP kills Roost before it can close anything; and a terminal that
+    goes away without one leaves Textual's input thread reading end-of-file in a busy loop.
+    """
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, _terminal_lost, app)
+    loop.add_signal_handler(signal.SIGTERM, app.exit, None, 128 + signal.SIGTERM)
+    watch = asyncio.create_task(_watch_terminal(app))
+    try:
+        await app.run_async()
+    finally:
+        watch.cancel()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    return app.return_code or 0
+
+
+async def _watch_terminal(app) -> None:
+    poller = select.poll()
+    poller.register(sys.__stdin__.fileno(), 0)  # a hang-up and errors are reported whatever the mask
+    while not poller.poll(0):
+        await asyncio.sleep(TERMINAL_CHECK_SECONDS)
+    _terminal_lost(app)
+
+
+def _terminal_lost(app) -> None:
+    """End as q does, drawing into /dev/null meanwhile, and end for sure.
+
+    Textual draws on stderr from a writer thread; a write to a hung-up terminal
+    kills that thread, and then Textual waits forever to queue the next write.
+    """
+    if app.return_code is not None:
+        return  # already ending (a hang-up and the watch both noticed)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.__stderr__.fileno())
+    os.close(devnull)
+    app.exit(None, 128 + signal.SIGHUP)
+    deadline = threading.Timer(SHUTDOWN_GRACE_SECONDS, os._exit, (128 + signal.SIGHUP,))
+    deadline.daemon = True
+    deadline.start()
 
 
 async def _checked(client: CanaryClient) -> None:

@@ -1,0 +1,175 @@
+"""Losing the terminal, quitting, and crashing: Roost ends cleanly and never prints a traceback.
+
+The terminal tests run ``roost --demo`` for real, under a pseudo-terminal, in a
+child process.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.conftest import settle
+from tui import cli, launch
+from tui.screenshots import in_process_app, seeded_console
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+TOKEN = "crash-test-token-0f1e2d3c4b5a6978"
+CRASH_LINE = "Roost hit an unexpected error; details in "
+# Seconds Roost may take to end after the terminal goes, and CPU seconds it may burn meanwhile.
+EXIT_WITHIN = 5.0
+CPU_AFTER_LOSS = 1.0
+
+
+class Terminal:
+    """``roost --demo`` on a pseudo-terminal; ``output`` is everything it drew."""
+
+    def __init__(self, *, block_sighup: bool = False) -> None:
+        self.pid, self.master = pty.fork()
+        if self.pid == 0:  # the child: become roost
+            try:
+                if block_sighup:
+                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+                os.chdir(REPOSITORY)
+                os.environ.update(TERM="xterm-256color", COLUMNS="80", LINES="24")
+                os.execv(sys.executable, [sys.executable, "-m", "tui", "--demo", "--poll-interval", "1"])
+            finally:
+                os._exit(127)
+        self.output = b""
+
+    def read_until(self, text: bytes, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; the screen ended with {self.output[-300:]!r}")
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if ready:
+                self.output += os.read(self.master, 65536)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def wait(self, timeout: float) -> tuple[int, float, float]:
+        """(exit status, seconds taken, total CPU seconds), reading what it draws meanwhile."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status), time.monotonic() - started, usage.ru_utime + usage.ru_stime
+            self._drain()
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        raise AssertionError(f"roost was still running {timeout:g} s later")
+
+    def _drain(self) -> None:
+        try:
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if ready:
+                self.output += os.read(self.master, 65536)
+        except (OSError, ValueError):  # the terminal is closed (on purpose) or gone
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
+
+
+def lose_the_terminal(terminal: Terminal) -> None:
+    terminal.close()  # what sshd does when the connection drops
+
+
+def hang_up(terminal: Terminal) -> None:
+    os.kill(terminal.pid, signal.SIGHUP)
+
+
+@pytest.mark.parametrize(("ending", "block_sighup", "expected_status"), [
+    (lose_the_terminal, False, 128 + signal.SIGHUP),
+    (hang_up, False, 128 + signal.SIGHUP),
+    # No SIGHUP arrives at all (blocked here; in life, a process the terminal does not signal):
+    # Roost notices the terminal is gone instead of reading end-of-file at full speed.
+    (lose_the_terminal, True, 128 + signal.SIGHUP),
+    (lambda terminal: os.write(terminal.master, b"q"), False, 0),
+    (lambda terminal: os.write(terminal.master, b"\x03"), False, 0),  # ctrl+c, as a raw terminal sends it
+], ids=["terminal closed", "SIGHUP", "terminal closed, no SIGHUP", "q", "ctrl+c"])
+def test_roost_ends_cleanly_and_quietly(ending, block_sighup, expected_status):
+    terminal = Terminal(block_sighup=block_sighup)
+    try:
+        terminal.read_until("● live".encode())
+        cpu_before = terminal.cpu_seconds()
+        ending(terminal)
+        status, seconds, cpu = terminal.wait(EXIT_WITHIN)
+    finally:
+        terminal.close()
+    assert status == expected_status
+    assert seconds < EXIT_WITHIN
+    assert cpu - cpu_before < CPU_AFTER_LOSS, f"{cpu - cpu_before:.2f} CPU seconds after the terminal went"
+    assert b"Traceback" not in terminal.output and b"Error" not in terminal.output
+    if expected_status == 0:
+        assert terminal.output.endswith(b"\x1b[?1006l")  # the terminal is given back (mouse off, last)
+        assert b"\x1b[?1049l" in terminal.output  # out of the alternate screen
+
+
+def test_without_a_terminal_roost_says_so_instead_of_spinning():
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "--demo"], cwd=REPOSITORY, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=30,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "roost: Roost needs a terminal; to write incidents to a file, use roost export.\n"
+
+
+# -- unexpected errors ---------------------------------------------------------------
+
+
+def crash_log_of(line: str) -> Path:
+    assert line.startswith(CRASH_LINE), line
+    path = Path(line.removeprefix(CRASH_LINE).strip())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.parent == Path(os.environ["XDG_STATE_HOME"]) / "roost"
+    return path
+
+
+async def test_a_crash_in_the_app_prints_one_line_and_logs_the_traceback_without_the_token(tmp_path, capfd):
+    app = in_process_app(seeded_console(), tmp_path, token=TOKEN)
+
+    def bug() -> None:
+        secret_local = TOKEN  # noqa: F841 - Textual's traceback would print this local
+        raise RuntimeError(f"request failed for {TOKEN}")
+
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.call_later(bug)
+            await pilot.pause()
+    assert capfd.readouterr() == ("", "")  # the launcher prints app.crash_report, once the terminal is back
+    report = crash_log_of(app.crash_report).read_text()
+    assert "Traceback" in report and "RuntimeError: request failed for ********" in report
+    assert "in bug" in report and "secret_local" not in report  # where it happened; no locals
+    assert TOKEN not in report
+
+
+def test_a_crash_before_the_app_starts_prints_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("CANARY_API_TOKEN", TOKEN)
+
+    def broken_launch(args):
+        raise KeyError(f"no console for {TOKEN}")
+
+    monkeypatch.setattr(launch, "run_tui", broken_launch)
+    assert cli.main([]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    report = crash_log_of(captured.err).read_text()
+    assert "KeyError: 'no console for ********'" in report and TOKEN not in report
