@@ -1,18 +1,25 @@
 """The Textual app: owns the store, the live sync worker and triage actions.
 
 Workers post messages to the UI; the UI calls methods on its children.  No
-network call ever runs on the UI's path: the sync loop, detail loads and
-triage actions all run in async workers.
+network call ever runs on the UI's path: the sync loop, detail loads, triage
+actions, bulk actions, searches and exports all run in workers.
+
+The app keeps what outlives one screen: the undo record (the last acknowledge
+or unacknowledge batch), the work in progress shown on the info line, and the
+detail pane's cache.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import os
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -20,14 +27,24 @@ from textual.message import Message
 from textual.screen import Screen
 
 from .audit import AuditLog
+from .bulk import BulkPreview
 from .config import Settings
 from .crashlog import crash_line
+from .export import ExportFormat, export_incidents
 from .keys import MAIN_BINDINGS, MUTATING_ACTIONS
+from .model import Incident
 from .paths import stylesheet_paths
 from .sanitize import clean
+from .screens.detail_source import DetailSource
+from .screens.search import SearchQuery
 from .store import ChangeSet, IncidentStore
 from .sync import SyncEngine, SyncStatus
 from .triage import ActionResult, Triage
+
+_DOING = {"acknowledge": "acknowledging", "unacknowledge": "unacknowledging", "delete": "deleting"}
+_INVERSE = {"acknowledge": "unacknowledge", "unacknowledge": "acknowledge"}
+# Progress on the info line is redrawn at most this often (a batch of thousands answers fast).
+PROGRESS_INTERVAL = 0.1
 
 
 class StoreChanged(Message):
@@ -43,9 +60,14 @@ class SyncStatusChanged(Message):
 
 
 class TriageFinished(Message):
-    def __init__(self, result: ActionResult) -> None:
+    def __init__(
+        self, result: ActionResult, on_done: Callable[[ActionResult], None] | None = None, *, undo: bool = False
+    ) -> None:
         super().__init__()
         self.result = result
+        self.on_done = on_done
+        #: The result of z: it is not itself undoable.
+        self.undo = undo
 
 
 class RoostApp(App):
@@ -80,6 +102,15 @@ class RoostApp(App):
         self.store = store or IncidentStore()
         self.read_only = settings.read_only
         self.archive_dir = data_directory / "archives"
+        self.details = DetailSource(client)
+        #: (action, keys) of the last acknowledge or unacknowledge batch: what z reverses.
+        self.undo_batch: tuple[str, tuple[str, ...]] | None = None
+        #: The archive of the last delete, when a delete was the last action (z cannot undo it).
+        self.last_delete_archive: Path | None = None
+        #: The last console search, to start the next one from.
+        self.last_search = SearchQuery()
+        self._activities: dict[int, str] = {}
+        self._activity_ids = itertools.count()
         self.new_keys: set[str] = set()
         self.sync_status = SyncStatus("connecting")
         self._clock = clock
@@ -126,6 +157,13 @@ class RoostApp(App):
                 return screen
         return None
 
+    @property
+    def list_screens(self) -> list:
+        """Every screen in the stack that lists incidents (main, search results)."""
+        from .screens.incident_list import IncidentListScreen
+
+        return [screen for screen in self.screen_stack if isinstance(screen, IncidentListScreen)]
+
     # ------------------------------------------------------- worker messages
 
     def on_store_changed(self, message: StoreChanged) -> None:
@@ -135,8 +173,8 @@ class RoostApp(App):
             if self.settings.bell:
                 self.bell()
         self.new_keys -= changes.removed
-        if self.main_screen is not None:
-            self.main_screen.apply_changes(changes)
+        for screen in self.list_screens:
+            screen.apply_changes(changes)
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.sync_status = message.status
@@ -153,19 +191,138 @@ class RoostApp(App):
             self.read_only = True
             self.triage.read_only = True
             self.toast("The console refused: this token may not change incidents. Switched to read-only.", severity="error")
-            self.refresh_bindings()
+            for screen in self.list_screens:
+                screen.refresh_bindings()
+        self._remember_for_undo(result, message.undo)
+        self.report(result, undo=message.undo)
         if self.main_screen is not None:
-            self.main_screen.report(result)
             self.main_screen.refresh_view()
+        if message.on_done is not None:
+            message.on_done(result)
+
+    def _remember_for_undo(self, result: ActionResult, was_undo: bool) -> None:
+        if result.action == "delete" and result.succeeded:
+            self.undo_batch, self.last_delete_archive = None, result.archive
+        elif result.action in _INVERSE and result.succeeded:
+            self.undo_batch = None if was_undo else (result.action, result.succeeded)
+            self.last_delete_archive = None
+
+    def report(self, result: ActionResult, *, undo: bool = False) -> None:
+        severity = "information" if result.ok else ("error" if result.error else "warning")
+        line = result.summary()
+        if undo:
+            line = f"Undone: {line}"
+        elif result.action in _INVERSE and result.succeeded:
+            line += " · z to undo"
+        self.toast(line, severity=severity)
+        if result.audit_error:
+            self.toast(result.audit_error, severity="error")
 
     # --------------------------------------------------------------- actions
 
-    def run_triage(self, action: str, targets: tuple[str, ...]) -> None:
+    def run_triage(
+        self,
+        action: str,
+        targets: tuple[str, ...],
+        *,
+        known: Mapping[str, Incident] | None = None,
+        on_done: Callable[[ActionResult], None] | None = None,
+        undo: bool = False,
+    ) -> None:
         async def perform() -> None:
-            result = await getattr(self.triage, action)(targets)
-            self.post_message(TriageFinished(result))
+            with self.activity(f"{_DOING[action]} {len(targets):,}…") as show:
+                progress = self._progress_reporter(lambda done, total: show(f"{_DOING[action]} {done:,}/{total:,}…"))
+                result = await getattr(self.triage, action)(targets, known=known or {}, progress=progress)
+            self.post_message(TriageFinished(result, on_done, undo=undo))
 
         self.run_worker(perform(), group=f"triage-{action}", exit_on_error=False)
+
+    def run_bulk(self, preview: BulkPreview) -> None:
+        """Send a confirmed bulk action by filter (a delete archives what was counted first)."""
+        request = preview.request
+
+        async def perform() -> None:
+            with self.activity(f"{_DOING[request.action]} by filter {request.describe()}…"):
+                result = await self.triage.act_by_filter(preview)
+            self.post_message(TriageFinished(result))
+
+        self.run_worker(perform(), group="triage-bulk", exit_on_error=False)
+
+    def undo(self) -> None:
+        """z: the inverse of the last acknowledge or unacknowledge batch, on the same keys."""
+        if self.last_delete_archive is not None:
+            self.toast(
+                f"Deletes cannot be undone: the console has no restore. The incidents are archived in {self.last_delete_archive}.",
+                severity="warning",
+            )
+            return
+        if self.undo_batch is None:
+            self.toast("Nothing to undo: z reverses the last acknowledge or unacknowledge.")
+            return
+        action, keys = self.undo_batch
+        self.undo_batch = None
+        self.run_triage(_INVERSE[action], keys, undo=True)
+
+    def export(self, keys: tuple[str, ...], fmt: ExportFormat, path: Path) -> None:
+        """Write the incidents of ``keys`` (as loaded now) to ``path`` in a worker."""
+        incidents = self.store.incidents(keys)
+
+        async def perform() -> None:
+            with self.activity(f"exporting {len(incidents):,}…"):
+                try:
+                    written = await asyncio.to_thread(export_incidents, incidents, fmt, path)
+                except OSError as error:
+                    self.toast(f"Export failed: {error.strerror or error} ({path})", severity="error")
+                    return
+            self.toast(f"Exported {len(incidents):,} incidents to {written}", timeout=10)
+
+        self.run_worker(perform(), group="export", exit_on_error=False)
+
+    def open_search(self) -> None:
+        from .screens.search import SearchFormScreen, SearchScreen
+
+        def chosen(query: SearchQuery | None) -> None:
+            if query is not None:
+                self.last_search = query
+                self.push_screen(SearchScreen(query))
+
+        self.push_screen(SearchFormScreen(self.last_search), chosen)
+
+    # ------------------------------------------------------- work in progress
+
+    @contextmanager
+    def activity(self, text: str) -> Iterator[Callable[[str], None]]:
+        """Show ``text`` on the info line while the block runs; yields a function that replaces it (progress)."""
+        activity_id = next(self._activity_ids)
+
+        def show(line: str) -> None:
+            self._activities[activity_id] = line
+            self._show_activities()
+
+        show(text)
+        try:
+            yield show
+        finally:
+            self._activities.pop(activity_id, None)
+            self._show_activities()
+
+    def _show_activities(self) -> None:
+        line = " · ".join(self._activities.values())
+        for screen in self.list_screens:
+            screen.show_activity(line)
+
+    @staticmethod
+    def _progress_reporter(show: Callable[[int, int], None]) -> Callable[[int, int], None]:
+        last = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if done == total or now - last >= PROGRESS_INTERVAL:
+                last = now
+                show(done, total)
+
+        return progress
 
     def refresh_now(self) -> None:
         self.engine.refresh_now()
@@ -179,6 +336,16 @@ class RoostApp(App):
             self.engine.pause()
             self.toast("Live updates paused: p resumes.")
 
+    def copy(self, what: str, value: str) -> None:
+        """Copy ``value`` to the clipboard (OSC 52: works over SSH) and say what was copied."""
+        # Cleaned: a value an attacker chose never pastes a newline or an escape into a shell.
+        value = clean(value, limit=1000)
+        if not value:
+            self.toast(f"Nothing to copy: no {what} here.", severity="warning")
+            return
+        self.copy_to_clipboard(value)
+        self.toast(f"Copied {what}: {value}")
+
     def toast(self, message: str, *, severity: str = "information", timeout: float | None = None) -> None:
         """A notification whose text is never parsed as markup."""
         self.notify(clean(message, limit=300), severity=severity, markup=False, timeout=timeout or 4)
@@ -191,7 +358,7 @@ class RoostApp(App):
         for binding in MAIN_BINDINGS:
             if binding.action in MUTATING_ACTIONS and self.read_only:
                 continue
-            if binding.id in ("switch-focus", "focus-table"):
+            if binding.id in ("switch-focus", "back"):
                 continue
             description = binding.tooltip or binding.description
             yield SystemCommand(

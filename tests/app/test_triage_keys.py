@@ -164,7 +164,7 @@ async def test_p_pauses_and_resumes(console, tmp_path):
 
 async def test_help_lists_the_live_bindings(console, tmp_path):
     app = build_app(console, tmp_path)
-    async with app.run_test(size=(80, 40)) as pilot:
+    async with app.run_test(size=(80, 80)) as pilot:  # tall enough for every group
         await settle(pilot)
         await pilot.press("question_mark")
         text = screen_text(app)

@@ -1,11 +1,14 @@
-"""The delete confirmation: exactly what will be deleted, frozen when d was pressed.
+"""Confirmations: exactly what an action will touch, frozen when its key was pressed.
 
-Deleting cannot be undone through the API.  The dialog lists the incidents
-(count and the first few), defaults to No, and when any of them is still
-unacknowledged asks once more, explicitly, before confirming.
+Deleting cannot be undone through the API.  A dialog lists the incidents
+(count and the first few), defaults to No, and when any to be deleted is still
+unacknowledged asks once more, explicitly, before confirming.  Bulk actions by
+filter say how many incidents the console will touch and how that was counted.
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..bulk import BulkPreview
 from ..model import Incident
 from ..sanitize import clean
 from ..widgets.incident_table import format_time
@@ -35,61 +39,117 @@ def describe(incident: Incident) -> Text:
     return text
 
 
-class ConfirmDeleteScreen(ModalScreen[bool]):
-    """Returns True only after an explicit yes (and a second one for unacknowledged incidents)."""
+class ConfirmScreen(ModalScreen[bool]):
+    """Returns True only after an explicit y, and a second, explicit D when ``risky`` says why.
+
+    Lists ``count`` incidents by the first few of ``incidents``; ``notes`` say
+    what happens around the action (archive, undo, how the count was made).
+    """
 
     BINDINGS = [
-        Binding("y", "yes", "Yes, delete", id="confirm-yes"),
-        Binding("D", "yes_unacknowledged", "Delete unacknowledged too", show=False, id="confirm-unacked"),
+        Binding("y", "yes", "Yes", id="confirm-yes"),
+        Binding("D", "yes_risky", "Yes, even so", show=False, id="confirm-risky"),
         Binding("n,escape", "no", "No", id="confirm-no"),
     ]
 
-    def __init__(self, incidents: list[Incident], *, archive_dir: str) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        title: str,
+        incidents: Sequence[Incident],
+        *,
+        notes: Sequence[str] = (),
+        risky: str = "",
+        prompt: str = "y yes · n / esc cancel",
+        destructive: bool = True,
+    ) -> None:
+        super().__init__(classes="" if destructive else "-calm")
+        self.title_text = title
         self.incidents = incidents
-        self.unacknowledged = sum(1 for incident in incidents if not incident.acknowledged)
-        self.archive_dir = archive_dir
+        self.notes = notes
+        self.risky = risky
+        self.prompt = prompt
         self._stage = "first"
 
     def compose(self) -> ComposeResult:
         count = len(self.incidents)
-        noun = "incident" if count == 1 else "incidents"
         with Vertical(id="confirm-dialog"):
-            yield Static(Text(f"Delete {count} {noun}?", style="bold"), id="confirm-title")
+            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
             listing = Text(no_wrap=True, overflow="ellipsis", end="")
             for incident in self.incidents[:LISTED]:
                 if listing:
                     listing.append("\n")
                 listing.append_text(describe(incident))
             if count > LISTED:
-                listing.append(f"\n… and {count - LISTED} more")
+                listing.append(f"\n… and {count - LISTED:,} more")
             yield Static(listing, id="confirm-list")
-            yield Static(
-                Text(f"They are archived to {self.archive_dir} first. Deleting cannot be undone.", style="dim"),
-                id="confirm-note",
-            )
+            # Notes quote filters taken from incidents (a source IP an attacker chose): cleaned.
+            yield Static(Text(clean(" ".join(self.notes), limit=1000), style="dim"), id="confirm-note")
             yield Static(self._prompt(), id="confirm-prompt")
 
     def _prompt(self) -> Text:
-        if self._stage == "unacknowledged":
-            return Text(
-                f"{self.unacknowledged} of these {'is' if self.unacknowledged == 1 else 'are'} NOT acknowledged. "
-                "Press D (shift+d) to delete anyway, n or esc to cancel.",
-                style="bold red",
-            )
-        return Text("y delete · n / esc cancel", style="bold")
+        if self._stage == "risky":
+            return Text(self.risky, style="bold red")
+        return Text(self.prompt, style="bold")
 
     def action_yes(self) -> None:
-        if self.unacknowledged and self._stage == "first":
-            self._stage = "unacknowledged"
+        if self.risky and self._stage == "first":
+            self._stage = "risky"
             self.query_one("#confirm-prompt", Static).update(self._prompt())
             return
-        if not self.unacknowledged:
+        if not self.risky:
             self.dismiss(True)
 
-    def action_yes_unacknowledged(self) -> None:
-        if self._stage == "unacknowledged":
+    def action_yes_risky(self) -> None:
+        if self._stage == "risky":
             self.dismiss(True)
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+def _unacknowledged_warning(count: int) -> str:
+    return (
+        f"{count:,} of these {'is' if count == 1 else 'are'} NOT acknowledged. "
+        "Press D (shift+d) to delete anyway, n or esc to cancel."
+    )
+
+
+class ConfirmDeleteScreen(ConfirmScreen):
+    """Delete what was highlighted or marked; unacknowledged incidents need a second, explicit D."""
+
+    def __init__(self, incidents: list[Incident], *, archive_dir: str) -> None:
+        count = len(incidents)
+        unacknowledged = sum(1 for incident in incidents if not incident.acknowledged)
+        super().__init__(
+            f"Delete {count:,} {'incident' if count == 1 else 'incidents'}?",
+            incidents,
+            notes=[f"They are archived to {archive_dir} first. Deleting cannot be undone."],
+            risky=_unacknowledged_warning(unacknowledged) if unacknowledged else "",
+            prompt="y delete · n / esc cancel",
+        )
+
+
+class ConfirmBulkScreen(ConfirmScreen):
+    """A bulk action by filter: how many the console will touch, counted just before, and the first few."""
+
+    def __init__(self, preview: BulkPreview, *, archive_dir: str) -> None:
+        request = preview.request
+        count = len(preview.incidents)
+        verb = request.action.capitalize()
+        notes = [f"Every {_STATE_WORDS[request.state]}incident {request.describe()}.", preview.method]
+        if request.action == "delete":
+            notes.append(f"They are archived to {archive_dir} first. Deleting cannot be undone.")
+        else:
+            notes.append("z undoes it afterwards.")
+        unacknowledged = sum(1 for incident in preview.incidents if not incident.acknowledged)
+        super().__init__(
+            f"{verb} {count:,} {'incident' if count == 1 else 'incidents'} on the console?",
+            preview.incidents,
+            notes=notes,
+            risky=_unacknowledged_warning(unacknowledged) if request.action == "delete" and unacknowledged else "",
+            prompt=f"y {request.action} · n / esc cancel",
+            destructive=request.action == "delete",
+        )
+
+
+_STATE_WORDS = {"unacknowledged": "unacknowledged ", "acknowledged": "acknowledged ", "all": ""}

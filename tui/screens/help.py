@@ -14,24 +14,23 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from ..keys import group_of
-
-GROUP_ORDER = ("Triage", "Views", "Navigate", "Live", "App", "Other")
+from ..keys import GROUP_ORDER, group_of
 
 
-def binding_rows(screen: Screen) -> dict[str, list[tuple[str, str]]]:
-    """(keys, description) per group for every enabled binding on ``screen``."""
-    by_action: dict[tuple[str, str], list[str]] = {}
+def binding_rows(screen: Screen) -> dict[str, list[tuple[str, str, str]]]:
+    """(keys, description, tooltip) per group for every enabled binding on ``screen``."""
+    by_action: dict[tuple[str, str, str], list[str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
         if not active.enabled or not binding.description or binding.system:
             continue
         group = group_of(binding)
         display = screen.app.get_key_display(Binding(key, binding.action))
-        by_action.setdefault((group, binding.description), []).append(display)
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for (group, description), keys in by_action.items():
-        groups.setdefault(group, []).append((" ".join(sorted(set(keys), key=lambda key: (len(key), key))), description))
+        by_action.setdefault((group, binding.description, binding.tooltip), []).append(display)
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for (group, description, tooltip), keys in by_action.items():
+        shown_keys = " ".join(sorted(set(keys), key=lambda key: (len(key), key)))
+        groups.setdefault(group, []).append((shown_keys, description, tooltip))
     return {group: groups[group] for group in GROUP_ORDER if group in groups}
 
 
@@ -48,8 +47,11 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         for group, rows in binding_rows(self.underneath).items():
             table.add_row(Text(group, style="bold underline"), "")
-            for keys, description in rows:
-                table.add_row(Text(keys), Text(description))
+            for keys, description, tooltip in rows:
+                line = Text(description)
+                if tooltip:
+                    line.append(f" — {tooltip}", style="dim")
+                table.add_row(Text(keys), line)
             table.add_row("", "")
         with VerticalScroll(id="help-body"):
             yield Static(Text("Roost keys — esc closes, ↑/↓ scroll", style="bold"))

@@ -72,6 +72,13 @@ COLUMNS: tuple[Column, ...] = (
 SORTABLE = {"created": "created", "type": "type", "src": "src", "node": "node", "port": "port", "events": "events", "state": "state"}
 
 
+def sensor_label(incident: Incident) -> str:
+    """The bird's name, or the token's memo (tokens are named "N/A"), or the node id."""
+    if incident.node_name and incident.node_name != "N/A":
+        return incident.node_name
+    return incident.memo or incident.node_id
+
+
 def cell_values(incident: Incident, *, wide: bool) -> dict[str, str]:
     """What each column shows for ``incident`` (raw, before cleaning)."""
     return {
@@ -80,7 +87,7 @@ def cell_values(incident: Incident, *, wide: bool) -> dict[str, str]:
         "type": incident.summary or incident.logtype_name,
         "src": incident.src_host or "-",
         "rdns": incident.src_host_reverse,
-        "node": incident.node_name if incident.node_name and incident.node_name != "N/A" else (incident.memo or incident.node_id),
+        "node": sensor_label(incident),
         "port": "" if incident.dst_port is None else str(incident.dst_port),
         "events": str(incident.events_count),
     }

@@ -46,6 +46,9 @@ class TopBarState:
     new: int
     status: SyncStatus
     read_only: bool = False
+    marked: int = 0
+    #: Incidents the / filter lets through, or None without a filter.
+    matches: int | None = None
 
 
 class TopBar(Static):
@@ -64,16 +67,21 @@ class TopBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         # Live status first after the name: at 80 columns the console label is what gets cut.
         text.append(" Roost ", style="bold reverse")
+        if state.read_only:
+            # Right after the name: nothing that is cut at 80 columns.
+            text.append(" [read-only]", style="bold magenta")
         text.append(" ")
         text.append_text(live_status_text(state.status))
         text.append(" │ ")
         text.append(VIEW_TITLES.get(state.view, state.view), style="bold")
         text.append(f" │ {state.unacknowledged:,}/{state.total:,} unacked")
+        if state.matches is not None:
+            text.append(f" │ / {state.matches:,} match{'' if state.matches == 1 else 'es'}", style="bold")
+        if state.marked:
+            text.append(f" │ ▌{state.marked:,} marked", style="bold reverse")
         if state.new:
             text.append(f" │ +{state.new} new", style="bold cyan")
         text.append(" │ ")
-        if state.read_only:
-            text.append("[read-only] ", style="bold magenta")
         text.append(clean(state.console, limit=60), style="bold")
         self.update(text, layout=False)  # one fixed line: no need to lay the screen out again
 
@@ -88,17 +96,35 @@ class InfoLine(Static):
     _shown: tuple | None = None
 
     def show(
-        self, *, page: int, pages: int, count: int, sort: str, descending: bool, new_above: int = 0, note: str = ""
+        self,
+        *,
+        page: int,
+        pages: int,
+        count: int,
+        sort: str = "",
+        descending: bool = True,
+        new_above: int = 0,
+        note: str = "",
+        activity: str = "",
+        filter_text: str = "",
+        noun: str = "incident",
     ) -> None:
-        shown = (page, pages, count, sort, descending, new_above, note)
+        """``activity`` is work in progress (shown first); ``filter_text`` the / filter, described."""
+        shown = (page, pages, count, sort, descending, new_above, note, activity, filter_text, noun)
         if shown == self._shown:
             return
         self._shown = shown
         text = Text(no_wrap=True, overflow="ellipsis", end="")
+        if activity:
+            text.append(f" {clean(activity, limit=80)} ", style="bold reverse")
         if new_above:
             text.append(f" ▲ {new_above} new above (g) ", style="bold reverse")
-        text.append(f" page {page + 1}/{pages} · {count:,} incident{'s' if count != 1 else ''}")
-        text.append(f" · sort {sort} {'▼' if descending else '▲'}", style="dim")
+        text.append(f" page {page + 1}/{pages} · {count:,} {noun}{'s' if count != 1 else ''}")
+        if filter_text:
+            text.append(" · / ")
+            text.append(clean(filter_text, limit=80), style="bold")
+        if sort:
+            text.append(f" · sort {sort} {'▼' if descending else '▲'}", style="dim")
         if note:
             text.append(" · ")
             text.append(clean(note, limit=200), style="bold yellow")

@@ -1,0 +1,153 @@
+"""Source IP history (h): every incident one source ever raised, deleted ones included.
+
+The console keeps deleted incidents in a source's history; they are listed and
+marked as such.  What the store holds adds the state and the bird's name.
+enter shows a loaded incident in the main table.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ..model import HistoryEntry
+from ..sanitize import clean
+from ..widgets.incident_table import format_time, sensor_label
+
+COLUMNS = ("Created", "State", "Incident", "Bird / token", "Port", "Flock")
+# Below this width the flock column is left out and times are short, so the rest fits.
+WIDE = 100
+
+
+def state_cell(entry: HistoryEntry, incident) -> Text:
+    if entry.deleted:
+        return Text("✗ deleted", style="bold red")
+    if incident is None:
+        return Text("? not loaded", style="dim")
+    if incident.acknowledged:
+        return Text("✓ acked", style="green")
+    return Text("● unacked", style="bold yellow")
+
+
+class HistoryScreen(Screen[None]):
+    BINDINGS = [
+        # Priority: the table's own enter would only select the row.
+        Binding("enter", "show", "Show in table", id="history-show", priority=True),
+        Binding("Y", "copy_key", "Copy key", id="history-copy-key"),
+        Binding("r", "reload", "Reload", show=False, id="history-reload"),
+        Binding("escape,h", "close", "Back", id="history-close"),
+    ]
+
+    def __init__(self, source: str, *, current_key: str = "") -> None:
+        super().__init__()
+        self.source = source
+        self.current_key = current_key
+        self.entries: tuple[HistoryEntry, ...] = ()
+        self.wide = True
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f" History of {clean(self.source, limit=60)}", style="bold reverse"), id="history-title")
+        yield Static(id="history-summary")
+        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.wide = self.size.width >= WIDE
+        self.query_one(DataTable).add_columns(*(COLUMNS if self.wide else COLUMNS[:-1]))
+        entries, note = self.app.details.history(self.source)
+        if entries is not None:
+            self.show_entries(entries)
+        self.reload()
+
+    @work(exclusive=True, group="history", exit_on_error=False)
+    async def reload(self) -> None:
+        if not self.entries:
+            self._summary(Text(" loading the history from the console…", style="dim"))
+        await self.app.details.load_history(self.source)
+        entries, note = self.app.details.history(self.source)
+        if entries is None:
+            self._summary(Text(f" {clean(note, limit=200)}", style="bold red"))
+        else:
+            self.show_entries(entries)
+
+    def show_entries(self, entries: tuple[HistoryEntry, ...]) -> None:
+        # Newest first: what the analyst is usually after.
+        self.entries = tuple(sorted(entries, key=lambda entry: (entry.created is not None, entry.created), reverse=True))
+        store = self.app.store
+        names = self._sensor_names()
+        table = self.query_one(DataTable)
+        keys = [entry.key for entry in self.entries]
+        # First the incident h was pressed on; after a reload, the row the cursor was on.
+        cursor = table.cursor_row if table.row_count else (keys.index(self.current_key) if self.current_key in keys else 0)
+        table.clear()
+        for entry in self.entries:
+            incident = store.get(entry.key)
+            cells = [
+                Text(format_time(entry.created, wide=self.wide)),
+                state_cell(entry, incident),
+                Text(clean(entry.summary, limit=60 if self.wide else 26), style="bold" if entry.key == self.current_key else ""),
+                Text(clean(names.get(entry.node_id) or entry.node_id, limit=40 if self.wide else 16)),
+                Text("" if entry.dst_port is None else str(entry.dst_port), justify="right"),
+            ]
+            if self.wide:
+                cells.append(Text(clean(incident.flock_name if incident and incident.flock_name else entry.flock_id, limit=30)))
+            table.add_row(*cells, key=entry.key)
+        if self.entries:
+            table.move_cursor(row=min(cursor, len(self.entries) - 1))
+        self._summary(self._summary_text())
+
+    def _sensor_names(self) -> dict[str, str]:
+        """Bird or token names for the history's node ids, from any loaded incident (deleted ones are not loaded)."""
+        wanted = {entry.node_id for entry in self.entries}
+        names: dict[str, str] = {}
+        for incident in self.app.store.snapshot():
+            if incident.node_id in wanted and incident.node_id not in names:
+                names[incident.node_id] = sensor_label(incident)
+        return names
+
+    def _summary_text(self) -> Text:
+        count = len(self.entries)
+        deleted = sum(1 for entry in self.entries if entry.deleted)
+        text = Text(f" {count:,} incident{'s' if count != 1 else ''}")
+        if deleted:
+            text.append(f" ({deleted:,} deleted)", style="bold")
+        times = [entry.created for entry in self.entries if entry.created is not None]
+        if times:
+            text.append(f" · first seen {format_time(min(times), wide=True)} · last seen {format_time(max(times), wide=True)}")
+        return text
+
+    def _summary(self, text: Text) -> None:
+        self.query_one("#history-summary", Static).update(text)
+
+    def _highlighted_entry(self) -> HistoryEntry | None:
+        table = self.query_one(DataTable)
+        if not self.entries or table.cursor_row >= len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    def action_show(self) -> None:
+        entry = self._highlighted_entry()
+        if entry is None:
+            return
+        if entry.deleted:
+            self.app.toast("That incident was deleted: only its history entry remains.", severity="warning")
+            return
+        main = self.app.main_screen
+        while self.app.screen is not main:
+            self.app.pop_screen()
+        main.show_incident(entry.key)
+
+    def action_copy_key(self) -> None:
+        entry = self._highlighted_entry()
+        if entry is not None:
+            self.app.copy("incident key", entry.key)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

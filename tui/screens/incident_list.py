@@ -1,0 +1,208 @@
+"""What every screen that lists incidents shares: the table, the detail pane and the keys that act on rows.
+
+The main screen (the live store) and the search results screen (pages of the
+console's search) both build on ``IncidentListScreen``; each says where its
+incidents come from, which ones an action targets and what its header shows.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ..keys import MUTATING_ACTIONS
+from ..model import Incident
+from ..triage import ActionResult
+from ..widgets.detail_pane import DetailContext, DetailPane
+from ..widgets.incident_table import IncidentTable
+from ..widgets.status_bar import InfoLine
+from .confirm import ConfirmDeleteScreen
+from .help import HelpScreen
+
+
+class IncidentListScreen(Screen):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ready = False
+        self._detail_timer = None
+
+    # ---------------------------------------------------------------- compose
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Container(id="panes"):
+            yield IncidentTable(id="incidents", is_new=self.is_new, is_marked=self.is_marked)
+            yield DetailPane(id="detail")
+        yield from self.compose_below_panes()
+        yield InfoLine(id="info-line")
+        yield Footer(compact=True)
+
+    def compose_header(self) -> ComposeResult:
+        yield from ()
+
+    def compose_below_panes(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def table(self) -> IncidentTable:
+        return self.query_one(IncidentTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    # ------------------------------------------------- what subclasses decide
+
+    def is_new(self, key: str) -> bool:
+        return False
+
+    def is_marked(self, key: str) -> bool:
+        return False
+
+    def incident(self, key: str) -> Incident | None:
+        """The incident as this screen knows it (the store's copy when it holds one)."""
+        return self.app.store.get(key)
+
+    def known_incidents(self) -> Mapping[str, Incident]:
+        """Incidents on screen that the store may not hold (so triage can still act on them)."""
+        return {}
+
+    def targets(self) -> tuple[str, ...]:
+        """What a, u, d and e act on, frozen now."""
+        key = self.table.cursor_key
+        return (key,) if key else ()
+
+    def cursor_moved(self, key: str | None) -> None:
+        """The highlighted incident changed (before the detail pane follows)."""
+
+    def apply_changes(self, changes) -> None:
+        """The store changed (a poll, a reconcile, a triage action)."""
+
+    def show_activity(self, text: str) -> None:
+        """Long-running work in progress (``acknowledging 12/37…``), or "" when done."""
+
+    def triage_sent(self, action: str, targets: tuple[str, ...]) -> None:
+        """An action on ``targets`` has just been sent."""
+
+    def triage_finished(self, result: ActionResult) -> None:
+        """The console answered an action this screen sent (after the app's toast)."""
+
+    # ---------------------------------------------------------------- detail
+
+    @on(IncidentTable.Highlighted)
+    def _highlighted(self, message: IncidentTable.Highlighted) -> None:
+        self.cursor_moved(message.key)
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        key = message.key
+        if self.app.detail_delay <= 0:
+            self.show_detail(key, load=True)
+            return
+        self._detail_timer = self.set_timer(self.app.detail_delay, lambda: self.show_detail(key, load=True))
+
+    def show_detail(self, key: str | None, *, load: bool) -> None:
+        if not self.detail.display:
+            return  # drawn when the pane is shown again
+        incident = self.incident(key) if key else None
+        if incident is None:
+            self.detail.show(DetailContext(None))
+            return
+        context, pending = self.app.details.context(incident)
+        self.detail.show(context, now=self.app.now())
+        if load and pending:
+            self.load_details(incident)
+
+    @work(exclusive=True, group="details", exit_on_error=False)
+    async def load_details(self, incident: Incident) -> None:
+        # Moving the cursor starts a new load, which cancels this one (exclusive group).
+        await self.app.details.load(incident)
+        if self.table.cursor_key == incident.key:
+            self.show_detail(incident.key, load=False)
+
+    # --------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING_ACTIONS and self.app.read_only:
+            return False
+        return True
+
+    def action_acknowledge(self) -> None:
+        self.send("acknowledge", self.targets())
+
+    def action_unacknowledge(self) -> None:
+        self.send("unacknowledge", self.targets())
+
+    def action_delete(self) -> None:
+        targets = self.targets()
+        incidents = [incident for key in targets if (incident := self.incident(key))]
+        if not incidents:
+            self.app.toast("Nothing to delete: no incident is highlighted.", severity="warning")
+            return
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self.send("delete", targets)
+            else:
+                self.app.toast("Delete cancelled: nothing was sent.")
+
+        self.app.push_screen(ConfirmDeleteScreen(incidents, archive_dir=str(self.app.archive_dir)), confirmed)
+
+    def send(self, action: str, targets: tuple[str, ...]) -> None:
+        if not targets:
+            self.app.toast("No incident is highlighted.", severity="warning")
+            return
+        self.app.run_triage(action, targets, known=self.known_incidents(), on_done=self.triage_finished)
+        self.triage_sent(action, targets)
+
+    def action_copy_source(self) -> None:
+        self._copy("source IP", lambda incident: incident.src_host)
+
+    def action_copy_key(self) -> None:
+        self._copy("incident key", lambda incident: incident.key)
+
+    def _copy(self, what: str, value_of: Callable[[Incident], str]) -> None:
+        key = self.table.cursor_key
+        incident = self.incident(key) if key else None
+        self.app.copy(what, value_of(incident) if incident else "")
+
+    def action_history(self) -> None:
+        from .history import HistoryScreen
+
+        key = self.table.cursor_key
+        incident = self.incident(key) if key else None
+        if incident is None or not incident.src_host:
+            self.app.toast("No source IP here to look up.", severity="warning")
+            return
+        self.app.push_screen(HistoryScreen(incident.src_host, current_key=incident.key))
+
+    def action_toggle_detail(self) -> None:
+        if self.detail.display:
+            self.detail.display = False
+            self.table.focus()
+        else:
+            self._reveal_detail()
+
+    def action_focus_detail(self) -> None:
+        self._reveal_detail()
+        self.detail.focus()
+
+    def _reveal_detail(self) -> None:
+        if not self.detail.display:
+            self.detail.display = True
+            self.show_detail(self.table.cursor_key, load=True)
+
+    def action_switch_focus(self) -> None:
+        if self.table.has_focus:
+            self.action_focus_detail()
+        else:
+            self.table.focus()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
