@@ -7,6 +7,9 @@ time, because Pilot's own waits for the next frame are idle time, not work):
   j/k           moving the cursor one row
   ] / [         changing page
   delta         applying a 100-incident poll (new, changed, acknowledged)
+  space         marking a row (the footer changes to say what a, u, d act on)
+  *             marking (and unmarking) every incident in the view
+  / keystroke   typing in the filter line (the view re-filters on every key)
 The first row is an unbound key: what Pilot and Textual's dispatch cost by
 themselves; subtract it for the part that is Roost's.
 Prints a table; run with `make bench` or `python bench/bench_ui.py`.
@@ -54,6 +57,15 @@ class InMemoryConsole:
         return []
 
 
+async def timed(pilot, samples: list[float], keys: list[str]) -> None:
+    """CPU time from each key press until the app is idle again, into ``samples``."""
+    for key in keys:
+        started = time.process_time()
+        await pilot.press(key)
+        await pilot.pause()
+        samples.append((time.process_time() - started) * 1000)
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -72,6 +84,9 @@ async def measure(size: int) -> dict[str, tuple[float, float]]:
         "j/k + detail pane (ms)": [],
         "page ]/[ (ms)": [],
         "100-incident delta (ms)": [],
+        "space: mark a row (ms)": [],
+        "*: mark the whole view (ms)": [],
+        "/ keystroke, warm (ms)": [],
     }
     async with app.run_test(size=(80, 24)) as pilot:
         first_paint_started = time.process_time()
@@ -103,6 +118,12 @@ async def measure(size: int) -> dict[str, tuple[float, float]]:
             app.engine._apply(delta)
             await pilot.pause()
             results["100-incident delta (ms)"].append((time.process_time() - started) * 1000)
+        await timed(pilot, results["space: mark a row (ms)"], ["space"] * REPEATS)
+        await timed(pilot, results["*: mark the whole view (ms)"], ["asterisk"] * (REPEATS // 3))
+        await pilot.press("escape", "slash")
+        await app.workers.wait_for_complete()  # the filter text is warmed before typing
+        typed = [key for _ in range(REPEATS // 8) for key in ("r", "o", "o", "t", *["backspace"] * 4)]
+        await timed(pilot, results["/ keystroke, warm (ms)"], typed)
     return {name: (statistics.median(values), percentile(values, 0.99)) for name, values in results.items()}
 
 
