@@ -31,7 +31,7 @@ from .bulk import BulkPreview
 from .config import Settings
 from .crashlog import crash_line
 from .export import ExportFormat, export_incidents
-from .keys import MAIN_BINDINGS, MUTATING_ACTIONS
+from .keys import MUTATING_ACTIONS
 from .model import Incident
 from .paths import stylesheet_paths
 from .sanitize import clean
@@ -352,19 +352,20 @@ class RoostApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        main = self.main_screen
-        if main is None:
+        # The keys of the screen the palette was opened on (search results act on results).
+        target = screen if screen in self.list_screens else self.main_screen
+        if target is None:
             return
-        for binding in MAIN_BINDINGS:
+        for binding in target.BINDINGS:
             if binding.action in MUTATING_ACTIONS and self.read_only:
                 continue
-            if binding.id in ("switch-focus", "back"):
+            if binding.id in ("switch-focus", "back", "search-close"):
                 continue
             description = binding.tooltip or binding.description
             yield SystemCommand(
                 f"{binding.description} ({binding.key.split(',')[0]})",
                 description,
-                lambda action=binding.action: self.call_later(main.run_action, action),
+                lambda action=binding.action: self.call_later(target.run_action, action),
             )
 
     def _handle_exception(self, error: Exception) -> None:

@@ -110,6 +110,24 @@ async def test_delete_by_filter_archives_first_and_without_an_archive_sends_noth
         assert len(list((tmp_path / "archives").glob("deleted-*.json"))) == 1
 
 
+async def test_deleting_unacknowledged_incidents_by_filter_needs_the_box_and_a_second_D(console, tmp_path):
+    app = build_app(console, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        source = app.store.get(app.screen.query_one(IncidentTable).cursor_key).src_host
+        everything = console_matches(console, "all", src_host=source)
+        await open_bulk(pilot, action_steps=2)
+        await pilot.click("#include-unacknowledged")
+        app.screen.query_one("#value-src_host").focus()
+        await count(pilot)
+        assert f"Delete {len(everything)} incident" in screen_text(app)
+        await pilot.press("y")
+        assert "NOT acknowledged" in screen_text(app) and console.deleted_keys == []
+        await pilot.press("D")
+        await wait_for_triage(pilot)
+        assert set(console.deleted_keys) == everything
+
+
 async def test_the_dialog_says_inline_why_it_cannot_count(console, tmp_path):
     app = build_app(console, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

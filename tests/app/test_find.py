@@ -104,6 +104,8 @@ async def test_search_pages_and_state(console, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen) and app.screen.results, "the results")
         first = table(app).row_keys
         assert all(console.is_acknowledged(key) for key in first) and len(first) == 10
+        palette = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Run again (r)" in palette and "Mark (space)" not in palette  # the palette acts on results
         await pilot.press("right_square_bracket")
         await wait_for(pilot, lambda: table(app).row_keys != first, "page 2")
         assert "page 2/" in screen_text(app)
