@@ -9,9 +9,9 @@ import secrets
 import select
 import signal
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TextIO
 
 from .api.canary import CanaryClient
 from .api.errors import ApiError, ConfigError
@@ -23,8 +23,6 @@ from .store import IncidentStore, SnapshotCache, cache_path_for
 DEMO_BACKLOG = 300
 DEMO_RATE_PER_MINUTE = 12
 TERMINAL_CHECK_SECONDS = 0.2
-# Once the terminal is gone, how long Roost may take to close its connections and files.
-SHUTDOWN_GRACE_SECONDS = 3.0
 
 
 @dataclass
@@ -125,23 +123,53 @@ def run_tui(args: argparse.Namespace) -> int:
 async def run_in_terminal(app) -> int:
     """Run ``app`` until it exits; SIGTERM ends it as q does, and so does losing the terminal.
 
-    Unhandled, SIGHUP kills Roost before it can close anything; and a terminal that
-    goes away without one leaves Textual's input thread reading end-of-file in a busy loop.
+    Unhandled, SIGHUP kills Roost before it can close anything; a terminal that goes
+    away without one leaves Textual's input thread reading end-of-file in a busy loop;
+    and Textual's writer thread dies on the first write to a hung-up terminal, after
+    which Textual waits forever to queue the next one.
     """
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGHUP, _terminal_lost, app)
     loop.add_signal_handler(signal.SIGTERM, app.exit, None, 128 + signal.SIGTERM)
     watch = asyncio.create_task(_watch_terminal(app))
+    # Textual's drivers draw on sys.__stderr__ (taken when the app starts).
+    terminal = sys.__stderr__
+    sys.__stderr__ = _TerminalOutput(terminal, lambda: loop.call_soon_threadsafe(_terminal_lost, app))
     try:
         await app.run_async()
     finally:
+        sys.__stderr__ = terminal
         watch.cancel()
         for signum in (signal.SIGHUP, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     return app.return_code or 0
 
 
+class _TerminalOutput:
+    """The terminal as Textual's writer thread sees it: a failed write reports the loss instead of raising."""
+
+    def __init__(self, stream: TextIO, lost: Callable[[], None]) -> None:
+        self._stream = stream
+        self._lost = lost
+
+    def write(self, text: str) -> None:
+        try:
+            self._stream.write(text)
+        except OSError:
+            self._lost()
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError:
+            self._lost()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
 async def _watch_terminal(app) -> None:
+    """A terminal can go while nothing is drawn: look for the hang-up every so often."""
     poller = select.poll()
     poller.register(sys.__stdin__.fileno(), 0)  # a hang-up and errors are reported whatever the mask
     while not poller.poll(0):
@@ -150,20 +178,13 @@ async def _watch_terminal(app) -> None:
 
 
 def _terminal_lost(app) -> None:
-    """End as q does, drawing into /dev/null meanwhile, and end for sure.
-
-    Textual draws on stderr from a writer thread; a write to a hung-up terminal
-    kills that thread, and then Textual waits forever to queue the next write.
-    """
+    """End as q does; whatever is drawn or printed from now on goes to /dev/null."""
     if app.return_code is not None:
-        return  # already ending (a hang-up and the watch both noticed)
+        return  # already ending (more than one of the signs noticed)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.__stderr__.fileno())
     os.close(devnull)
     app.exit(None, 128 + signal.SIGHUP)
-    deadline = threading.Timer(SHUTDOWN_GRACE_SECONDS, os._exit, (128 + signal.SIGHUP,))
-    deadline.daemon = True
-    deadline.start()
 
 
 async def _checked(client: CanaryClient) -> None:

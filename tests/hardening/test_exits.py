@@ -26,8 +26,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 TOKEN = "crash-test-token-0f1e2d3c4b5a6978"
 CRASH_LINE = "Roost hit an unexpected error; details in "
 # Seconds Roost may take to end after the terminal goes, and CPU seconds it may burn meanwhile.
-EXIT_WITHIN = 5.0
-CPU_AFTER_LOSS = 1.0
+EXIT_WITHIN = 3.0
+CPU_AFTER_LOSS = 0.5
 
 
 class Terminal:
