@@ -2,9 +2,12 @@
 
 Every action names its targets as a frozen tuple of incident keys taken when
 the key was pressed; a refresh cannot change what an action touches.
-Acknowledge and unacknowledge apply optimistically and roll back what failed.
-Delete is preceded by an archive on disk: no archive, no delete.  Every action
-that reaches the console is appended to the audit log.
+Acknowledge and unacknowledge apply optimistically and roll back what failed;
+they set a state, so a transient failure is retried a few times.  Delete is
+preceded by an archive on disk: no archive, no delete; it is sent once.  When a
+failure may hide an action the console did (a timeout, a cut-off answer), the
+console is asked before anything is said.  Every action that reaches the
+console is appended to the audit log.
 
 Bulk actions by filter (``act_by_filter``) use the console's bulk endpoints on
 what ``bulk.count_matching`` counted; a delete by filter archives every counted
@@ -16,9 +19,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Awaitable, Callable, Mapping, Protocol, TypeVar
 
-from .api.errors import ApiError, NotFound, PermissionDenied, TransportError
+from .api.errors import ApiError, NotFound, PermissionDenied, RateLimited, TransportError
 from .archive import archive_before_delete
 from .audit import AuditLog
 from .bulk import Action, BulkPreview
@@ -26,8 +29,14 @@ from .model import BulkResult, Incident
 from .store import ChangeSet, IncidentStore
 
 DEFAULT_CONCURRENCY = 8
+# Tries per acknowledge/unacknowledge, and per read asking how an action ended, on transient errors.
+ATTEMPTS = 3
+# Seconds before the first retry, doubling after; a Retry-After is honoured up to the cap.
+RETRY_DELAY = 0.5
+RETRY_WAIT_MAX = 10.0
 #: Called with (done, total) as the requests of one action complete.
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 # Reasons the rollback logic recognises.
 REASON_NOT_FOUND = "not found on the console"
@@ -109,6 +118,7 @@ class Triage:
     on_change: Callable[[ChangeSet], None] = lambda changes: None
     concurrency: int = DEFAULT_CONCURRENCY
     read_only: bool = False
+    retry_delay: float = RETRY_DELAY
     _audit_errors: list[str] = field(default_factory=list, repr=False)
 
     # ``known``: incidents the caller has seen that the store may not hold (search results).
@@ -254,31 +264,47 @@ class Triage:
         return list(await asyncio.gather(*(send(key) for key in keys)))
 
     async def _send_one(self, action: Action, key: str) -> str | None:
+        """Send one action; None when the console did it (or had already), else why not."""
         try:
-            await getattr(self.client, action)(key)
+            # Acknowledging sets a state: sending it again is harmless.  A delete is sent once.
+            await self._retrying(lambda: getattr(self.client, action)(key), retry=action != "delete")
             return None
         except NotFound:
-            if action == "delete":
-                return None  # already gone: the wanted outcome
-            return REASON_NOT_FOUND
+            return None if action == "delete" else REASON_NOT_FOUND  # a deleted incident is gone already
         except PermissionDenied as error:
             return f"{REASON_DENIED}: {error}"
-        except TransportError as error:
-            if action != "delete":
-                return str(error)
-            # The delete may have happened: ask the console before saying anything.
-            return await self._delete_outcome_unknown(key, error)
         except ApiError as error:
+            # A 429 is refused before anything happens; after any other transient
+            # failure the console may have acted: ask it before saying anything.
+            if error.transient and not isinstance(error, RateLimited):
+                return await self._outcome_unknown(action, key, error)
             return str(error)
 
-    async def _delete_outcome_unknown(self, key: str, error: ApiError) -> str | None:
+    async def _outcome_unknown(self, action: Action, key: str, error: ApiError) -> str | None:
+        """Whether the console did ``action`` to ``key`` after all (None), from a fetch."""
         try:
-            await self.client.fetch(key)
+            incident = await self._retrying(lambda: self.client.fetch(key))
         except NotFound:
-            return None
+            return None if action == "delete" else REASON_NOT_FOUND
         except ApiError:
             return f"outcome unknown ({error}); press r to check"
-        return str(error)
+        done = action != "delete" and incident.acknowledged == (action == "acknowledge")
+        return None if done else str(error)
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]], *, retry: bool = True) -> T:
+        """``call()``, repeated after transient errors while attempts remain; the last error is raised."""
+        attempt = 1
+        while True:
+            try:
+                return await call()
+            except ApiError as error:
+                if not (retry and error.transient and attempt < ATTEMPTS):
+                    raise
+                wait = self.retry_delay * 2 ** (attempt - 1)
+                if isinstance(error, RateLimited) and error.retry_after is not None:
+                    wait = min(error.retry_after, RETRY_WAIT_MAX)
+            await asyncio.sleep(wait)
+            attempt += 1
 
     @staticmethod
     def _denied(outcomes: list[tuple[str, str | None]]) -> bool:

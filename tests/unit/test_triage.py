@@ -53,7 +53,7 @@ class FakeConsole:
     async def fetch(self, incident=None, **kwargs):
         if incident not in self.existing:
             raise NotFound("Incident not found")
-        return incident
+        return Incident(key=incident, summary="", acknowledged=incident in self.acknowledged)
 
 
 def setup(tmp_path, count=3, **kwargs):
@@ -62,7 +62,7 @@ def setup(tmp_path, count=3, **kwargs):
     console = FakeConsole(store.keys())
     changes = []
     audit = AuditLog(tmp_path / "audit.jsonl", console="https://example.canary.tools")
-    triage = Triage(console, store, tmp_path / "archives", audit=audit, on_change=changes.append)
+    triage = Triage(console, store, tmp_path / "archives", audit=audit, on_change=changes.append, retry_delay=0)
     return store, console, triage, changes
 
 
