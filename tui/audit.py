@@ -38,7 +38,8 @@ class AuditLog:
         }
         if detail:
             entry["detail"] = detail
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        # ASCII JSON: keys and reasons may carry an attacker's lone surrogate, which UTF-8 cannot.
+        line = (json.dumps(entry, ensure_ascii=True) + "\n").encode("ascii")
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:

@@ -104,9 +104,9 @@ class SnapshotCache:
             for key in changes.added | changes.changed | changes.removed:
                 incident = store.get(key)
                 if incident is None:
-                    deleted.append((key,))
+                    deleted.append((_stored_key(key),))
                 else:
-                    rows.append((key, incident.updated_id, _dump(incident)))
+                    rows.append(_row(incident))
             try:
                 self._write(rows, deleted, changes.watermarks)
             except sqlite3.Error as error:
@@ -154,7 +154,7 @@ class SnapshotCache:
     def _save_everything(self, store: IncidentStore) -> None:
         # The watermark first: the store holds everything up to it by then.
         watermark = store.max_updated_id
-        rows = [(i.key, i.updated_id, _dump(i)) for i in store.snapshot()]
+        rows = [_row(incident) for incident in store.snapshot()]
         try:
             self._write(rows, [], (0, watermark))
         except sqlite3.Error as error:
@@ -254,5 +254,12 @@ def _delete_database_files(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _dump(incident: Incident) -> str:
-    return json.dumps(incident.raw, ensure_ascii=False, separators=(",", ":"))
+def _row(incident: Incident) -> tuple[str, int, str]:
+    # ASCII JSON: SQLite stores UTF-8, which an attacker's lone surrogate is not.
+    return _stored_key(incident.key), incident.updated_id, json.dumps(incident.raw, separators=(",", ":"))
+
+
+def _stored_key(key: str) -> str:
+    """The key as SQLite can hold it: JSON-escaped, so still one per incident, and unchanged
+    for the plain ASCII keys consoles make."""
+    return json.dumps(key)[1:-1]

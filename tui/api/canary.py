@@ -405,6 +405,9 @@ class CanaryClient:
             response = await self._http.request(method, path, params=query, data=form)
         except httpx.HTTPError as exc:
             failure = self._transport_error(exc, where, endpoint)
+        except UnicodeEncodeError:
+            # A key or source IP from the console holding a lone surrogate cannot go into a URL or a form.
+            failure = InvalidParameter(f"{where} cannot be sent: a value in it is not valid text.", endpoint=endpoint)
         else:
             body = self._successful_body(response, where, endpoint)
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import json
 import math
 import re
 from bisect import bisect_left
@@ -43,6 +44,14 @@ _PERIOD = re.compile(r"^(\d+)([hdw])$")
 _PERIOD_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400}
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
+
+
+class ConsoleJSON(JSONResponse):
+    """JSON with every non-ASCII character escaped, as Python consoles send it, so that
+    whatever an incident holds -- an attacker's lone surrogate too -- can be sent."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 class ConsoleError(Exception):
@@ -166,10 +175,10 @@ class Settings:
             return presented, True
         raise ConsoleError(AUTH, failure)
 
-    def error_response(self, error: ConsoleError) -> JSONResponse:
+    def error_response(self, error: ConsoleError) -> ConsoleJSON:
         # Error kinds are the names of ErrorStatus's fields.
         status = 200 if self.always_200 else getattr(self.error_status, error.kind)
-        return JSONResponse({"message": error.message, "result": "error"}, status_code=status)
+        return ConsoleJSON({"message": error.message, "result": "error"}, status_code=status)
 
 
 def _same(presented: str, expected: str) -> bool:
@@ -417,7 +426,7 @@ def list_flocks(call: Call) -> dict[str, Any]:
 
 
 def _endpoint(handler: Handler, console: ConsoleState, settings: Settings, *, action: bool):
-    async def endpoint(request: Request) -> JSONResponse:
+    async def endpoint(request: Request) -> ConsoleJSON:
         try:
             params = Params(await _merged_params(request))
             token, read_only = settings.authenticate(request, params)
@@ -427,7 +436,7 @@ def _endpoint(handler: Handler, console: ConsoleState, settings: Settings, *, ac
                 body = handler(Call(request, params, token, console, settings))
         except ConsoleError as error:
             return settings.error_response(error)
-        return JSONResponse(body)
+        return ConsoleJSON(body)
 
     return endpoint
 
@@ -460,10 +469,10 @@ def _routes(console: ConsoleState, settings: Settings) -> list[Route]:
     ]
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> ConsoleJSON:
     """Unknown paths and wrong methods: JSON too."""
     assert isinstance(error, HTTPException)
-    return JSONResponse({"message": error.detail, "result": "error"}, status_code=error.status_code,
+    return ConsoleJSON({"message": error.detail, "result": "error"}, status_code=error.status_code,
                         headers=error.headers)
 
 

@@ -1,0 +1,145 @@
+"""Attacker strings in every field, on every screen that shows them: literal, inert, and in their place.
+
+Each screen is checked as the terminal would receive it: every segment of every
+line the compositor renders is free of anything a terminal acts on (ESC, BEL,
+C1, ...) or that hides or reorders text (bidi overrides, zero-width
+characters), and every line is exactly the terminal's width.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from app.conftest import settle, wait_for, wait_for_triage
+from tui.emulator.state import ConsoleState
+from tui.screens.confirm import ConfirmDeleteScreen
+from tui.screens.history import HistoryScreen
+from tui.screenshots import FIXED_NOW, in_process_app, seeded_console
+from tui.widgets.incident_table import IncidentTable
+
+from .hostile import CORPUS, forbidden, longest_mark_pile
+
+TOKEN = "hostile-test-token-0123456789"
+# What each string looks like on screen: itself, or visible escapes.
+SHOWN_AS = {
+    "rich markup": "[bold red]pwned[/]",
+    "textual markup": "[@click=app.quit]quit[/]",
+    "csi": r"\x1b[2J\x1b[31mred",
+    "osc title": r"\x1b]0;owned",
+    "osc 52 clipboard": r"\x1b]52;c;cm0gLXJmIH4K\x07",
+    "osc 8 hyperlink": r"\x1b]8;;https://evil.example\x1b\click",
+    "c0 controls": r"\x00\x01\x02\x03",
+    "c1 controls": r"\x80\x81\x82\x83",
+    "bidi overrides": r"invoice\u202egpj.exe\u202c",
+    "zero width": r"ad\u200bmin\u200c\u200d",
+    "double width": "管理员ユーザー",
+    "combining pile": "Z\u0336\u0334\u0335",  # and no deeper: see longest_mark_pile
+    "line breaks": r"line1\x0aline2\x0d\x0aline3\u2028line4",
+    "lone surrogates": r"bad\ud800byte\udfff\udc80end",
+    "escaped bytes": r"\xff\xfe\u202e",
+    "100,000 characters": "AAAAAAAAAA",
+}
+SIZES = [(80, 24), (120, 40)]
+TERMINAL_SEQUENCES = ("csi", "osc title", "osc 52 clipboard", "osc 8 hyperlink", "c1 controls", "bidi overrides",
+                      "100,000 characters")
+
+
+def hostile_console() -> tuple[ConsoleState, dict[str, str]]:
+    """A console whose newest incidents carry one corpus string in every attacker-typed field each."""
+    console = seeded_console(backlog=5)
+    bird = next(iter(console.devices))
+    keys = {}
+    for number, (name, text) in enumerate(CORPUS.items()):
+        event = {"USERNAME": text, "PASSWORD": text, "USERAGENT": text, "PATH": text, "HOSTNAME": text, text: text}
+        keys[name] = console.add_incident(
+            logtype=4002, node_id=bird, key=f"incident:sshlogin:hostile{number:02d}:{FIXED_NOW + number}",
+            created=FIXED_NOW + 100 - number, src_host=text, src_host_reverse=text, memo=text, description=text,
+            events=[{**event, "timestamp": FIXED_NOW + 100 - number}],
+        )
+    return console, keys
+
+
+def assert_terminal_safe(app, what: str) -> list[str]:
+    """The screen's lines as the terminal receives them: inert, and each exactly as wide as the terminal."""
+    width, height = app.size
+    strips = app.screen._compositor.render_strips()
+    assert len(strips) == height, what
+    for number, strip in enumerate(strips):
+        assert strip.cell_length == width, f"{what}: line {number} is {strip.cell_length} cells wide"
+        for segment in strip:
+            assert not forbidden(segment.text), f"{what}: line {number} carries {forbidden(segment.text)}"
+        assert longest_mark_pile(strip.text) <= 3, f"{what}: line {number} stacks marks that paint over other lines"
+    return [strip.text for strip in strips]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_table_and_detail_pane_show_every_string_literally(size, tmp_path):
+    console, keys = hostile_console()
+    app = in_process_app(console, tmp_path, token=TOKEN)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(IncidentTable)
+        assert table.row_keys[: len(keys)] == list(keys.values())  # newest first
+        assert_terminal_safe(app, "the table")
+        # One line per incident: each hostile row still ends in its own port (0) and event count (1).
+        region = table.region
+        strips = app.screen._compositor.render_strips()[region.y + 1 : region.y + 1 + min(len(keys), table.visible_rows)]
+        rows = [strip.crop(region.x, region.right).text.rstrip() for strip in strips]
+        assert all(row.endswith(" 0    1") for row in rows), rows
+        for name, key in keys.items():
+            assert table.cursor_key == key
+            await settle(pilot)
+            screen = "\n".join(assert_terminal_safe(app, name))
+            if size == (120, 40):
+                assert SHOWN_AS[name] in screen.replace("\n", ""), f"{name}: not shown as {SHOWN_AS[name]!r}"
+                assert "loading…" not in screen, f"{name}: the device or the source's history never came"
+            await pilot.press("j")
+        assert app.is_running and not app.crash_report
+
+
+async def test_the_delete_dialog_and_the_history_show_them_literally(tmp_path):
+    console, keys = hostile_console()
+    app = in_process_app(console, tmp_path, token=TOKEN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for name in CORPUS:
+            if name in TERMINAL_SEQUENCES:  # (a dialog takes a while to open: the rest are shown alike)
+                await pilot.press("d")
+                assert isinstance(app.screen, ConfirmDeleteScreen)
+                assert_terminal_safe(app, f"delete dialog, {name}")
+                await pilot.press("n")
+            await pilot.press("j")
+        await pilot.press("g", "h")  # the history of the first source, whose incident lists the others' titles
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.entries, "the history")
+        await pilot.pause()
+        assert_terminal_safe(app, "history")
+    assert not console.deleted_keys
+
+
+class HostileConsoleMessages(httpx.ASGITransport):
+    """The emulator, except that acknowledging fails with a message made of the whole corpus."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/incident/acknowledge"):
+            body = {"result": "error", "message": "".join(CORPUS[name] for name in TERMINAL_SEQUENCES)}
+            return httpx.Response(400, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        return await super().handle_async_request(request)
+
+
+async def test_toasts_carrying_console_messages_stay_inert(tmp_path):
+    console, keys = hostile_console()
+    app = in_process_app(console, tmp_path, token=TOKEN, transport=HostileConsoleMessages)
+    app.triage.retry_delay = 0
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await wait_for_triage(pilot)
+        [toast] = [n for n in app._notifications if n.severity != "information"]
+        assert r"\x1b[2J" in toast.message and "\x1b" not in toast.message
+        assert_terminal_safe(app, "the toast")
+        svg = app.export_screenshot()
+        assert not forbidden(svg.replace("\n", ""))
+    assert not console.is_acknowledged(next(iter(keys.values())))
