@@ -113,6 +113,7 @@ class RoostApp(App):
         self._activity_ids = itertools.count()
         self.new_keys: set[str] = set()
         self.sync_status = SyncStatus("connecting")
+        self._unreadable_told = 0
         self._clock = clock
         self._live = live
         self._initial_load_done = False
@@ -182,6 +183,14 @@ class RoostApp(App):
             self._initial_load_done = True
             # The loaded incidents live as long as the session: keep the collector off them.
             gc.freeze()
+        if message.status.unreadable > self._unreadable_told:
+            self._unreadable_told = message.status.unreadable
+            self.toast(
+                f"{message.status.unreadable:,} items the console sent are not incidents (not an object, or no key): "
+                "they are not shown.",
+                severity="warning",
+                timeout=10,
+            )
         if self.main_screen is not None:
             self.main_screen.show_status(message.status)
 

@@ -10,6 +10,7 @@ exports and archives.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -115,7 +116,9 @@ class Page:
 
     ``next_cursor`` is None on the last page.  ``max_updated_id`` is the largest
     ``updated_id`` on this page (None for an empty page).  Search pages also
-    carry ``page_number``/``total_pages``/``total_results``.
+    carry ``page_number``/``total_pages``/``total_results``.  ``unreadable``
+    counts the items left out because they were not incidents (not an object,
+    or no key to act on).
     """
 
     incidents: tuple[Incident, ...]
@@ -125,6 +128,7 @@ class Page:
     page_number: int | None = None
     total_pages: int | None = None
     total_results: int | None = None
+    unreadable: int = 0
     raw: JSON = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -155,17 +159,17 @@ def to_int(value: Any) -> int | None:
         return int(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        return int(value)
     if isinstance(value, str):
         text = value.strip()
         try:
             return int(text)
         except ValueError:
             try:
-                return int(float(text))
+                value = float(text)
             except ValueError:
                 return None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None  # NaN and 1e400 are JSON a console can send
     return None
 
 
@@ -357,7 +361,8 @@ def parse_page(raw: Mapping[str, Any]) -> Page:
         cursor = {}
     if not isinstance(cursor, Mapping):
         raise ShapeError("cursor is not an object")
-    incidents = tuple(parse_incident(item) for item in items)
+    readable = [item for item in items if isinstance(item, Mapping)]
+    incidents = tuple(incident for incident in map(parse_incident, readable) if incident.key)
     max_updated_id = to_int(raw.get("max_updated_id"))
     if max_updated_id is None and incidents:
         # Search pages carry no max_updated_id; their items still have updated_id.
@@ -370,6 +375,7 @@ def parse_page(raw: Mapping[str, Any]) -> Page:
         page_number=to_int(raw.get("page_number")),
         total_pages=to_int(raw.get("total_pages")),
         total_results=to_int(raw.get("total_results")),
+        unreadable=len(items) - len(incidents),
         raw=dict(raw),
     )
 

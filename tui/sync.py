@@ -50,6 +50,8 @@ class SyncStatus:
     pending_new: int = 0
     #: Wall-clock time of the last successful poll.
     last_success: float | None = None
+    #: Items in the last load, poll or reconcile that were not incidents (left out).
+    unreadable: int = 0
 
 
 class SyncEngine:
@@ -86,6 +88,7 @@ class SyncEngine:
         self._paused = False
         self._pending: dict[str, Incident] = {}
         self._failures = 0
+        self._unreadable = 0
         self._last_reconcile = monotonic()
         self.status = SyncStatus("connecting")
 
@@ -197,6 +200,7 @@ class SyncEngine:
 
     async def _pages(self, **params: Any):
         async for page in self.client.iter_feed("all", limit=self.page_limit, **params):
+            self._unreadable += page.unreadable
             yield page
 
     def _apply(self, incidents: list[Incident] | tuple[Incident, ...]) -> None:
@@ -224,6 +228,7 @@ class SyncEngine:
                 loaded=len(self.store),
                 pending_new=self._pending_new(),
                 last_success=self._wall_clock(),
+                unreadable=self._unreadable,
             )
         )
 
@@ -247,6 +252,7 @@ class SyncEngine:
     async def _with_retries(self, step: Callable[[], Awaitable[None]]) -> None:
         """Run ``step`` until it succeeds, backing off between failures."""
         while True:
+            self._unreadable = 0
             try:
                 await step()
                 return

@@ -253,9 +253,14 @@ def test_odd_values_never_raise() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"incidents": {}}, {"incidents": "none"}, {"incidents": [["not", "an", "object"]]}, {"cursor": "next"},
-     {"cursor": {"next": 7}}],
+    [{"incidents": {}}, {"incidents": "none"}, {"cursor": "next"}, {"cursor": {"next": 7}}],
 )
 def test_wrong_shapes_are_shape_errors(body) -> None:
     with pytest.raises(ShapeError):
         parse_page(body)
+
+
+def test_items_that_are_not_incidents_are_left_out_and_counted() -> None:
+    page = parse_page({"incidents": [["not", "an", "object"], None, {"summary": "no key"}, {"id": "k"}]})
+    assert [incident.key for incident in page.incidents] == ["k"]
+    assert page.unreadable == 3

@@ -1,0 +1,101 @@
+"""A console that sends what no documentation promises: Roost shows what it can and keeps going."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+
+from app.conftest import settle, wait_for
+from tui.api.canary import CanaryClient
+from tui.app import RoostApp
+from tui.config import Settings
+from tui.screenshots import FIXED_NOW, IN_PROCESS_URL
+from tui.secret import Secret
+from tui.widgets.detail_pane import MAX_EVENTS_SHOWN
+from tui.widgets.incident_table import IncidentTable
+
+from .test_hostile_text import assert_terminal_safe
+
+TOKEN = "malformed-test-token-0123456789"
+BUSY_EVENTS = 10_000
+
+READABLE = [
+    {"id": "incident:only-a-key"},
+    {"id": "incident:wrong-types", "updated_id": "7", "summary": {"nested": [1, 2]},
+     "description": {"src_host": ["10.0.0.1", "10.0.0.2"], "dst_port": {"port": 22}, "acknowledged": 7,
+                     "created": "yesterday", "logtype": "99999", "memo": {"a": 1}, "events": "not a list",
+                     "events_count": "many", "name": 42, "src_host_reverse": None, "local_time": [], "flock_id": False}},
+    {"id": "incident:odd-events", "updated_id": 9,
+     "description": {"logtype": 4002, "events": [None, 42, "text", ["a"], {"timestamp": "soon", "USERNAME": {"x": 1},
+                                                                              "PORTS": [22, 23], "": ""}]}},
+    {"id": "incident:null-lists", "updated_id": 10, "description": {"events": None, "logdata": None}},
+    {"id": "incident:unknown-logtype", "updated_id": 11, "description": {"logtype": 424242, "description": ""}},
+    {"id": 12345, "updated_id": 12, "description": []},
+    {"id": "incident:out-of-range", "updated_id": 13,
+     "description": {"created": 1e300, "src_port": float("nan"), "dst_port": "1e400", "events_count": float("inf")}},
+    {"id": "incident:busy", "updated_id": 14,
+     "description": {"logtype": 4002, "src_host": "198.51.100.7", "created": FIXED_NOW, "events_count": str(BUSY_EVENTS),
+                     "events": [{"USERNAME": f"user{n}", "PASSWORD": "hunter2", "timestamp": FIXED_NOW + n}
+                                for n in range(BUSY_EVENTS)]}},
+]
+UNREADABLE = ["a string", None, ["a", "list"], {"updated_id": 15, "summary": "no key to act on"}]
+
+
+def canned_console(request: httpx.Request) -> httpx.Response:
+    """Every endpoint Roost reads, answering in shapes the documentation does not have."""
+    path = request.url.path.removeprefix("/api/v1/")
+    if path == "incidents/all":
+        since = request.url.params.get("incidents_since")
+        items = [] if since else [*READABLE[:4], *UNREADABLE, *READABLE[4:]]
+        body = {"feed": "All Incidents", "incidents": items, "max_updated_id": "lots", "cursor": None, "result": "success"}
+    elif path == "device/info":
+        body = {"device": "not an object", "result": "success"}
+    elif path == "incidents/history/source":
+        body = {"incidents": [None, {"key": {"a": 1}}], "result": "success"}
+    else:
+        body = {"message": "Not found", "result": "error"}
+    return httpx.Response(200, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+
+
+def malformed_app(tmp_path) -> RoostApp:
+    client = CanaryClient(IN_PROCESS_URL, Secret(TOKEN), transport=httpx.MockTransport(canned_console))
+    settings = Settings(console=IN_PROCESS_URL, token=Secret(TOKEN), profile="odd console", poll_interval=0)
+    app = RoostApp(settings, client, data_directory=tmp_path)
+    app.detail_delay = 0
+    return app
+
+
+async def test_odd_shapes_are_shown_as_well_as_they_can_be(tmp_path):
+    app = malformed_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")  # All
+        table = app.screen.query_one(IncidentTable)
+        assert sorted(table.row_keys) == sorted(str(item["id"]) for item in READABLE)
+        assert any("4 items the console sent are not incidents" in n.message for n in app._notifications)
+        for _ in READABLE:
+            await settle(pilot)
+            assert_terminal_safe(app, f"detail of {table.cursor_key}")
+            await pilot.press("j")
+        assert app.is_running and not app.crash_report
+
+
+async def test_an_incident_with_ten_thousand_events_shows_the_first_ones_quickly(tmp_path):
+    app = malformed_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        table = app.screen.query_one(IncidentTable)
+        while table.cursor_key != "incident:busy":
+            await pilot.press("j")
+        started = time.perf_counter()
+        await pilot.press("enter")  # into the detail pane, then to its end
+        await pilot.press("end")
+        await wait_for(pilot, lambda: "more events not shown" in "".join(
+            strip.text for strip in app.screen._compositor.render_strips()), "the last line of the pane")
+        seconds = time.perf_counter() - started
+        text = assert_terminal_safe(app, "the busy incident")
+        assert f"… {BUSY_EVENTS - MAX_EVENTS_SHOWN:,} more events not shown" in "\n".join(text)
+        assert seconds < 2, f"{seconds:.2f} s to show a 10,000-event incident"
