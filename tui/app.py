@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from .audit import AuditLog
+from .audit import AUDIT_FILE, AuditLog
 from .bulk import BulkPreview
 from .config import Settings
 from .crashlog import crash_line
@@ -130,7 +130,7 @@ class RoostApp(App):
             client,
             self.store,
             self.archive_dir,
-            audit=AuditLog(data_directory / "audit.jsonl", console=settings.console),
+            audit=AuditLog(data_directory / AUDIT_FILE, console=settings.console),
             on_change=lambda changes: self.post_message(StoreChanged(changes)),
             read_only=settings.read_only,
         )

@@ -15,6 +15,11 @@ from collections import deque
 from pathlib import Path
 from typing import Iterable
 
+from .sanitize import clean
+
+AUDIT_FILE = "audit.jsonl"
+KEYS_SHOWN = 3
+
 
 class AuditLog:
     def __init__(self, path: Path, *, console: str, clock=time.time) -> None:
@@ -60,3 +65,22 @@ class AuditLog:
             except json.JSONDecodeError:
                 continue
         return entries
+
+
+def format_entry(entry: dict) -> str:
+    """One audit entry as one printable line (keys can hold attacker-chosen addresses)."""
+    keys = [str(key) for key in entry.get("keys", [])]
+    shown = ", ".join(clean(key, limit=90) for key in keys[:KEYS_SHOWN])
+    if len(keys) > KEYS_SHOWN:
+        shown += f", … (+{len(keys) - KEYS_SHOWN})"
+    fields = [
+        clean(entry.get("time", "?"), limit=25),
+        clean(entry.get("user", "?"), limit=32),
+        clean(entry.get("action", "?"), limit=40),
+        clean(entry.get("result", "?"), limit=20),
+        clean(entry.get("console", "?"), limit=60),
+        f"{len(keys)} incident{'s' if len(keys) != 1 else ''}: {shown}" if keys else "no incidents",
+    ]
+    if entry.get("detail"):
+        fields.append(clean(entry["detail"], limit=200))
+    return "  ".join(fields)

@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .export_cli import add_export_arguments
 
     add_export_arguments(export)
+    audit = commands.add_parser("audit", help="print the last actions Roost sent to a console")
+    audit.add_argument("-n", "--lines", type=int, default=20, metavar="N", help="how many entries (default 20)")
+    audit.add_argument("--json", action="store_true", help="the entries as JSON lines, as stored")
     config = commands.add_parser("config", help="where the config file is, and whether it works")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config_commands.add_parser("path", help="print the config file's path")
@@ -78,6 +81,22 @@ def run_config(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def run_audit(args: argparse.Namespace) -> int:
+    import json
+
+    from .audit import AUDIT_FILE, AuditLog, format_entry
+    from .config import data_dir
+
+    path = data_dir() / AUDIT_FILE
+    entries = AuditLog(path, console="").tail(max(args.lines, 1))
+    if not entries:
+        print(f"No actions recorded yet ({path}).", file=sys.stderr)
+        return 0
+    for entry in entries:
+        print(json.dumps(entry, ensure_ascii=True) if args.json else format_entry(entry))
+    return 0
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
     print(f"roost: {message}", file=sys.stderr)
     return code
@@ -89,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "config":
             return run_config(args)
+        if args.command == "audit":
+            return run_audit(args)
         if args.command == "emulator":
             from .emulator.server import run_emulator
 
