@@ -25,6 +25,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from .audit import AUDIT_FILE, AuditLog
 from .bulk import BulkPreview
@@ -376,6 +377,17 @@ class RoostApp(App):
                 description,
                 lambda action=binding.action: self.call_later(target.run_action, action),
             )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker's unexpected error leaves the app running (exit_on_error=False), but never unsaid."""
+        if event.state != WorkerState.ERROR:
+            return
+        line = crash_line(event.worker.error, self.settings.token)
+        if event.worker.group == "sync":
+            self.post_message(SyncStatusChanged(SyncStatus("offline", f"live updates stopped. {line}")))
+        else:
+            self.engine.refresh_now()  # the view goes back to what the console says
+        self.toast(line, severity="error", timeout=30)
 
     def _handle_exception(self, error: Exception) -> None:
         # Textual prints a traceback with every frame's locals (the token among them) on the

@@ -171,7 +171,11 @@ class Triage:
         skipped = tuple(key for key in before if key not in to_send)
         gone = [(key, "no longer loaded") for key in targets if key not in before]
         self._emit(self.store.set_acknowledged(to_send, value))
-        outcomes = await self._send_all(action, to_send, progress)
+        try:
+            outcomes = await self._send_all(action, to_send, progress)
+        except BaseException:  # a bug, or cancelled: show what the console last said, not what was hoped
+            self._emit(self.store.restore(before[key] for key in to_send))
+            raise
         failed = [(key, reason) for key, reason in outcomes if reason is not None]
         vanished = [key for key, reason in failed if reason == REASON_NOT_FOUND]
         rollback = [before[key] for key, reason in failed if reason != REASON_NOT_FOUND]

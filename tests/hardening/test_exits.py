@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from app.conftest import settle
+from app.conftest import screen_text, settle, wait_for
 from tui import cli, launch
 from tui.screenshots import in_process_app, seeded_console
+from tui.widgets.incident_table import IncidentTable
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 TOKEN = "crash-test-token-0f1e2d3c4b5a6978"
@@ -173,3 +174,39 @@ def test_a_crash_before_the_app_starts_prints_one_line(monkeypatch, capsys):
     assert captured.err.count("\n") == 1
     report = crash_log_of(captured.err).read_text()
     assert "KeyError: 'no console for ********'" in report and TOKEN not in report
+
+
+async def test_an_action_failing_on_a_bug_is_reported_and_rolled_back(tmp_path):
+    console = seeded_console()
+    app = in_process_app(console, tmp_path, token=TOKEN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        key = app.screen.query_one(IncidentTable).cursor_key
+
+        async def broken(key):
+            raise RuntimeError(f"bug holding {TOKEN}")
+
+        app.client.acknowledge = broken
+        await pilot.press("a")
+        await wait_for(pilot, lambda: [n for n in app._notifications if n.severity == "error"], "the error")
+        assert not app.store.get(key).acknowledged  # shown as the console has it
+        [toast] = [n for n in app._notifications if n.severity == "error"]
+        report = crash_log_of(toast.message).read_text()
+        assert "RuntimeError: bug holding ********" in report and TOKEN not in report
+        assert app.is_running
+
+
+async def test_live_updates_that_stop_on_a_bug_say_so(tmp_path):
+    app = in_process_app(seeded_console(), tmp_path, token=TOKEN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        async def broken():
+            raise TypeError("a bug in the sync loop")
+
+        app.engine.reconcile = broken
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.sync_status.state == "offline", "offline")
+        assert "live updates stopped. Roost hit an unexpected error; details in" in app.sync_status.detail
+        assert "✗ offline" in screen_text(app).splitlines()[0]
+        assert app.is_running
