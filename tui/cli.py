@@ -10,6 +10,7 @@ unexpected error's goes to a private file, see crashlog.py).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Sequence
 
@@ -102,9 +103,16 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
+def quiet_request_logs() -> None:
+    """httpx logs every request line at INFO: whatever logging is set up, Roost's never carry them."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    quiet_request_logs()
     try:
         if args.command == "config":
             return run_config(args)

@@ -11,7 +11,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from .api.canary import CanaryClient
 from .api.errors import ApiError, ConfigError
@@ -19,6 +19,9 @@ from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings
 from .crashlog import keep_out_of_reports
 from .secret import Secret
 from .store import IncidentStore, SnapshotCache, cache_path_for
+
+if TYPE_CHECKING:
+    from .app import RoostApp
 
 DEMO_BACKLOG = 300
 DEMO_RATE_PER_MINUTE = 12
@@ -79,9 +82,26 @@ def open_cache(settings: Settings) -> SnapshotCache | None:
         return None
 
 
-def run_tui(args: argparse.Namespace) -> int:
+def session_app(settings: Settings, client: CanaryClient, cache: SnapshotCache | None) -> RoostApp:
+    """The app for one session: its files in the user's data directory, its snapshot in ``cache``."""
     from .app import RoostApp
 
+    store = IncidentStore()
+
+    async def persist(changes) -> None:
+        await asyncio.to_thread(cache.save_changes, store, changes)
+
+    return RoostApp(
+        settings,
+        client,
+        data_directory=private_dir(data_dir()),
+        store=store,
+        persist=persist if cache is not None else None,
+        preload=cache.load if cache is not None else None,
+    )
+
+
+def run_tui(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         # Textual reads stdin and draws on stderr; from a pipe or /dev/null it would read
         # end-of-file forever, at full CPU.
@@ -95,23 +115,9 @@ def run_tui(args: argparse.Namespace) -> int:
             asyncio.run(_checked(client))
         except ApiError as error:
             raise ConfigError(f"Cannot use {settings.console}: {error}") from None
-        store = IncidentStore()
-        cache = open_cache(settings) if not args.demo else None
         # The checked client belonged to the asyncio.run loop; the app gets its own.
         client = CanaryClient(settings.console, settings.token)
-
-        async def persist(changes) -> None:
-            if cache is not None:
-                await asyncio.to_thread(cache.save_changes, store, changes)
-
-        app = RoostApp(
-            settings,
-            client,
-            data_directory=private_dir(data_dir()),
-            store=store,
-            persist=persist if cache is not None else None,
-            preload=cache.load if cache is not None else None,
-        )
+        app = session_app(settings, client, open_cache(settings) if not args.demo else None)
         status = asyncio.run(run_in_terminal(app))
         if app.crash_report:
             print(app.crash_report, file=sys.stderr)

@@ -170,11 +170,14 @@ def test_unknown_settings_are_warned_not_fatal(config):
     )
 
 
-def test_a_config_naming_a_token_that_others_can_read_is_warned(config):
+async def test_a_config_naming_a_token_that_others_can_read_is_warned(config, tmp_path):
     write(config, '[profile.prod]\nconsole = "c"\ntoken_file = "prod.token"\n', mode=0o644)
-    assert settings(profile="prod").warnings == (
-        f"{config} names your token and others can read or change it: run chmod 600 {config}.",
-    )
+    warning = f"{config} names your token and others can read or change it: run chmod 600 {config}."
+    assert settings(profile="prod").warnings == (warning,)
+    app = build_app(seeded_console(), tmp_path, warnings=(warning,))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert [(n.message, n.severity) for n in app._notifications] == [(warning, "warning")]
     write(config, '[defaults]\nconsole = "c"\ntheme = "nord"\n', mode=0o644)  # names no token: fine
     assert settings(environ={**os.environ, "CANARY_API_TOKEN": TOKEN}).warnings == ()
 

@@ -303,7 +303,7 @@ async def until_synced(pilot, *, refresh: bool = False) -> None:
     if refresh:
         await pilot.press("r")
     deadline = asyncio.get_running_loop().time() + 20
-    while app.sync_status.state != "manual" or app.sync_status.last_success == before:
+    while app.sync_status.state not in ("live", "manual") or app.sync_status.last_success == before:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"never synced: {app.sync_status}")
         if app.sync_status.state in ("retrying", "offline"):
