@@ -207,6 +207,8 @@ class ProfileOptions:
     """One profile's settings (over ``[defaults]``), checked; None where it says nothing."""
 
     name: str = ""
+    #: Where config.toml is: relative token_file paths and token_command run from there.
+    directory: Path | None = None
     backend: str = "canary"
     console: str | None = None
     token_file: Path | None = None
@@ -240,7 +242,7 @@ def profile_options(config: ConfigFile, name: str) -> ProfileOptions:
         for key, value in body.items():
             if key in PROFILE_KEYS:
                 values[key] = _checked(config, table, key, value)
-    return ProfileOptions(name=name, **values)
+    return ProfileOptions(name=name, directory=config.path.parent, **values)
 
 
 def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
@@ -280,8 +282,7 @@ def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
         if value not in BUILTIN_THEMES:
             raise fail(f"names no Textual theme; try one of {', '.join(sorted(BUILTIN_THEMES))}")
     if key == "token_file":
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else config.path.parent / path
+        return config.path.parent / Path(value).expanduser()  # an absolute path stays as it is
     return value
 
 
@@ -348,15 +349,19 @@ def read_token_file(path: Path) -> tuple[Secret, list[str]]:
     return Secret(token), warnings
 
 
-def run_token_command(argv: tuple[str, ...], *, timeout: float = TOKEN_COMMAND_TIMEOUT) -> Secret:
-    """The first line a token command prints (a password manager, say); run without a shell.
+def run_token_command(
+    argv: tuple[str, ...], *, cwd: Path | None = None, timeout: float = TOKEN_COMMAND_TIMEOUT
+) -> Secret:
+    """The first line a token command prints (a password manager, say); run without a shell, in ``cwd``.
 
     Its stderr is captured: a failure quotes one line of it, with anything the
     command printed on stdout (perhaps the token) blanked out.
     """
     name = argv[0]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=timeout, check=False)
+        done = subprocess.run(
+            argv, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout, check=False
+        )
     except FileNotFoundError:
         raise ConfigError(f"token_command: {name} not found; give its full path or fix the command.") from None
     except PermissionError:
@@ -439,7 +444,7 @@ def resolve_settings(
         token, file_warnings = read_token_file(options.token_file)
         warnings += file_warnings
     elif options.token_command is not None:
-        token = run_token_command(options.token_command)
+        token = run_token_command(options.token_command, cwd=options.directory)
     if not chosen and not options.console and not options.names_a_token and (not console or token is None):
         # Nothing configured for Roost: canarytools-python's file, as that library would read it.
         found = read_canarytools_config(env)

@@ -185,6 +185,12 @@ async def test_a_config_naming_a_token_that_others_can_read_is_warned(config, tm
 # -- token commands ------------------------------------------------------------------
 
 
+def test_token_command_runs_beside_the_config_file(config, tmp_path, monkeypatch):
+    write(config, '[profile.prod]\nconsole = "c"\ntoken_command = "cat prod.token"\n')
+    monkeypatch.chdir(tmp_path)  # wherever roost is started
+    assert settings(profile="prod").token.reveal() == TOKEN
+
+
 def test_token_command_runs_without_a_shell(config, tmp_path):
     marker = tmp_path / "shell-ran"
     write(config, f'[profile.prod]\nconsole = "c"\ntoken_command = "echo shell-free-token; touch {marker}"\n')
