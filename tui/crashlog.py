@@ -24,13 +24,13 @@ def keep_out_of_reports(token: Secret) -> None:
     _known_tokens.append(token)
 
 
-def write_crash_log(error: BaseException, *tokens: Secret, directory: Path | None = None) -> Path:
+def write_crash_log(error: BaseException, *tokens: Secret) -> Path:
     """Write ``error``'s traceback (no locals; tokens redacted) to a new 0600 file; its path."""
     report = "".join(traceback.format_exception(error))
     environment_token = os.environ.get("CANARY_API_TOKEN", "").strip()
     report = redact(report, *tokens, *_known_tokens, environment_token)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    path = private_dir(directory or state_dir()) / f"crash-{stamp}-{os.getpid()}.log"
+    path = private_dir(state_dir()) / f"crash-{stamp}-{os.getpid()}.log"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
         handle.write(report)
