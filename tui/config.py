@@ -5,7 +5,8 @@ Each setting is taken from the first of these that gives it:
 1. the command line (``--console``, ``--token-file``, ``--read-only``, ...);
 2. the environment variables of Thinkst's own Python library
    (``CANARY_API_DOMAIN``, ``CANARY_API_TOKEN``), unless ``--profile`` named a
-   profile on the command line, which then beats them too;
+   profile on the command line, which then beats them too; and an exported token
+   never goes to a profile's console when the profile names its own token;
 3. the profile in ``config.toml`` (``--profile NAME`` or ``default_profile``),
    over the ``[defaults]`` table;
 4. when nothing else is configured, canarytools-python's INI file
@@ -433,13 +434,17 @@ def resolve_settings(
     warnings = list(config.warnings) if config else []
     # A profile named on the command line beats the environment, as the command line does.
     environment = {} if profile else env
-    console = (console or environment.get("CANARY_API_DOMAIN", "")).strip() or options.console or ""
+    console_given = (console or environment.get("CANARY_API_DOMAIN", "")).strip()
+    console = console_given or options.console or ""
+    environment_token = environment.get("CANARY_API_TOKEN", "").strip()
+    if options.names_a_token and not console_given:
+        environment_token = ""  # the profile's console goes with its own token, not one exported for another
     token: Secret | None = None
     if token_file:
         token, file_warnings = read_token_file(Path(token_file).expanduser())
         warnings += file_warnings
-    elif environment.get("CANARY_API_TOKEN", "").strip():
-        token = Secret(environment["CANARY_API_TOKEN"].strip())
+    elif environment_token:
+        token = Secret(environment_token)
     elif options.token_file is not None:
         token, file_warnings = read_token_file(options.token_file)
         warnings += file_warnings

@@ -108,6 +108,14 @@ def test_precedence_command_line_then_environment_then_profile(config, tmp_path)
     assert (named.console, named.token.reveal()) == ("profileconsole", TOKEN)
 
 
+def test_a_token_exported_for_another_console_never_goes_to_the_profiles(config):
+    write(config, 'default_profile = "prod"\n[profile.prod]\nconsole = "profileconsole"\ntoken_file = "prod.token"\n')
+    chosen = settings(environ={**os.environ, "CANARY_API_TOKEN": OTHER_TOKEN})
+    assert (chosen.console, chosen.token.reveal()) == ("profileconsole", TOKEN)
+    write(config, 'default_profile = "prod"\n[profile.prod]\nconsole = "profileconsole"\n')  # names no token
+    assert settings(environ={**os.environ, "CANARY_API_TOKEN": OTHER_TOKEN}).token.reveal() == OTHER_TOKEN
+
+
 def test_command_line_options_beat_the_profile_but_cannot_loosen_read_only(config):
     write(config, '[profile.prod]\nconsole = "c"\ntoken_file = "prod.token"\nread_only = true\npage_size = 20\n')
     chosen = settings(profile="prod", page_size=200, poll_interval=0)
