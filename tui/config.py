@@ -44,6 +44,8 @@ DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_PAGE_SIZE = 100
 PAGE_SIZE_RANGE = (10, 1000)
 BACKENDS = ("canary",)
+# Table columns a profile may choose (the flag and state columns always show).
+TABLE_COLUMNS = ("created", "type", "src", "rdns", "node", "port", "events")
 TOKEN_COMMAND_TIMEOUT = 30.0
 CANARYTOOLS_SECTION = "CanaryTools"
 
@@ -267,6 +269,9 @@ def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
     if key == "columns":
         if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
             raise fail('must be a list of column names, e.g. ["created", "type", "src"]')
+        unknown = [item for item in value if item not in TABLE_COLUMNS]
+        if unknown:
+            raise fail(f"has unknown column {unknown[0]!r}; choose from {', '.join(TABLE_COLUMNS)}")
         return tuple(value)
     if key == "keymap":
         return _checked_keymap(value, fail)

@@ -57,3 +57,19 @@ async def test_no_animations_by_default(console, tmp_path, monkeypatch):
     monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
     app = build_app(console, tmp_path)
     assert app.animation_level == "none"
+
+
+def test_table_columns_match_what_a_profile_may_choose():
+    from tui.config import TABLE_COLUMNS
+    from tui.widgets.incident_table import COLUMNS
+
+    assert set(TABLE_COLUMNS) == {column.key for column in COLUMNS} - {"flag", "state"}
+
+
+async def test_a_profile_chooses_and_orders_the_table_columns(console, tmp_path):
+    app = build_app(console, tmp_path, columns=("src", "type"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        header = screen_text(app).splitlines()[1]
+        assert header.index("Source") < header.index("Incident")
+        assert "Created" not in header and "Port" not in header

@@ -151,6 +151,7 @@ def test_roost_config_names_the_file(tmp_path, monkeypatch):
     ('[profile.prod]\nread_only = "yes"\n', r"line 2: \[profile.prod\] read_only must be true or false"),
     ('[profile.prod]\npoll_interval = -1\n', r"poll_interval must be 0 \(manual\) or a number of seconds"),
     ('[profile.prod]\ncolumns = "created"\n', r"columns must be a list of column names"),
+    ('[profile.prod]\ncolumns = ["src", "bogus"]\n', r"line 2: \[profile.prod\] columns has unknown column 'bogus'; choose from created"),
     ('[profile.prod]\ntheme = "hotdog"\n', r"line 2: \[profile.prod\] theme names no Textual theme; try one of ansi-dark"),
     ('[profile.prod]\ntoken = "abc"\n', r"line 2: \[profile.prod\] token is not read: put the token in a file \(token_file\) or use token_command"),
     ('[profile.prod]\ntoken_file = "a"\ntoken_command = "b"\n', r"line 3: \[profile.prod\] token_command and token_file are both set"),

@@ -38,7 +38,9 @@ class IncidentListScreen(Screen):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Container(id="panes"):
-            yield IncidentTable(id="incidents", is_new=self.is_new, is_marked=self.is_marked)
+            yield IncidentTable(
+                id="incidents", is_new=self.is_new, is_marked=self.is_marked, columns=self.app.settings.columns
+            )
             yield DetailPane(id="detail")
         yield from self.compose_below_panes()
         yield InfoLine(id="info-line")

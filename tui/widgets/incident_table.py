@@ -93,10 +93,23 @@ def cell_values(incident: Incident, *, wide: bool) -> dict[str, str]:
     }
 
 
-def layout_columns(width: int) -> list[tuple[Column, int]]:
-    """Visible columns and their widths for a table ``width`` cells wide."""
+# Always shown: the mark/new flag and the state glyph carry meaning no other column does.
+_FIXED = ("flag", "state")
+
+
+def layout_columns(width: int, chosen: tuple[str, ...] = ()) -> list[tuple[Column, int]]:
+    """Visible columns and their widths for a table ``width`` cells wide.
+
+    ``chosen`` (a profile's ``columns``) picks and orders the columns after the
+    flag and state; without it, columns appear as the width allows.
+    """
     wide = width >= 130
-    columns = [c for c in COLUMNS if width >= c.min_table_width]
+    if chosen:
+        by_key = {column.key: column for column in COLUMNS}
+        keys = [*_FIXED, *(key for key in chosen if key in by_key and key not in _FIXED)]
+        columns = [by_key[key] for key in keys]
+    else:
+        columns = [c for c in COLUMNS if width >= c.min_table_width]
     widths = {c.key: c.width for c in columns}
     if wide:
         widths["created"] = 19
@@ -164,11 +177,13 @@ class IncidentTable(Widget, can_focus=True):
         *,
         is_marked: Callable[[str], bool] = lambda key: False,
         is_new: Callable[[str], bool] = lambda key: False,
+        columns: tuple[str, ...] = (),
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self._chosen_columns = columns
         self._rows: list[Incident] = []
         self._index: dict[str, int] = {}
         self._cursor = 0
@@ -325,7 +340,7 @@ class IncidentTable(Widget, can_focus=True):
         style = self.get_component_rich_style("incident-table--header")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         arrow = "▼" if self.sort_descending else "▲"
-        for index, (column, cell_width) in enumerate(layout_columns(width)):
+        for index, (column, cell_width) in enumerate(layout_columns(width, self._chosen_columns)):
             if index:
                 text.append(" ")
             title = column.title
@@ -348,7 +363,7 @@ class IncidentTable(Widget, can_focus=True):
         values["flag"] = FLAG_MARKED if marked else (FLAG_NEW if new else " ")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         state_style = self.get_component_rich_style("incident-table--acked" if incident.acknowledged else "incident-table--unacked")
-        for index, (column, cell_width) in enumerate(layout_columns(width)):
+        for index, (column, cell_width) in enumerate(layout_columns(width, self._chosen_columns)):
             if index:
                 text.append(" ")
             cell = self._fit(clean(values[column.key], limit=max(cell_width * 2, 8)), cell_width, column.justify)
