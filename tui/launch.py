@@ -110,15 +110,7 @@ def run_tui(args: argparse.Namespace) -> int:
     settings = connection.settings
     keep_out_of_reports(settings.token)
     try:
-        client = CanaryClient(settings.console, settings.token)
-        try:
-            asyncio.run(_checked(client))
-        except ApiError as error:
-            raise ConfigError(f"Cannot use {settings.console}: {error}") from None
-        # The checked client belonged to the asyncio.run loop; the app gets its own.
-        client = CanaryClient(settings.console, settings.token)
-        app = session_app(settings, client, open_cache(settings) if not args.demo else None)
-        status = asyncio.run(run_in_terminal(app))
+        app, status = asyncio.run(_checked_session(settings, with_cache=not args.demo))
         if app.crash_report:
             print(app.crash_report, file=sys.stderr)
         return status
@@ -193,9 +185,16 @@ def _terminal_lost(app) -> None:
     app.exit(None, 128 + signal.SIGHUP)
 
 
-async def _checked(client: CanaryClient) -> None:
-    """Fail fast, with one line, on a wrong token or an unreachable console."""
+async def _checked_session(settings: Settings, *, with_cache: bool) -> tuple[RoostApp, int]:
+    """Ping first, failing fast with one line on a wrong token or an unreachable console,
+    then run the app on the same client and connection (one loop, one handshake)."""
+    client = CanaryClient(settings.console, settings.token)
     try:
         await client.ping()
-    finally:
+    except BaseException as error:
         await client.aclose()
+        if isinstance(error, ApiError):
+            raise ConfigError(f"Cannot use {settings.console}: {error}") from None
+        raise
+    app = session_app(settings, client, open_cache(settings) if with_cache else None)
+    return app, await run_in_terminal(app)
