@@ -100,7 +100,9 @@ class RoostApp(App):
         self.crash_report = ""
         self.settings = settings
         self.client = client
-        self.store = store or IncidentStore()
+        # `store or ...` would replace an empty store (it has __len__), and the launcher's
+        # cache would then be saved from a store the app never fills.
+        self.store = store if store is not None else IncidentStore()
         self.read_only = settings.read_only
         self.archive_dir = data_directory / "archives"
         self.details = DetailSource(client)
@@ -135,6 +137,13 @@ class RoostApp(App):
             on_change=lambda changes: self.post_message(StoreChanged(changes)),
             read_only=settings.read_only,
         )
+
+    #: Set by q: keys already queued behind it (a fast "qe") must not open screens on a closing app.
+    quitting = False
+
+    async def action_quit(self) -> None:
+        self.quitting = True
+        self.exit()
 
     def now(self) -> datetime:
         return self._clock() if self._clock else datetime.now(timezone.utc)

@@ -85,7 +85,8 @@ _GROUPED: list[tuple[str, list[Binding]]] = [
         "App",
         [
             Binding("question_mark", "help", "Help", id="help"),
-            Binding("q", "app.quit", "Quit", id="quit"),
+            # Priority, like "/": keys that arrive in one read ("q/", "qe") are taken in the order typed.
+            Binding("q", "quit", "Quit", id="quit", priority=True),
         ],
     ),
 ]

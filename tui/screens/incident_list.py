@@ -131,9 +131,14 @@ class IncidentListScreen(Screen):
     # --------------------------------------------------------------- actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.app.quitting:
+            return False
         if action in MUTATING_ACTIONS and self.app.read_only:
             return False
         return True
+
+    async def action_quit(self) -> None:
+        await self.app.action_quit()
 
     def action_acknowledge(self) -> None:
         self.send("acknowledge", self.targets())

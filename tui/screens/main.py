@@ -306,8 +306,8 @@ class MainScreen(IncidentListScreen):
     # ---------------------------------------------------------------- filter
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # In the filter line "/" is text: the (priority) binding steps aside and the line gets the key.
-        if action == "filter" and self.focused is self.query_one(FilterBar).input:
+        # In the filter line "/" and "q" are text: the (priority) bindings step aside and the line gets the key.
+        if action in ("filter", "quit") and self.focused is self.query_one(FilterBar).input:
             return False
         return super().check_action(action, parameters)
 
