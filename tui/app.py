@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from .archive import write_atomically
 from .audit import AUDIT_FILE, AuditLog
 from .bulk import BulkPreview
 from .config import Settings
@@ -46,6 +47,8 @@ _DOING = {"acknowledge": "acknowledging", "unacknowledge": "unacknowledging", "d
 _INVERSE = {"acknowledge": "unacknowledge", "unacknowledge": "acknowledge"}
 # Progress on the info line is redrawn at most this often (a batch of thousands answers fast).
 PROGRESS_INTERVAL = 0.1
+# Longer values are refused rather than cut: a cut copy pastes something that is not the value.
+COPY_LIMIT = 4096
 
 
 class StoreChanged(Message):
@@ -105,6 +108,7 @@ class RoostApp(App):
         self.store = store if store is not None else IncidentStore()
         self.read_only = settings.read_only
         self.archive_dir = data_directory / "archives"
+        self.screenshot_dir = data_directory / "screenshots"
         self.details = DetailSource(client)
         #: (action, keys) of the last acknowledge or unacknowledge batch: what z reverses.
         self.undo_batch: tuple[str, tuple[str, ...]] | None = None
@@ -356,14 +360,34 @@ class RoostApp(App):
             self.toast("Live updates paused: p resumes.")
 
     def copy(self, what: str, value: str) -> None:
-        """Copy ``value`` to the clipboard (OSC 52: works over SSH) and say what was copied."""
-        # Cleaned: a value an attacker chose never pastes a newline or an escape into a shell.
-        value = clean(value, limit=1000)
+        """Send ``value`` to the terminal's clipboard (OSC 52: works over SSH), exactly as it is, or say why not."""
         if not value:
             self.toast(f"Nothing to copy: no {what} here.", severity="warning")
             return
+        if len(value) > COPY_LIMIT:
+            self.toast(f"Not copied: the {what} is {len(value):,} characters long.", severity="warning")
+            return
+        if clean(value, limit=COPY_LIMIT) != value:
+            # A cleaned copy would paste something else; the raw one could paste a newline or an escape into a shell.
+            self.toast(f"Not copied: the {what} holds control or invisible characters ({clean(value, limit=60)}).",
+                       severity="warning")
+            return
         self.copy_to_clipboard(value)
-        self.toast(f"Copied {what}: {value}")
+        self.toast(f"Sent the {what} to the terminal's clipboard: {clean(value, limit=80)}")
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The palette's Screenshot: the screen shows attacker data and what the analyst works on, so the
+        file is the user's alone (0600, in Roost's data directory), not a 0644 file in ~/Downloads."""
+        name = Path(filename).name if filename else time.strftime("roost-%Y%m%dT%H%M%SZ.svg", time.gmtime())
+        target = (Path(path) if path else self.screenshot_dir) / name
+        try:
+            write_atomically(target, self.export_screenshot().encode("utf-8"))
+        except OSError as error:
+            self.toast(f"Screenshot not saved: {error.strerror or error} ({target}).", severity="error")
+            return None
+        self.toast(f"Screenshot saved to {target}", timeout=10)
+        return None
 
     def toast(self, message: str, *, severity: str = "information", timeout: float | None = None) -> None:
         """A notification whose text is never parsed as markup."""

@@ -194,3 +194,15 @@ async def test_q_quits(console, tmp_path):
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, "the app to exit")
     assert app.return_code == 0
+
+
+async def test_after_a_refused_acknowledge_the_cursor_is_back_on_that_incident(console, tmp_path):
+    app = build_app(console, tmp_path, token=READ_ONLY_TOKEN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        key = highlighted(app)
+        await pilot.press("a")
+        await wait_for_triage(pilot)
+        assert not console.is_acknowledged(key)
+        assert highlighted(app) == key

@@ -88,13 +88,13 @@ async def test_y_and_Y_copy_the_source_and_the_key(console, tmp_path):
         incident = app.store.get(table(app).cursor_key)
         await pilot.press("y")
         assert app.clipboard == incident.src_host
-        assert f"Copied source IP: {incident.src_host}" in toasts(app)
+        assert f"Sent the source IP to the terminal's clipboard: {incident.src_host}" in toasts(app)
         await pilot.press("Y")
         assert app.clipboard == incident.key
-        assert "Copied incident key" in toasts(app)
+        assert "Sent the incident key to the terminal's clipboard" in toasts(app)
 
 
-async def test_copying_hostile_text_copies_it_cleaned(console, tmp_path):
+async def test_a_source_that_is_not_an_ip_address_is_not_copied(console, tmp_path):
     key = console.add_incident(logtype=4002, node_id=next(iter(console.devices)), created=console.now() + 600,
                                src_host="10.0.0.1\nrm -rf ~\x1b[31m", dst_port=22)
     app = build_app(console, tmp_path)
@@ -102,5 +102,37 @@ async def test_copying_hostile_text_copies_it_cleaned(console, tmp_path):
         await settle(pilot)
         assert table(app).cursor_key == key
         await pilot.press("y")
-        assert "\n" not in app.clipboard and "\x1b" not in app.clipboard
-        assert app.clipboard.startswith("10.0.0.1")
+        assert app.clipboard == ""  # neither the raw text nor a cleaned copy that is not the value
+        assert "Not copied: the source 10.0.0.1\\x0arm -rf ~\\x1b[31m is not an IP address." in toasts(app)
+
+
+async def test_a_key_that_cannot_be_pasted_as_it_is_is_not_copied(console, tmp_path):
+    for odd_key in ("incident:" + "k" * 5000, "incident:\u202eevil"):
+        key = console.add_incident(logtype=4002, node_id=next(iter(console.devices)), created=console.now() + 600,
+                                   src_host="10.0.0.1", dst_port=22, key=odd_key)
+        app = build_app(console, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert table(app).cursor_key == key
+            await pilot.press("Y")
+            assert app.clipboard == ""
+            assert "Not copied: the incident key" in toasts(app)
+        console.delete(key)
+
+
+async def test_the_palettes_screenshot_is_private_to_the_user(console, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    app = build_app(console, tmp_path / "data")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"screenshot")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: list((tmp_path / "data" / "screenshots").glob("*.svg")), "the screenshot")
+        [saved] = (tmp_path / "data" / "screenshots").glob("*.svg")
+        assert saved.stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "data" / "screenshots").stat().st_mode & 0o777 == 0o700
+        assert "<svg" in saved.read_text(encoding="utf-8")
+        assert f"Screenshot saved to {saved}" in toasts(app)
+    assert not (home / "Downloads").exists()

@@ -7,6 +7,7 @@ incidents come from, which ones an action targets and what its header shows.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Callable, Mapping
 
 from textual import on, work
@@ -17,6 +18,7 @@ from textual.widgets import Footer
 
 from ..keys import MUTATING_ACTIONS
 from ..model import Incident
+from ..sanitize import clean
 from ..triage import ActionResult
 from ..widgets.detail_pane import DetailContext, DetailPane
 from ..widgets.incident_table import IncidentTable
@@ -169,15 +171,20 @@ class IncidentListScreen(Screen):
         self.triage_sent(action, targets)
 
     def action_copy_source(self) -> None:
-        self._copy("source IP", lambda incident: incident.src_host)
+        source = self._highlighted_value(lambda incident: incident.src_host)
+        if source and not _is_ip_address(source):
+            # The source is whatever the attacker's packets or the console said: paste only an address.
+            self.app.toast(f"Not copied: the source {clean(source, limit=60)} is not an IP address.", severity="warning")
+            return
+        self.app.copy("source IP", source)
 
     def action_copy_key(self) -> None:
-        self._copy("incident key", lambda incident: incident.key)
+        self.app.copy("incident key", self._highlighted_value(lambda incident: incident.key))
 
-    def _copy(self, what: str, value_of: Callable[[Incident], str]) -> None:
+    def _highlighted_value(self, value_of: Callable[[Incident], str]) -> str:
         key = self.table.cursor_key
         incident = self.incident(key) if key else None
-        self.app.copy(what, value_of(incident) if incident else "")
+        return value_of(incident) if incident else ""
 
     def action_history(self) -> None:
         from .history import HistoryScreen
@@ -213,3 +220,11 @@ class IncidentListScreen(Screen):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))
+
+
+def _is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -53,6 +53,8 @@ class MainScreen(IncidentListScreen):
         self._view_size = (1, 0)
         # Mark sets sent as one action: what failed in them is marked again.
         self._sent_marks: list[tuple[str, ...]] = []
+        #: One-key actions in flight: where the cursor was, to return to if the console refuses them.
+        self._rollback_anchors: dict[tuple[str, ...], tuple[str, str | None]] = {}
         self._footer_for_marks = False
 
     # ---------------------------------------------------------------- compose
@@ -286,13 +288,27 @@ class MainScreen(IncidentListScreen):
         self.refresh_top_bar()
 
     def triage_sent(self, action: str, targets: tuple[str, ...]) -> None:
+        anchor = self._anchor_for(targets)
+        if anchor is not None:
+            self._rollback_anchors[targets] = anchor
         if self.marks and targets == self.marks.keys():
             self._sent_marks.append(targets)
             self.marks.clear()
             self.table.refresh()
             self._marks_changed()
 
+    def _anchor_for(self, targets: tuple[str, ...]) -> tuple[str, str | None] | None:
+        """(the highlighted target, the row the cursor falls to when it leaves the view) for one-key actions."""
+        if len(targets) != 1 or targets[0] != self.table.cursor_key:
+            return None
+        rows, index = self.table.row_keys, self.table.cursor_index
+        neighbour = index + 1 if index + 1 < len(rows) else index - 1
+        return targets[0], rows[neighbour] if 0 <= neighbour < len(rows) else None
+
     def triage_finished(self, result: ActionResult) -> None:
+        anchor = self._rollback_anchors.pop(result.targets, None)
+        if anchor is not None:
+            self._return_to_rolled_back(result, *anchor)
         if result.targets not in self._sent_marks:
             return
         self._sent_marks.remove(result.targets)
@@ -302,6 +318,13 @@ class MainScreen(IncidentListScreen):
             self.table.refresh()
             self._marks_changed()
             self.app.toast(f"{len(retry)} that failed stay marked: press the key again to retry.", severity="warning")
+
+    def _return_to_rolled_back(self, result: ActionResult, key: str, neighbour: str | None) -> None:
+        """A refused action puts the incident back in the view: the cursor goes back to it, unless the
+        analyst has moved on since (the cursor is no longer where the optimistic update left it)."""
+        rolled_back = key in dict(result.failed) and key in self.app.store
+        if rolled_back and self.table.cursor_key in (neighbour, key) and self.current_view().index_of(key) is not None:
+            self.refresh_view(cursor_key=key)
 
     # ---------------------------------------------------------------- filter
 
