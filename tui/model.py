@@ -118,7 +118,8 @@ class Page:
     ``updated_id`` on this page (None for an empty page).  Search pages also
     carry ``page_number``/``total_pages``/``total_results``.  ``unreadable``
     counts the items left out because they were not incidents (not an object,
-    or no key to act on).
+    or no key to act on); an item the client could not decode (nested too
+    deeply, say) arrives as None and is counted here too.
     """
 
     incidents: tuple[Incident, ...]

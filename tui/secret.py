@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+#: What a redacted secret is replaced with.
+MASK = "********"
+
+#: Secrets shorter than this are not blanked inside what a console sends: a token of a
+#: few characters (the emulator's ``t``) cannot be told from ordinary text, so blanking
+#: it would rewrite the data, and protects nothing a guess would not find.  A real
+#: Canary API token is 32 characters.
+MIN_REDACTED_IN_DATA = 8
+
 
 class Secret:
     """Holds a secret string; only ``reveal()`` gives it back.
@@ -44,5 +53,10 @@ def redact(text: str, *secrets: "Secret | str | None") -> str:
     for secret in secrets:
         value = secret.reveal() if isinstance(secret, Secret) else secret
         if value:
-            text = text.replace(value, "********")
+            text = text.replace(value, MASK)
     return text
+
+
+def redactable_in_data(secret: Secret) -> Secret | None:
+    """``secret`` if it is long enough to be blanked in data without damaging it, else None."""
+    return secret if len(secret.reveal()) >= MIN_REDACTED_IN_DATA else None

@@ -7,6 +7,10 @@ a deletion made elsewhere never shows up in a delta.  The next poll is
 scheduled when the last one finished (no overlap); errors back off with
 jitter and honour ``Retry-After``; one bad page never stops the loop.
 
+The status never claims more than is true: a request the console has not
+answered within ``stall_after`` seconds shows as ``stalled`` (not ``live``)
+until it answers, and ``refresh_now`` then abandons it and asks again.
+
 The loop reports through two callbacks, ``on_change(ChangeSet)`` and
 ``on_status(SyncStatus)``, so the UI can turn them into messages.
 """
@@ -17,13 +21,17 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Awaitable, Callable, Literal, Protocol
+from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Protocol
 
-from .api.errors import ApiError, AuthError, PermissionDenied, RateLimited
-from .model import Incident
+from .api.errors import ApiError, AuthError, PermissionDenied
+from .backoff import retry_wait
+from .model import Incident, Page
 from .store import ChangeSet, IncidentStore
 
-SyncState = Literal["connecting", "loading", "live", "manual", "paused", "retrying", "offline"]
+SyncState = Literal["connecting", "loading", "live", "manual", "paused", "retrying", "offline", "stalled"]
+#: What ``refresh_now`` did: woke the loop, left a request on its way (the refresh
+#: follows it), or abandoned a stalled request to ask again.
+RefreshOutcome = Literal["started", "under way", "restarted"]
 
 PAGE_LIMIT = 500
 # Cached incidents are applied in slices so the UI keeps drawing while they land.
@@ -31,6 +39,15 @@ PRELOAD_SLICE = 2000
 RECONCILE_INTERVAL = 300.0
 BACKOFF_FIRST = 2.0
 BACKOFF_MAX = 120.0
+# Never retry sooner than this, even when a console says Retry-After: 0.
+BACKOFF_MIN = 1.0
+#: Seconds a request may go unanswered before the feed is no longer shown as current.
+#: A poll normally answers within a second or two; the client gives up at its deadline.
+STALL_AFTER = 10.0
+
+
+class _Restart(Exception):
+    """A stalled request abandoned at the analyst's ``r``: run the step again at once."""
 
 
 class FeedClient(Protocol):
@@ -70,10 +87,12 @@ class SyncEngine:
         on_status: Callable[[SyncStatus], None] = lambda status: None,
         persist: Callable[[ChangeSet], Awaitable[None]] | None = None,
         preload: Callable[[], tuple[list[Incident], int]] | None = None,
+        stall_after: float = STALL_AFTER,
     ) -> None:
         self.client = client
         self.store = store
         self.poll_interval = poll_interval
+        self.stall_after = stall_after
         self.reconcile_interval = reconcile_interval
         self.page_limit = page_limit
         self._monotonic = monotonic
@@ -90,7 +109,15 @@ class SyncEngine:
         self._failures = 0
         self._unreadable = 0
         self._last_reconcile = monotonic()
-        self.status = SyncStatus("connecting")
+        #: What the loop last said of itself; ``status`` adds whether a request has stalled.
+        self._status = SyncStatus("connecting")
+        # Inside a step (load, poll, reconcile), including its retries' requests.
+        self._busy = False
+        # The console has not answered the request in flight within stall_after.
+        self._stalled = False
+        # While a page is awaited: the deadline ``refresh_now`` moves to now to abandon it.
+        self._page_wait: asyncio.Timeout | None = None
+        self._restart_requested = False
 
     # ------------------------------------------------------------------ control
 
@@ -98,15 +125,37 @@ class SyncEngine:
     def paused(self) -> bool:
         return self._paused
 
-    def refresh_now(self, *, reconcile: bool = True) -> None:
-        """Poll at once (and reconcile), ending any wait or back-off."""
+    @property
+    def status(self) -> SyncStatus:
+        """What the status line should show."""
+        if self._stalled:
+            return replace(
+                self._status,
+                state="stalled",
+                detail=f"No answer from the console for {self.stall_after:g} s; press r to ask again.",
+                retry_at=None,
+            )
+        return self._status
+
+    def refresh_now(self, *, reconcile: bool = True) -> RefreshOutcome:
+        """Poll at once (and reconcile), ending any wait or back-off.
+
+        A request already on its way is left to finish, and the refresh follows it
+        ("under way"); one that has stalled is abandoned and sent again ("restarted").
+        """
         self._reconcile_requested = self._reconcile_requested or reconcile
         self._wake.set()
+        if self._stalled and self._page_wait is not None:
+            if not self._restart_requested:
+                self._restart_requested = True
+                self._page_wait.reschedule(asyncio.get_running_loop().time())
+            return "restarted"
+        return "under way" if self._busy else "started"
 
     def pause(self) -> None:
         """Keep polling, but hold what arrives until ``resume``: the view stays still."""
         self._paused = True
-        self._report(replace(self.status, state="paused", pending_new=self._pending_new()))
+        self._report(replace(self._status, state="paused", pending_new=self._pending_new()))
 
     def resume(self) -> None:
         self._paused = False
@@ -114,7 +163,7 @@ class SyncEngine:
         self._pending.clear()
         if held:
             self._apply(held)
-        self._report(replace(self.status, state=self._idle_state(), pending_new=0))
+        self._report(replace(self._status, state=self._idle_state(), pending_new=0))
         self._wake.set()
 
     # --------------------------------------------------------------- the loop
@@ -198,10 +247,46 @@ class SyncEngine:
 
     # ---------------------------------------------------------------- helpers
 
-    async def _pages(self, **params: Any):
-        async for page in self.client.iter_feed("all", limit=self.page_limit, **params):
-            self._unreadable += page.unreadable
-            yield page
+    async def _pages(self, **params: Any) -> AsyncIterator[Page]:
+        pages = aiter(self.client.iter_feed("all", limit=self.page_limit, **params))
+        try:
+            while (page := await self._next_page(pages)) is not None:
+                self._unreadable += page.unreadable
+                yield page
+        finally:
+            close = getattr(pages, "aclose", None)
+            if close is not None:
+                await close()
+
+    async def _next_page(self, pages: AsyncIterator[Page]) -> Page | None:
+        """The next page (None after the last), reporting a stall while the console is slow
+        to answer; ``refresh_now`` during a stall abandons the request (``_Restart``)."""
+        watchdog = asyncio.get_running_loop().call_later(self.stall_after, self._stall)
+        try:
+            async with asyncio.timeout(None) as self._page_wait:
+                page = await anext(pages, None)
+        except TimeoutError:
+            if self._restart_requested:
+                # Still stalled: the console has not answered since, whatever the next try brings.
+                raise _Restart() from None
+            self._stalled = False
+            raise
+        except BaseException:
+            self._stalled = False  # whoever handles the failure (or the stop) reports it
+            raise
+        finally:
+            watchdog.cancel()
+            self._page_wait = None
+            self._restart_requested = False
+        if self._stalled:
+            self._stalled = False
+            self._on_status(self.status)
+        return page
+
+    def _stall(self) -> None:
+        if not self._stalled:
+            self._stalled = True
+            self._on_status(self.status)
 
     def _apply(self, incidents: list[Incident] | tuple[Incident, ...]) -> None:
         self._emit(self.store.apply(incidents))
@@ -233,8 +318,8 @@ class SyncEngine:
         )
 
     def _report(self, status: SyncStatus) -> None:
-        self.status = status
-        self._on_status(status)
+        self._status = status
+        self._on_status(self.status)
 
     async def _wait(self, seconds: float | None) -> bool:
         """Sleep ``seconds`` (forever if None) unless woken; True if woken."""
@@ -253,25 +338,29 @@ class SyncEngine:
         """Run ``step`` until it succeeds, backing off between failures."""
         while True:
             self._unreadable = 0
+            self._busy = True
             try:
                 await step()
                 return
-            except ApiError as error:
-                delay = self._backoff(error)
-                self._failures += 1
-                if isinstance(error, (AuthError, PermissionDenied)):
-                    # Retrying a rejected token only hammers the console: wait for `r`.
-                    self._report(replace(self.status, state="offline", detail=str(error), retry_at=None))
-                    await self._wait(None)
-                    continue
-                state: SyncState = "offline" if self._failures >= 3 else "retrying"
-                retry_at = self._monotonic() + delay
-                self._report(replace(self.status, state=state, detail=str(error), retry_at=retry_at))
-                await self._wait(delay)
+            except _Restart:
+                continue  # the analyst asked again: no back-off, it is not the console's failure
+            except ApiError as failure:
+                error = failure
+            finally:
+                self._busy = False
+            delay = self._backoff(error)
+            self._failures += 1
+            if isinstance(error, (AuthError, PermissionDenied)):
+                # Retrying a rejected token only hammers the console: wait for `r`.
+                self._report(replace(self._status, state="offline", detail=str(error), retry_at=None))
+                await self._wait(None)
+                continue
+            state: SyncState = "offline" if self._failures >= 3 else "retrying"
+            retry_at = self._monotonic() + delay
+            self._report(replace(self._status, state=state, detail=str(error), retry_at=retry_at))
+            await self._wait(delay)
 
     def _backoff(self, error: ApiError) -> float:
-        if isinstance(error, RateLimited) and error.retry_after:
-            return min(max(error.retry_after, 1.0), BACKOFF_MAX)
-        base = min(BACKOFF_FIRST * (2**self._failures), BACKOFF_MAX)
-        # Full jitter keeps many Roost sessions from retrying in step.
-        return base / 2 + self._rng.uniform(0, base / 2)
+        """Seconds before the next try; ``self._failures`` counts the failures before this one."""
+        wait = retry_wait(error, self._failures + 1, first=BACKOFF_FIRST, cap=BACKOFF_MAX, rng=self._rng)
+        return max(wait, BACKOFF_MIN)

@@ -7,21 +7,40 @@ followed by ``cursor``, never by ``next_link`` (which embeds the token).
 
 Every failure is one typed error from :mod:`tui.api.errors` with one actionable
 line.  Retrying is the caller's decision (``error.transient`` says whether it may
-help).  Wire details are in ../shared/spec/canary-incidents-api.md.
+help), except that ``ping(attempts=...)`` and ``read_attempts`` retry reads.
+Nothing a console sends is unbounded: answers are streamed and cut at
+``max_response_bytes``, every request has an overall ``deadline``, and values
+nested past ``MAX_NESTING`` cost only the incident holding them.  Wire details are
+in ../shared/spec/canary-incidents-api.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
+import random
 import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Literal, Mapping, TypedDict, TypeVar, Unpack
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Literal,
+    Mapping,
+    TypedDict,
+    TypeVar,
+    Unpack,
+)
 
 import httpx
 
 from .. import __version__
+from ..backoff import retry_wait
 from ..model import (
     BulkResult,
     HistoryEntry,
@@ -38,24 +57,39 @@ from ..model import (
     to_text,
 )
 from ..sanitize import clean
-from ..secret import Secret, redact
+from ..secret import MASK, Secret, redact, redactable_in_data
 from .errors import (
     ApiError,
     AuthError,
     ConfigError,
     ConnectionFailed,
     ConsoleTimeout,
+    DeadlineExceeded,
     InvalidParameter,
     NotFound,
     PermissionDenied,
     ProtocolError,
     RateLimited,
+    ResponseTooLarge,
     ServerError,
 )
 
 TOKEN_HEADER = "X-Canary-Auth-Token"
 API_PATH = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
+# For the whole request, answer included: a console that trickles a byte at a time
+# never trips a per-read timeout.
+DEFAULT_DEADLINE = 60.0
+# Far above any page Roost asks for (500 incidents), far below what exhausts memory.
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+# Read retries (``ping(attempts=)``, ``read_attempts``): half a second, doubling; a
+# Retry-After is believed up to the cap, so start-up never hangs on one.
+RETRY_FIRST_WAIT = 0.5
+RETRY_MAX_WAIT = 10.0
+# Real incidents nest about five levels (incident, description, events, event, value).
+# A deeper item is unreadable: whatever renders, exports or archives it later, on a
+# deeper stack than here, would hit the interpreter's recursion limit.
+MAX_NESTING = 100
 
 Feed = Literal["all", "acknowledged", "unacknowledged"]
 FEEDS: tuple[Feed, ...] = ("all", "acknowledged", "unacknowledged")
@@ -175,10 +209,27 @@ class CanaryClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        read_attempts: int = 1,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
     ) -> None:
+        """``deadline``: seconds for one whole request and its answer.  ``max_response_bytes``:
+        the most of one answer that is read.  ``read_attempts``: tries for every GET, retrying
+        transient failures with backoff (``sleep`` waits; ``rng`` jitters)."""
+        if deadline <= 0 or max_response_bytes <= 0 or read_attempts < 1:
+            raise ValueError("deadline and max_response_bytes must be positive, read_attempts at least 1")
         self.base_url = resolve_base_url(console, transport_injected=transport is not None)
         self.host = httpx.URL(self.base_url).host
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
+        self.read_attempts = read_attempts
+        self._sleep = sleep
+        self._rng = rng or random.Random()
         self._token = _checked_token(token)
+        # What is blanked when a console echoes it: None for a token too short to tell from data.
+        self._echo = redactable_in_data(self._token)
         self._http = httpx.AsyncClient(
             base_url=f"{self.base_url}/",
             auth=_TokenAuth(self._token),
@@ -207,9 +258,13 @@ class CanaryClient:
 
     # -- queries -------------------------------------------------------------------
 
-    async def ping(self) -> bool:
-        """True when the console answers and accepts the token; otherwise a typed error."""
-        return await self._request("GET", "ping", {}, lambda body: True)
+    async def ping(self, attempts: int = 1) -> bool:
+        """True when the console answers and accepts the token; otherwise a typed error.
+
+        Up to ``attempts`` tries (or ``read_attempts``, if more): a rate limit, a 5xx or a
+        timeout is retried with backoff, so one hiccup does not end a start-up.
+        """
+        return await self._request("GET", "ping", {}, lambda body: True, attempts=attempts)
 
     async def feed(
         self,
@@ -393,6 +448,31 @@ class CanaryClient:
     # -- one request ---------------------------------------------------------------
 
     async def _request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, object],
+        parse: Callable[[dict[str, Any]], T],
+        *,
+        attempts: int = 1,
+    ) -> T:
+        """:meth:`_request_once`, tried again after transient failures when it is a read.
+
+        Actions are never repeated here: their callers know whether that is safe.
+        """
+        tries = max(attempts, self.read_attempts) if method == "GET" else 1
+        failures = 0
+        while True:
+            try:
+                return await self._request_once(method, path, params, parse)
+            except ApiError as error:
+                failures += 1
+                if not (error.transient and failures < tries):
+                    raise
+                wait = retry_wait(error, failures, first=RETRY_FIRST_WAIT, cap=RETRY_MAX_WAIT, rng=self._rng)
+            await self._sleep(wait)
+
+    async def _request_once(
         self, method: str, path: str, params: Mapping[str, object], parse: Callable[[dict[str, Any]], T]
     ) -> T:
         """Send one request (GET: query string; POST/DELETE: form body, as the docs' curl
@@ -402,16 +482,23 @@ class CanaryClient:
         wire = _wire_params(params)
         query, form = (wire, None) if method == "GET" else (None, wire)
         try:
-            response = await self._http.request(method, path, params=query, data=form)
+            async with asyncio.timeout(self.deadline):
+                response, body = await self._exchange(method, path, query, form, where, endpoint)
+        except TimeoutError:
+            failure: ApiError = DeadlineExceeded(
+                f"No complete answer to {where} from {self.host} within {self.deadline:g} s; "
+                "the console or the network is too slow: try again later.",
+                endpoint=endpoint,
+            )
         except httpx.HTTPError as exc:
             failure = self._transport_error(exc, where, endpoint)
         except UnicodeEncodeError:
             # A key or source IP from the console holding a lone surrogate cannot go into a URL or a form.
             failure = InvalidParameter(f"{where} cannot be sent: a value in it is not valid text.", endpoint=endpoint)
         else:
-            body = self._successful_body(response, where, endpoint)
+            checked = self._successful_body(response, body, where, endpoint)
             try:
-                return parse(body)
+                return parse(checked)
             except ShapeError as exc:
                 failure = ProtocolError(
                     f"The console's answer to {where} is not the documented shape ({exc}).",
@@ -422,10 +509,47 @@ class CanaryClient:
         # exception holds the request, and the request holds the token header.
         raise failure
 
-    def _successful_body(self, response: httpx.Response, where: str, endpoint: str) -> dict[str, Any]:
-        # A console or proxy that echoes the token must not put it in anything we keep
-        # (Page.raw, error messages, the locals a crash report prints).
-        body = _json_object(redact(response.text, self._token))
+    async def _exchange(
+        self, method: str, path: str, query: dict[str, str] | None, form: dict[str, str] | None, where: str, endpoint: str
+    ) -> tuple[httpx.Response, dict[str, Any] | None]:
+        """Send the request; the answer, read as a stream and refused past the limit, as a
+        JSON object (None when it is not one).
+
+        Decoded here so that the text, which may hold an escaped echo of the token, is
+        in no frame of an error's traceback (a crash report prints frames' locals).
+        """
+        limit = self.max_response_bytes
+        request = self._http.build_request(method, path, params=query, data=form)
+        response = await self._http.send(request, stream=True)
+        try:
+            too_large = _declared_length(response) > limit
+            received = bytearray()
+            if not too_large:
+                async for chunk in response.aiter_bytes():  # decompressed: a gzip bomb is caught too
+                    received += chunk
+                    if len(received) > limit:
+                        too_large = True
+                        break
+        finally:
+            await response.aclose()
+        if too_large:
+            del received
+            raise ResponseTooLarge(
+                f"The console's answer to {where} is larger than {_size(limit)}, the most Roost reads; "
+                f"check that {self.host} is your Canary console.",
+                limit=limit,
+                status=response.status_code,
+                endpoint=endpoint,
+            )
+        text = received.decode(response.encoding or "utf-8", errors="replace")
+        del received
+        # A console or proxy that echoes the token, raw or JSON-escaped, must not put it in
+        # anything we keep (Page.raw, model fields, error messages).
+        return response, _json_object(redact(text, self._echo), self._echo)
+
+    def _successful_body(
+        self, response: httpx.Response, body: dict[str, Any] | None, where: str, endpoint: str
+    ) -> dict[str, Any]:
         if body is not None and body.get("result") == "error":
             raise self._console_error(response, to_text(body.get("message")), where, endpoint)
         if not response.is_success:
@@ -506,7 +630,7 @@ class CanaryClient:
     def _one_line(self, text: str) -> str:
         """Console text (hostile, like all incident data) fit for one line of an error message:
         no token, control and format characters (escapes, bidi overrides) made visible, bounded."""
-        return clean(redact(text, self._token), limit=_MESSAGE_WIDTH)
+        return clean(redact(text, self._echo), limit=_MESSAGE_WIDTH)
 
 
 # -- wire helpers --------------------------------------------------------------------
@@ -573,14 +697,45 @@ def _logtypes(value: Iterable[int | str] | int | str | None) -> str | None:
     return ",".join(numbers) or None
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
-    """The body as a JSON object, or None when it is not one (HTML, truncated, a list)."""
+def _declared_length(response: httpx.Response) -> int:
+    value = response.headers.get("Content-Length", "")
+    return int(value) if value.isascii() and value.isdigit() else 0
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= scale and count % scale == 0:
+            return f"{count // scale} {unit}"
+    return f"{count:,} bytes"
+
+
+def _json_object(text: str, echo: Secret | None) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one (HTML, truncated, a list).
+
+    Raw control characters inside strings are taken as they are (attackers type them;
+    display escapes them).  An incident json cannot decode (nested past the recursion
+    limit, an overlong number) or nested past ``MAX_NESTING`` becomes None, which
+    ``parse_page`` counts as unreadable, so it costs only itself.  ``text`` has had
+    ``echo`` blanked; decoding an escape may reveal another, so decoded strings are
+    blanked too.
+    """
     try:
-        body = json.loads(text)
+        body = json.loads(text, strict=False)
     except (ValueError, RecursionError):
-        return None
+        body = _decode_incidents_one_by_one(text)
     if not isinstance(body, dict):
         return None
+    items = body.get("incidents")
+    if isinstance(items, list):
+        body["incidents"] = []  # in place, so the keys keep their order
+    readable = _nests_within(body, MAX_NESTING)
+    if isinstance(items, list):
+        body["incidents"] = [item if _nests_within(item, MAX_NESTING) else None for item in items]
+    if not readable:
+        return None
+    # Without a backslash, every decoded string is a piece of ``text``, already blanked.
+    if echo is not None and "\\" in text:
+        _redact_decoded(body, echo.reveal())
     cursor = body.get("cursor")
     if isinstance(cursor, dict):
         # next_link/prev_link embed the token (URL-encoded, which redact() may not
@@ -604,3 +759,161 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _nests_within(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests at most ``limit`` containers deep (a scalar is 0, ``[]`` is 1).
+
+    A loop, not recursion: it must not fail on the nesting it is there to measure.
+    """
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if type(node) is dict:
+            children: Iterable[Any] = node.values()
+        elif type(node) is list:
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return False
+        for child in children:
+            if type(child) is dict or type(child) is list:  # json makes exactly these
+                pending.append((child, depth + 1))
+    return True
+
+
+def _redact_decoded(root: dict[str, Any], needle: str) -> None:
+    """Blank ``needle`` in every string inside ``root``, dict keys too, in place.
+
+    ``root`` nests within ``MAX_NESTING`` (checked first), so the list of pending
+    containers stays small.
+    """
+    pending: list[dict[str, Any] | list[Any]] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if any(needle in key for key in node):
+                renamed = {key.replace(needle, MASK): value for key, value in node.items()}
+                node.clear()
+                node.update(renamed)
+            entries: Iterable[tuple[Any, Any]] = node.items()
+        else:
+            entries = enumerate(node)
+        for place, value in entries:
+            if isinstance(value, str):
+                if needle in value:
+                    node[place] = value.replace(needle, MASK)
+            elif isinstance(value, (dict, list)):
+                pending.append(value)
+
+
+_JSON_DECODER = json.JSONDecoder(strict=False)
+_JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
+# A number or literal: everything up to the next separator.
+_JSON_SCALAR = re.compile(r"[^ \t\n\r,\]}]*")
+# What the bracket scanner stops at: a string's opening quote or a bracket.
+_JSON_STRING_OR_BRACKET = re.compile(r'["\[\]{}]')
+# The rest of a string after its opening quote, escapes included (linear: no backtracking).
+_JSON_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+
+
+class _Unreadable(Exception):
+    """The page itself (not one of its incidents) cannot be decoded."""
+
+
+def _decode_incidents_one_by_one(text: str) -> dict[str, Any] | None:
+    """A body ``json.loads`` refused, decoded as a page whose incidents are decoded one
+    by one: an incident that cannot be decoded (nested past the recursion limit, an
+    overlong number) becomes None.  None when anything else in it cannot be decoded
+    (a cut-off answer must never pass for a shorter page), or it is not an object.
+
+    Each value is decoded by json itself (``raw_decode``); only an incident it refuses
+    is stepped over by its brackets, so the cost stays near ``json.loads``'s.
+    """
+    try:
+        return _decode_page(text)
+    except (_Unreadable, ValueError, RecursionError):
+        return None
+
+
+def _decode_page(text: str) -> dict[str, Any]:
+    page: dict[str, Any] = {}
+    position = _expect(text, _skip_space(text, 0), "{")
+    if text.startswith("}", position):
+        position += 1
+    else:
+        while True:
+            key, position = _JSON_DECODER.raw_decode(text, position)
+            if not isinstance(key, str):
+                raise _Unreadable
+            position = _expect(text, position, ":")
+            if key == "incidents" and text.startswith("[", position):
+                page[key], position = _decode_items(text, _skip_space(text, position + 1))
+            else:
+                page[key], position = _JSON_DECODER.raw_decode(text, position)
+            position = _skip_space(text, position)
+            if text.startswith("}", position):
+                position += 1
+                break
+            position = _expect(text, position, ",")
+    if _skip_space(text, position) != len(text):
+        raise _Unreadable
+    return page
+
+
+def _decode_items(text: str, position: int) -> tuple[list[Any], int]:
+    """The items of the array whose first item starts at ``position``, and where it ends."""
+    items: list[Any] = []
+    if text.startswith("]", position):
+        return items, position + 1
+    while True:
+        try:
+            item, position = _JSON_DECODER.raw_decode(text, position)
+        except (ValueError, RecursionError):
+            item, position = None, _end_of_value(text, position)
+        items.append(item)
+        position = _skip_space(text, position)
+        if text.startswith("]", position):
+            return items, position + 1
+        position = _expect(text, position, ",")
+
+
+def _end_of_value(text: str, start: int) -> int:
+    """Where the JSON value at ``start`` ends, judged by its strings and brackets alone."""
+    if text.startswith('"', start):
+        rest = _JSON_STRING_REST.match(text, start + 1)
+        if rest is None:
+            raise _Unreadable
+        return rest.end()
+    if not text.startswith(("{", "["), start):
+        return _JSON_SCALAR.match(text, start).end()  # type: ignore[union-attr]  # matches even nothing
+    depth = 0
+    position = start
+    while (found := _JSON_STRING_OR_BRACKET.search(text, position)) is not None:
+        char = text[found.start()]
+        position = found.end()
+        if char == '"':
+            rest = _JSON_STRING_REST.match(text, position)
+            if rest is None:
+                break
+            position = rest.end()
+        elif char in "{[":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return position
+    raise _Unreadable
+
+
+def _skip_space(text: str, position: int) -> int:
+    return _JSON_WHITESPACE.match(text, position).end()  # type: ignore[union-attr]  # matches even nothing
+
+
+def _expect(text: str, position: int, char: str) -> int:
+    """Past ``char`` (and the whitespace around it), which must come next."""
+    position = _skip_space(text, position)
+    if not text.startswith(char, position):
+        raise _Unreadable
+    return _skip_space(text, position + 1)

@@ -70,6 +70,22 @@ class ConsoleTimeout(TransportError):
     """No answer within the timeout."""
 
 
+class DeadlineExceeded(ConsoleTimeout):
+    """The whole answer did not arrive within the request's overall deadline
+    (a console that trickles bytes never trips a per-read timeout)."""
+
+
+class ResponseTooLarge(ApiError):
+    """The answer was larger than the client reads; reading stopped at the limit.
+
+    Not transient: asking again gets the same answer.
+    """
+
+    def __init__(self, message: str, *, limit: int, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+
+
 class ConnectionFailed(TransportError):
     """Could not connect, or the connection dropped mid-answer."""
 

@@ -32,6 +32,9 @@ def live_status_text(status: SyncStatus, *, now: float | None = None) -> Text:
         return Text(f"↻ retrying in {seconds}s", style="bold yellow")
     if state == "offline":
         return Text("✗ offline", style="bold red")
+    if state == "stalled":
+        # A request the console has not answered: what is shown may no longer be current.
+        return Text("◌ waiting for the console", style="bold yellow")
     if state == "loading":
         return Text(f"◌ {status.detail or 'loading'}", style="cyan")
     return Text("◌ connecting", style="cyan")
