@@ -16,6 +16,7 @@ from typing import Sequence
 
 from . import __version__
 from .api.errors import ApiError, ConfigError
+from .sanitize import clean
 
 EXIT_USAGE = 2
 
@@ -99,7 +100,9 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"roost: {message}", file=sys.stderr)
+    # Messages quote config files, paths and consoles: whatever was missed where they were quoted
+    # must not reach the terminal as escape sequences.
+    print(f"roost: {clean(message, limit=2000)}", file=sys.stderr)
     return code
 
 

@@ -5,17 +5,21 @@ Each setting is taken from the first of these that gives it:
 1. the command line (``--console``, ``--token-file``, ``--read-only``, ...);
 2. the environment variables of Thinkst's own Python library
    (``CANARY_API_DOMAIN``, ``CANARY_API_TOKEN``), unless ``--profile`` named a
-   profile on the command line, which then beats them too; and an exported token
-   never goes to a profile's console when the profile names its own token;
+   profile on the command line, which then beats them too;
 3. the profile in ``config.toml`` (``--profile NAME`` or ``default_profile``),
    over the ``[defaults]`` table;
 4. when nothing else is configured, canarytools-python's INI file
    (``~/.canarytools.config``, ``~/canarytools.config``, ``/etc/canarytools.config``).
 
+Except that a token goes only to the console it was configured with (see
+``resolve_settings``): a console that wins by the order above without a token of
+its own is refused, never given another console's token.
+
 The token is never taken from the command line itself (process arguments are
 visible to every user on a shared jump host) nor from config.toml: it comes
 from a file (``token_file``) or from a command such as a password manager
-(``token_command``), run without a shell.
+(``token_command``), run without a shell.  Files and command output are read
+with a bound, and only from regular files.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ import configparser
 import math
 import os
 import re
+import selectors
 import shlex
 import stat
 import subprocess
+import time
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +54,14 @@ BACKENDS = ("canary",)
 TABLE_COLUMNS = ("created", "type", "src", "rdns", "node", "port", "events")
 TOKEN_COMMAND_TIMEOUT = 30.0
 CANARYTOOLS_SECTION = "CanaryTools"
+# Every file and command read is bounded: /dev/zero named as a token file, or a token
+# command that never stops printing, must end in one line, not in gigabytes of memory.
+TOKEN_FILE_LIMIT = 64 * 1024
+TOKEN_COMMAND_OUTPUT_LIMIT = 64 * 1024
+CONFIG_FILE_LIMIT = 1024 * 1024
+_READ_CHUNK = 64 * 1024
+# Text from config files and paths is shown cleaned (it may hold escape sequences) and cut to this.
+_SHOWN_LIMIT = 200
 
 PROFILE_KEYS = frozenset(
     {"backend", "console", "token_file", "token_command", "read_only", "poll_interval", "page_size",
@@ -69,6 +83,8 @@ class Settings:
     console: str
     token: Secret = field(repr=False)
     backend: str = "canary"
+    #: The profile whose console this is; "" when the console was named elsewhere
+    #: (the profile's other settings, read_only included, still apply).
     profile: str = ""
     read_only: bool = False
     poll_interval: float = DEFAULT_POLL_INTERVAL
@@ -114,6 +130,76 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def shown(value: object, limit: int = _SHOWN_LIMIT) -> str:
+    """Text from a config file or a path, safe to print: escape sequences visible, length bounded."""
+    return clean(value, limit=limit)
+
+
+def quoted(value: object) -> str:
+    """``shown`` in quotes, for a name or value inside a message."""
+    return f"'{shown(value, limit=80)}'"
+
+
+# -- reading files without hanging or filling memory --------------------------------
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for a message ("a FIFO (named pipe)", "a directory", ...)."""
+    return next((kind for test, kind in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def _size_text(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+
+
+def read_regular_file(path: Path, limit: int, name: str, fix: str) -> tuple[str, int]:
+    """The UTF-8 text of the regular file at ``path`` and its mode, or ConfigError.
+
+    A FIFO, device, socket or directory is refused with one line, and so is a file of
+    more than ``limit`` bytes: ``name`` says which file it is ("Token file /x"), ``fix``
+    what to do.  It is checked before it is opened (opening some devices does
+    something), opened non-blocking (a FIFO that appears in between cannot make the
+    open wait for a writer) and checked again.  FileNotFoundError and other OSErrors
+    from the open, and UnicodeDecodeError, are the caller's to word.
+    """
+    if not stat.S_ISREG(mode := os.stat(path).st_mode):
+        raise ConfigError(f"{name} is {file_kind(mode)}, not a regular file: {fix}")
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(mode := os.fstat(descriptor).st_mode):
+            raise ConfigError(f"{name} is {file_kind(mode)}, not a regular file: {fix}")
+        data = bytearray()
+        while len(data) <= limit and (chunk := os.read(descriptor, _READ_CHUNK)):
+            data += chunk
+    finally:
+        os.close(descriptor)
+    if len(data) > limit:
+        raise ConfigError(f"{name} is larger than {_size_text(limit)}: {fix}")
+    return data.decode("utf-8"), mode
+
+
+def same_console(first: str, second: str) -> bool:
+    """Whether two spellings name one console (``1234abcd`` is ``https://1234abcd.canary.tools/``)."""
+    return _console_identity(first) == _console_identity(second)
+
+
+def _console_identity(console: str) -> str:
+    from .api.canary import resolve_base_url  # httpx only when consoles are compared
+
+    try:
+        return resolve_base_url(console, transport_injected=True)
+    except ConfigError:
+        return console.strip()  # refused when a client is made for it; until then compared as written
+
+
 # -- config.toml ------------------------------------------------------------------
 
 
@@ -141,12 +227,12 @@ class ConfigFile:
 
     def error(self, table: str, key: str, problem: str) -> ConfigError:
         line = self.line_of(table, key)
-        where = f"{self.path}, line {line}" if line else str(self.path)
-        return ConfigError(f"{where}: {_table_label(table)}{key} {problem}")
+        where = f"{shown(self.path)}, line {line}" if line else shown(self.path)
+        return ConfigError(f"{where}: {_table_label(table)}{shown(key)} {problem}")
 
 
 def _table_label(table: str) -> str:
-    return f"[{table}] " if table else ""
+    return f"[{shown(table)}] " if table else ""
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> ConfigFile | None:
@@ -156,31 +242,37 @@ def load_config(environ: Mapping[str, str] | None = None) -> ConfigFile | None:
     """
     env = os.environ if environ is None else environ
     path = config_path(env)
+    named_by = f"{CONFIG_ENV} names" if env.get(CONFIG_ENV) else "The config file is"
     try:
-        info = path.stat()
-        text = path.read_text(encoding="utf-8")
+        text, mode = read_regular_file(
+            path, CONFIG_FILE_LIMIT, f"{named_by} {shown(path)}, which",
+            "Roost reads its settings only from a regular TOML file (roost config path says where).",
+        )
     except FileNotFoundError:
         if env.get(CONFIG_ENV):
-            raise ConfigError(f"{CONFIG_ENV} names {path}, which does not exist.") from None
+            raise ConfigError(f"{CONFIG_ENV} names {shown(path)}, which does not exist.") from None
         return None
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"Cannot read {path} ({getattr(error, 'strerror', None) or type(error).__name__}).") from None
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise ConfigError(f"Cannot read {shown(path)} ({reason}).") from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: {error}") from None
+        raise ConfigError(f"{shown(path)}: {shown(error)}") from None
     config = _shaped(path, text, document)
     tables = [config.defaults, *config.profiles.values()]
-    if any(table.keys() & _TOKEN_SOURCES for table in tables) and _open_to_others(info.st_mode):
+    if any(table.keys() & _TOKEN_SOURCES for table in tables) and _open_to_others(mode):
         # Readable, it tells others where the token is; writable, it lets them send it elsewhere.
-        warning = f"{path} names your token and others can read or change it: run chmod 600 {path}."
+        warning = f"{shown(path)} names your token and others can read or change it: run chmod 600 {shown(path)}."
         config = replace(config, warnings=(warning, *config.warnings))
     return config
 
 
 def _shaped(path: Path, text: str, document: dict[str, Any]) -> ConfigFile:
     config = ConfigFile(path, text, {}, {})
-    warnings = [f"{path}: unknown setting {key} (ignored)" for key in sorted(document.keys() - TOP_LEVEL_KEYS)]
+    warnings = [
+        f"{shown(path)}: unknown setting {shown(key)} (ignored)" for key in sorted(document.keys() - TOP_LEVEL_KEYS)
+    ]
     default_profile = document.get("default_profile", "")
     if not isinstance(default_profile, str):
         raise config.error("", "default_profile", "must be a profile name in quotes")
@@ -189,16 +281,24 @@ def _shaped(path: Path, text: str, document: dict[str, Any]) -> ConfigFile:
         raise config.error("", "defaults", "must be a table ([defaults])")
     profiles = document.get("profile", {})
     if not isinstance(profiles, dict) or not all(isinstance(body, dict) for body in profiles.values()):
-        raise ConfigError(f"{path}: profiles must be tables, e.g. [profile.work]")
+        raise ConfigError(f"{shown(path)}: profiles must be tables, e.g. [profile.work]")
     for table, body in [("defaults", defaults), *((f"profile.{name}", body) for name, body in profiles.items())]:
         for key in body.keys() & _INLINE_TOKEN_KEYS:
             raise config.error(table, key, "is not read: put the token in a file (token_file) or use token_command")
         warnings += [
-            f"{path}: unknown setting {_table_label(table)}{key} (ignored)" for key in sorted(body.keys() - PROFILE_KEYS)
+            f"{shown(path)}: unknown setting {_table_label(table)}{shown(key)} (ignored)"
+            for key in sorted(body.keys() - PROFILE_KEYS)
         ]
     if default_profile and default_profile not in profiles:
-        raise config.error("", "default_profile", f"names {default_profile!r}, but there is no [profile.{default_profile}]")
+        raise config.error(
+            "", "default_profile", f"names {quoted(default_profile)}, but there is no [profile.{shown(default_profile)}]"
+        )
     return ConfigFile(path, text, defaults, profiles, default_profile, tuple(warnings))
+
+
+def profile_list(config: ConfigFile) -> str:
+    """The profiles' names, shown safely, for a message."""
+    return ", ".join(shown(name, limit=60) for name in sorted(config.profiles)) or "none"
 
 
 def _open_to_others(mode: int) -> bool:
@@ -232,8 +332,7 @@ class ProfileOptions:
 def profile_options(config: ConfigFile, name: str) -> ProfileOptions:
     """The checked settings of profile ``name`` ("" for ``[defaults]`` alone)."""
     if name and name not in config.profiles:
-        known = ", ".join(sorted(config.profiles)) or "none"
-        raise ConfigError(f"No profile {name!r} in {config.path} (profiles: {known}).")
+        raise ConfigError(f"No profile {quoted(name)} in {shown(config.path)} (profiles: {profile_list(config)}).")
     values: dict[str, Any] = {}
     tables = [("defaults", config.defaults)] + ([(f"profile.{name}", config.profiles[name])] if name else [])
     for table, body in tables:
@@ -271,7 +370,7 @@ def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
             raise fail('must be a list of column names, e.g. ["created", "type", "src"]')
         unknown = [item for item in value if item not in TABLE_COLUMNS]
         if unknown:
-            raise fail(f"has unknown column {unknown[0]!r}; choose from {', '.join(TABLE_COLUMNS)}")
+            raise fail(f"has unknown column {quoted(unknown[0])}; choose from {', '.join(TABLE_COLUMNS)}")
         return tuple(value)
     if key == "keymap":
         return _checked_keymap(value, fail)
@@ -281,7 +380,7 @@ def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
         raise fail("must be a non-empty string in quotes")
     value = value.strip()
     if key == "backend" and value not in BACKENDS:
-        raise fail(f"is {value!r}; only {', '.join(BACKENDS)} is supported for now")
+        raise fail(f"is {quoted(value)}; only {', '.join(BACKENDS)} is supported for now")
     if key == "theme":
         from textual.theme import BUILTIN_THEMES  # only when a theme is asked for
 
@@ -337,53 +436,105 @@ def _key_names(keys: str) -> set[str]:
 
 def read_token_file(path: Path) -> tuple[Secret, list[str]]:
     """The token in ``path`` (first non-empty line), and any warnings about the file."""
-    warnings: list[str] = []
+    name = f"Token file {shown(path)}"
     try:
-        info = path.stat()
-        text = path.read_text(encoding="utf-8")
+        text, mode = read_regular_file(
+            path, TOKEN_FILE_LIMIT, name, "point --token-file (or token_file) at a file holding just the API token."
+        )
     except FileNotFoundError:
-        raise ConfigError(f"Token file {path} does not exist: create it or fix --token-file.") from None
+        raise ConfigError(f"{name} does not exist: create it or fix --token-file.") from None
     except PermissionError:
-        raise ConfigError(f"Token file {path} cannot be read: check its permissions.") from None
+        raise ConfigError(f"{name} cannot be read: check its permissions.") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"Token file {path} cannot be read ({type(error).__name__}).") from None
-    if _open_to_others(info.st_mode):
-        warnings.append(f"Token file {path} is readable by others: run chmod 600 {path}.")
+        raise ConfigError(f"{name} cannot be read ({type(error).__name__}).") from None
+    warnings: list[str] = []
+    if _open_to_others(mode):
+        warnings.append(f"{name} is readable by others: run chmod 600 {shown(path)}.")
     token = _first_line(text)
     if not token:
-        raise ConfigError(f"Token file {path} is empty: put the API token on its first line.")
+        raise ConfigError(f"{name} is empty: put the API token on its first line.")
     return Secret(token), warnings
 
 
+class _TooMuchOutput(Exception):
+    pass
+
+
 def run_token_command(
-    argv: tuple[str, ...], *, cwd: Path | None = None, timeout: float = TOKEN_COMMAND_TIMEOUT
+    argv: tuple[str, ...],
+    *,
+    cwd: Path | None = None,
+    timeout: float = TOKEN_COMMAND_TIMEOUT,
+    output_limit: int = TOKEN_COMMAND_OUTPUT_LIMIT,
 ) -> Secret:
     """The first line a token command prints (a password manager, say); run without a shell, in ``cwd``.
 
+    Its output is read as it comes, up to ``output_limit`` bytes: a command that
+    prints more is killed, and so is one still running after ``timeout`` seconds.
     Its stderr is captured: a failure quotes one line of it, with anything the
     command printed on stdout (perhaps the token) blanked out.
     """
-    name = argv[0]
+    name = shown(argv[0], limit=80)
     try:
-        done = subprocess.run(
-            argv, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout, check=False
-        )
+        process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
         raise ConfigError(f"token_command: {name} not found; give its full path or fix the command.") from None
     except PermissionError:
         raise ConfigError(f"token_command: {name} cannot be run (permission denied).") from None
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"token_command: {name} did not finish within {timeout:g} s.") from None
     except OSError as error:
         raise ConfigError(f"token_command: {name} cannot be run ({error.strerror or type(error).__name__}).") from None
-    token = _first_line(done.stdout)
-    if done.returncode != 0:
-        said = _first_line(redact(done.stderr, *(line.strip() for line in done.stdout.splitlines())))
+    with process:
+        try:
+            out, err = _bounded_output(process, time.monotonic() + timeout, output_limit)
+        except subprocess.TimeoutExpired:
+            raise ConfigError(f"token_command: {name} did not finish within {timeout:g} s.") from None
+        except _TooMuchOutput:
+            raise ConfigError(
+                f"token_command: {name} printed more than {_size_text(output_limit)}; "
+                "it should print just the API token."
+            ) from None
+        finally:
+            if process.returncode is None:  # stopped early: it must not outlive the answer
+                process.kill()
+                process.wait()
+    stdout = out.decode("utf-8", errors="replace")
+    token = _first_line(stdout)
+    if process.returncode != 0:
+        stderr = err.decode("utf-8", errors="replace")
+        said = _first_line(redact(stderr, *(line.strip() for line in stdout.splitlines())))
         detail = f": {clean(said, limit=160)}" if said else ""
-        raise ConfigError(f"token_command: {name} failed (exit status {done.returncode}){detail}")
+        raise ConfigError(f"token_command: {name} failed (exit status {process.returncode}){detail}")
     if not token:
         raise ConfigError(f"token_command: {name} printed nothing; it should print the API token.")
     return Secret(token)
+
+
+def _bounded_output(process: subprocess.Popen, deadline: float, limit: int) -> tuple[bytes, bytes]:
+    """stdout and stderr of ``process`` until both end and it exits.
+
+    Raises _TooMuchOutput when stdout passes ``limit``, TimeoutExpired at ``deadline``;
+    stderr past ``limit`` is read and dropped, so the command never blocks on it.
+    """
+    out, err = bytearray(), bytearray()
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ, out)
+        selector.register(process.stderr, selectors.EVENT_READ, err)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise subprocess.TimeoutExpired(process.args, 0)
+            for key, _ in selector.select(remaining):
+                chunk = os.read(key.fd, _READ_CHUNK)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                elif key.data is out:
+                    out += chunk
+                    if len(out) > limit:
+                        raise _TooMuchOutput
+                else:
+                    err += chunk[: max(limit - len(err), 0)]
+    process.wait(max(deadline - time.monotonic(), 0))
+    return bytes(out), bytes(err)
 
 
 def _first_line(text: str) -> str:
@@ -399,19 +550,33 @@ def canarytools_config_paths(environ: Mapping[str, str]) -> list[Path]:
     return [home / ".canarytools.config", home / "canarytools.config", Path("/etc/canarytools.config")]
 
 
-def read_canarytools_config(environ: Mapping[str, str]) -> tuple[str, Secret, Path] | None:
-    """(domain, token, file) from the first canarytools.config with both, as canarytools-python reads it."""
+@dataclass(frozen=True)
+class CanarytoolsConfig:
+    """A console and its token from canarytools-python's file: the token goes only to that domain."""
+
+    domain: str
+    token: Secret = field(repr=False)
+    path: Path
+    mode: int
+
+
+def read_canarytools_config(environ: Mapping[str, str]) -> CanarytoolsConfig | None:
+    """The first canarytools.config with both a domain and a key, as canarytools-python reads it."""
     for path in canarytools_config_paths(environ):
-        parser = configparser.ConfigParser(interpolation=None)
         try:
-            if not parser.read(path, encoding="utf-8"):
-                continue
-        except (configparser.Error, UnicodeDecodeError) as error:
-            raise ConfigError(f"{path} is not a valid canarytools.config ({type(error).__name__}).") from None
+            text, mode = read_regular_file(
+                path, CONFIG_FILE_LIMIT, shown(path), "canarytools.config must be a regular file; remove or replace it."
+            )
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.read_string(text, source=str(path))
+        except (FileNotFoundError, PermissionError, NotADirectoryError):
+            continue  # skipped, as canarytools-python skips a file it cannot open
+        except (OSError, configparser.Error, UnicodeDecodeError) as error:
+            raise ConfigError(f"{shown(path)} is not a valid canarytools.config ({type(error).__name__}).") from None
         section = parser[CANARYTOOLS_SECTION] if parser.has_section(CANARYTOOLS_SECTION) else {}
         domain, api_key = section.get("domain", "").strip(), section.get("api_key", "").strip()
         if domain and api_key:
-            return domain, Secret(api_key), path
+            return CanarytoolsConfig(domain, Secret(api_key), path, mode)
     return None
 
 
@@ -429,61 +594,72 @@ def resolve_settings(
     bell: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """The settings for one session, from the command line's values and everything else (see the module)."""
+    """The settings for one session, from the command line's values and everything else (see the module).
+
+    A token goes only to the console it was configured with: ``--token-file`` to the
+    console in use, whatever it is; ``CANARY_API_TOKEN`` to ``CANARY_API_DOMAIN`` when
+    that is set, else to a console that has no token of its own; a profile's token to
+    the profile's console; canarytools.config's key to its domain.  A console left
+    without a token of its own is refused with one line saying why.
+    """
     env = os.environ if environ is None else environ
-    config = load_config(env)
-    if profile and config is None:
-        raise ConfigError(f"No profile {profile!r}: there is no config file at {config_path(env)}.")
-    chosen = profile or (config.default_profile if config else "")
-    options = profile_options(config, chosen) if config else ProfileOptions()
-    warnings = list(config.warnings) if config else []
-    # A profile named on the command line beats the environment, as the command line does.
-    environment = {} if profile else env
-    console_given = (console or environment.get("CANARY_API_DOMAIN", "")).strip()
-    console = console_given or options.console or ""
-    environment_token = environment.get("CANARY_API_TOKEN", "").strip()
-    if options.names_a_token and not console_given:
-        environment_token = ""  # the profile's console goes with its own token, not one exported for another
-    token: Secret | None = None
-    if token_file:
-        token, file_warnings = read_token_file(Path(token_file).expanduser())
-        warnings += file_warnings
-    elif environment_token:
-        token = Secret(environment_token)
-    elif options.token_file is not None:
-        token, file_warnings = read_token_file(options.token_file)
-        warnings += file_warnings
-    elif options.token_command is not None:
-        token = run_token_command(options.token_command, cwd=options.directory)
-    if not chosen and not options.console and not options.names_a_token and (not console or token is None):
-        # Nothing configured for Roost: canarytools-python's file, as that library would read it.
-        found = read_canarytools_config(env)
-        if found is not None:
-            domain, api_key, path = found
-            if token is None and console in ("", domain):  # its token goes only to its own console
-                token = api_key
-                warnings += _loose_file_warning(path)
-            console = console or domain
-    if not console:
-        raise ConfigError(
-            "No console given: pass --console HASH_OR_URL, set CANARY_API_DOMAIN, or add a profile to "
-            f"{config_path(env)} (or try roost --demo)."
-        )
-    if token is None:
-        raise ConfigError(
-            "No API token: set CANARY_API_TOKEN, pass --token-file PATH, or give the profile a token_file "
-            "or token_command."
-        )
     if poll_interval is not None and poll_interval < 0:
         raise ConfigError("--poll-interval must be 0 (manual) or a number of seconds.")
     low, high = PAGE_SIZE_RANGE
     if page_size is not None and not low <= page_size <= high:
         raise ConfigError(f"--page-size must be between {low} and {high}.")
+    config = load_config(env)
+    if profile and config is None:
+        raise ConfigError(f"No profile {quoted(profile)}: there is no config file at {shown(config_path(env))}.")
+    chosen = profile or (config.default_profile if config else "")
+    options = profile_options(config, chosen) if config else ProfileOptions()
+    warnings = list(config.warnings) if config else []
+    # A profile named on the command line beats the environment, as the command line does.
+    environment = {} if profile else env
+    sources = _TokenSources(
+        flag_console=(console or "").strip(),
+        env_console=environment.get("CANARY_API_DOMAIN", "").strip(),
+        env_token=environment.get("CANARY_API_TOKEN", "").strip(),
+        options=options,
+        environment_ignored=bool(profile),
+    )
+    console_in_use = sources.flag_console or sources.env_console or options.console or ""
+    configured_for_roost = bool(chosen or options.console or options.names_a_token)
+    canarytools = None
+    if not configured_for_roost and not (console_in_use and (token_file or sources.env_token_goes_to(console_in_use))):
+        # Nothing configured for Roost: canarytools-python's file, as that library would read it.
+        canarytools = read_canarytools_config(env)
+        if canarytools is not None:
+            sources = replace(sources, canarytools=canarytools)
+            console_in_use = console_in_use or canarytools.domain
+    if not console_in_use:
+        raise ConfigError(
+            "No console given: pass --console HASH_OR_URL, set CANARY_API_DOMAIN, or add a profile to "
+            f"{shown(config_path(env))} (or try roost --demo)."
+        )
+    if token_file:  # named on the command line, with or without --console: for the console in use
+        token, file_warnings = read_token_file(Path(token_file).expanduser())
+        warnings += file_warnings
+    elif sources.env_token_goes_to(console_in_use):
+        token = Secret(sources.env_token)
+    elif sources.profile_token_goes_to(console_in_use):
+        if options.token_file is not None:
+            token, file_warnings = read_token_file(options.token_file)
+            warnings += file_warnings
+        else:
+            token = run_token_command(options.token_command, cwd=options.directory)
+    elif canarytools is not None and same_console(console_in_use, canarytools.domain):
+        token = canarytools.token
+        warnings += _loose_file_warning(canarytools)
+    else:
+        raise sources.no_token_for(console_in_use)
+    profile_console = bool(options.console) and same_console(console_in_use, options.console)
     return Settings(
-        console=console,
+        console=console_in_use,
         token=token,
         backend=options.backend,
-        profile=chosen,
+        # The top bar names the profile only when its console is the one in use.
+        profile=chosen if profile_console else "",
         read_only=read_only or bool(options.read_only),
         poll_interval=_first_given(poll_interval, options.poll_interval, DEFAULT_POLL_INTERVAL),
         page_size=_first_given(page_size, options.page_size, DEFAULT_PAGE_SIZE),
@@ -495,16 +671,68 @@ def resolve_settings(
     )
 
 
+@dataclass(frozen=True)
+class _TokenSources:
+    """The consoles and tokens on offer, and which token may go to which console."""
+
+    flag_console: str
+    env_console: str
+    env_token: str
+    options: ProfileOptions
+    #: --profile on the command line: the environment is not read at all.
+    environment_ignored: bool
+    canarytools: CanarytoolsConfig | None = None
+
+    def env_token_goes_to(self, console: str) -> bool:
+        """CANARY_API_TOKEN goes with CANARY_API_DOMAIN; without it, to a console with no token of its own."""
+        if not self.env_token:
+            return False
+        if self.env_console:
+            return same_console(console, self.env_console)
+        return not self.profile_token_goes_to(console) and not (
+            self.canarytools is not None and same_console(console, self.canarytools.domain)
+        )
+
+    def profile_token_goes_to(self, console: str) -> bool:
+        """A profile's token goes only to the console the profile names (a token with no console, nowhere)."""
+        options = self.options
+        return options.names_a_token and bool(options.console) and same_console(console, options.console)
+
+    def no_token_for(self, console: str) -> ConfigError:
+        """Why ``console`` has no token, and what to do, in one line."""
+        reasons = []
+        if self.env_token and self.env_console:
+            reasons.append(f"CANARY_API_TOKEN goes only to CANARY_API_DOMAIN ({shown(self.env_console)})")
+        if self.options.names_a_token:
+            owner = f"profile {quoted(self.options.name)}" if self.options.name else "[defaults]"
+            where = f"its console ({shown(self.options.console)})" if self.options.console else "a console set with it"
+            reasons.append(f"the token of {owner} goes only to {where}")
+        if self.canarytools is not None:
+            reasons.append(
+                f"the api_key in {shown(self.canarytools.path)} goes only to its domain ({shown(self.canarytools.domain)})"
+            )
+        if not reasons:
+            return ConfigError(
+                "No API token: set CANARY_API_TOKEN, pass --token-file PATH, or give the profile a token_file "
+                "or token_command."
+            )
+        named_by = "--console" if self.flag_console else "CANARY_API_DOMAIN" if self.env_console else "The console"
+        if self.environment_ignored:
+            advice = "Pass --token-file PATH."
+        elif self.env_token:
+            advice = "Pass --token-file PATH for it."
+        else:
+            advice = "Pass --token-file PATH, or set CANARY_API_TOKEN."
+        return ConfigError(f"{named_by} {shown(console)} needs its own token: {'; '.join(reasons)}. {advice}")
+
+
 def _first_given(*values):
     return next(value for value in values if value is not None)
 
 
-def _loose_file_warning(path: Path) -> list[str]:
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return []
-    if _open_to_others(mode):
+def _loose_file_warning(found: CanarytoolsConfig) -> list[str]:
+    if _open_to_others(found.mode):
+        path = shown(found.path)
         return [f"{path} holds your API token and others can read it: run chmod 600 {path}."]
     return []
 
@@ -514,7 +742,7 @@ def check_config(profile: str | None = None, environ: Mapping[str, str] | None =
 
     The file's syntax (with the line), every profile's values, unknown settings,
     and whether the chosen profile's console and token resolve; the token is
-    never printed.
+    never printed, and no text from the file reaches the terminal uncleaned.
     """
     from .api.canary import resolve_base_url
 
@@ -522,13 +750,14 @@ def check_config(profile: str | None = None, environ: Mapping[str, str] | None =
     try:
         config = load_config(env)
     except ConfigError as error:
-        return [f"error: {error}"], False
+        return [_check_line(f"error: {error}")], False
     problems: list[str] = []
     if config is None:
-        lines = [f"{config_path(env)}: no config file (optional)"]
+        lines = [f"{shown(config_path(env))}: no config file (optional)"]
     else:
-        default = f", default {config.default_profile}" if config.default_profile else ""
-        lines = [f"{config.path}: profiles {', '.join(sorted(config.profiles)) or '(none)'}{default}"]
+        default = f", default {shown(config.default_profile, limit=60)}" if config.default_profile else ""
+        profiles = profile_list(config) if config.profiles else "(none)"
+        lines = [f"{shown(config.path)}: profiles {profiles}{default}"]
         lines += [f"warning: {warning}" for warning in config.warnings]
         for name in ["", *sorted(config.profiles)]:
             try:
@@ -544,5 +773,10 @@ def check_config(profile: str | None = None, environ: Mapping[str, str] | None =
     else:
         seen = set(config.warnings) if config else set()
         lines += [f"warning: {warning}" for warning in settings.warnings if warning not in seen]
-        lines.append(f"{settings.label}: console {base_url}; the token resolves (not shown)")
-    return lines + problems, not problems
+        lines.append(f"{shown(settings.label)}: console {shown(base_url)}; the token resolves (not shown)")
+    return [_check_line(line) for line in lines + problems], not problems
+
+
+def _check_line(line: str) -> str:
+    # Every piece from the file was cleaned where it was quoted; this is the guarantee for what was missed.
+    return clean(line, limit=2000)

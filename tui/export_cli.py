@@ -1,30 +1,43 @@
-"""``roost export``: a whole feed to a JSON, JSONL or CSV file, without the TUI.
+"""``roost export``: a whole feed to a JSON, JSONL or CSV file (or stdout), without the TUI.
 
 The console and token come from the same places as the TUI's (``--console``,
 ``--token-file``, ``--profile``, the environment, the config file; see config.py).  Progress goes to
 stderr, so stdout stays clean; failures are ConfigError/ApiError, which ``main``
 turns into one line.
+
+``--output`` only ever replaces a regular file, and only when asked to: a symlink,
+FIFO, device or directory there is refused (run as root, replacing /dev/null would
+break the host), an existing file needs a yes at the terminal or ``--force``, and a
+missing directory is not created.  The file is written to a temporary file beside
+it and renamed into place, 0600.  ``--output -`` writes to stdout, for pipes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import stat
 import sys
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import BinaryIO, Callable, TextIO
 
 from .api.canary import FEEDS, CanaryClient, Feed
 from .api.errors import ConfigError
-from .config import data_dir, private_dir, resolve_settings
+from .config import data_dir, file_kind, private_dir, resolve_settings, shown
 from .crashlog import keep_out_of_reports
-from .export import EXPORT_FORMATS, ExportFormat, default_export_path, export_feed
+from .export import FEED_PAGE_LIMIT, EXPORT_FORMATS, ExportFormat, default_export_path, export_feed
+from .export import _render as render_export  # the bytes of an export, for stdout
+from .model import Incident
 from .secret import Secret
 
 ClientFactory = Callable[[str, Secret], CanaryClient]
 
 # Without a terminal, a progress line every this many incidents (pages may be small).
 PLAIN_PROGRESS_EVERY = 10_000
+# A whole feed is many requests: one 429 or 5xx among them is retried, as the live loop does.
+EXPORT_READ_ATTEMPTS = 4
+STDOUT = "-"
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +46,11 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
         "--format", dest="export_format", choices=EXPORT_FORMATS,
         help="file format (default: from the --output suffix, else json)",
     )
-    parser.add_argument("--output", metavar="FILE", help="where to write (default: a new file in the data directory)")
+    parser.add_argument(
+        "--output", metavar="FILE",
+        help="where to write; - for stdout (default: a new file in the data directory)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing --output file without asking")
     # SUPPRESS: given only before the subcommand (roost --console X export), the
     # top-level value must not be overwritten by this parser's default.
     parser.add_argument("--console", metavar="HASH_OR_URL", default=argparse.SUPPRESS, help="as for roost")
@@ -41,12 +58,37 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="as for roost")
 
 
+def export_client(console: str, token: Secret, **options) -> CanaryClient:
+    """The export's client: a rate limit or a 5xx while paging is retried, not the end of the export."""
+    return CanaryClient(console, token, read_attempts=EXPORT_READ_ATTEMPTS, **options)
+
+
 def run_export(args: argparse.Namespace) -> int:
-    return export_command(args, client_factory=CanaryClient, stderr=sys.stderr)
+    return export_command(args, client_factory=export_client, stderr=sys.stderr)
 
 
-def export_command(args: argparse.Namespace, *, client_factory: ClientFactory, stderr: TextIO) -> int:
-    """``run_export`` with its client and stderr injected (tests pass an in-process console)."""
+def export_command(
+    args: argparse.Namespace,
+    *,
+    client_factory: ClientFactory,
+    stderr: TextIO,
+    stdin: TextIO | None = None,
+    stdout: BinaryIO | None = None,
+) -> int:
+    """``run_export`` with its client and streams injected (tests pass an in-process console).
+
+    ``stdin`` (a terminal, or not) answers whether to replace a file; ``stdout`` receives ``--output -``.
+    """
+    to_stdout = args.output == STDOUT
+    if to_stdout and stdout is None:
+        stdout = sys.stdout.buffer
+    output = None
+    if to_stdout and stdout.isatty():
+        # A CSV export holds attacker-typed text as it was typed, escape sequences included.
+        raise ConfigError("--output - is for pipes and stdout is a terminal: give a file name, or pipe it (| jq ., > FILE).")
+    if args.output and not to_stdout:
+        # Before the token is looked up or a page fetched: a refusal costs nothing.
+        output = writable_output(Path(args.output).expanduser(), force=args.force, stdin=stdin or sys.stdin, stderr=stderr)
     settings = resolve_settings(
         console=getattr(args, "console", None),
         token_file=getattr(args, "token_file", None),
@@ -55,19 +97,70 @@ def export_command(args: argparse.Namespace, *, client_factory: ClientFactory, s
     keep_out_of_reports(settings.token)
     for warning in settings.warnings:
         print(f"roost: {warning}", file=stderr)
-    fmt = _chosen_format(args.export_format, args.output)
-    output = Path(args.output).expanduser() if args.output else None
+    fmt = _chosen_format(args.export_format, None if to_stdout else args.output)
     progress = ProgressLine(stderr)
     try:
-        path = output or default_export_path(private_dir(data_dir()), fmt, args.feed)
         client = client_factory(settings.console, settings.token)
-        path, count = asyncio.run(_export(client, args.feed, fmt, path, progress.update))
+        if to_stdout:
+            count = asyncio.run(_export_to_stream(client, args.feed, fmt, stdout, progress.update))
+            where = "stdout"
+        else:
+            path = output or default_export_path(private_dir(data_dir()), fmt, args.feed)
+            path, count = asyncio.run(_export(client, args.feed, fmt, path, progress.update))
+            where = shown(path, limit=1000)
+    except BrokenPipeError:
+        if stdout is sys.stdout.buffer:
+            _silence_stdout()
+        raise ConfigError("stdout was closed before the export was written in full (the export is incomplete).") from None
     except OSError as error:
-        raise ConfigError(f"Cannot write the export to {output or data_dir()}: {error.strerror or error}.") from None
+        target = "stdout" if to_stdout else shown(output or data_dir(), limit=1000)
+        raise ConfigError(f"Cannot write the export to {target}: {error.strerror or error}.") from None
     finally:
         progress.close()
-    print(f"roost: exported {count:,} incidents to {path}", file=stderr)
+    print(f"roost: exported {count:,} incidents to {where}", file=stderr)
     return 0
+
+
+def writable_output(path: Path, *, force: bool, stdin: TextIO, stderr: TextIO) -> Path:
+    """``path``, when an export may be written there; else ConfigError with one line.
+
+    Only a regular file is ever replaced, and only with ``force`` or a yes at the
+    terminal; a missing directory is not created (a typo would otherwise scatter
+    exports, full of credentials, in new places).
+    """
+    cannot = f"Cannot write the export to {shown(path, limit=1000)}"
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        raise ConfigError(f"{cannot}: a part of its directory is not a directory.") from None
+    except OSError as error:
+        raise ConfigError(f"{cannot}: {error.strerror or error}.") from None
+    if mode is None:
+        if not path.parent.is_dir():
+            what = "is not a directory" if path.parent.exists() else "does not exist (Roost does not create it)"
+            raise ConfigError(f"{cannot}: {shown(path.parent, limit=1000)} {what}.")
+        return path
+    if stat.S_ISLNK(mode):
+        raise ConfigError(
+            f"{cannot}: it is a symbolic link; Roost replaces only regular files "
+            "(give the path it points to, or - for stdout)."
+        )
+    if not stat.S_ISREG(mode):
+        raise ConfigError(
+            f"{cannot}: it is {file_kind(mode)}, not a regular file; for a pipe or a device, use --output - "
+            "and redirect stdout."
+        )
+    if force:
+        return path
+    if not stdin.isatty():
+        raise ConfigError(f"{shown(path, limit=1000)} exists: pass --force to replace it, or choose another --output.")
+    stderr.write(f"roost: {shown(path, limit=1000)} exists; replace it? [y/N] ")
+    stderr.flush()
+    if stdin.readline().strip().lower() not in ("y", "yes"):
+        raise ConfigError(f"{shown(path, limit=1000)} was left as it was; nothing was exported.")
+    return path
 
 
 async def _export(
@@ -75,6 +168,30 @@ async def _export(
 ) -> tuple[Path, int]:
     async with client:
         return await export_feed(client, feed, fmt, path, progress)
+
+
+async def _export_to_stream(
+    client: CanaryClient, feed: Feed, fmt: ExportFormat, stream: BinaryIO, progress: Callable[[int], None]
+) -> int:
+    """The whole feed to ``stream``, written once the last page is in (as a file export is)."""
+    # By key: an incident updated while we page can come back on a later page.
+    by_key: dict[str, Incident] = {}
+    async with client:
+        async for page in client.iter_feed(feed, limit=FEED_PAGE_LIMIT):
+            for incident in page.incidents:
+                by_key[incident.key] = incident
+            progress(len(by_key))
+    data = await asyncio.to_thread(render_export, by_key.values(), fmt)
+    stream.write(data)
+    stream.flush()
+    return len(by_key)
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _chosen_format(requested: str | None, output: str | None) -> ExportFormat:

@@ -236,9 +236,13 @@ def test_canarytools_config_when_nothing_else_is_configured(private_home):
     canarytools_file(private_home, "canarytools.config")  # the second place canarytools-python looks
     chosen = settings()
     assert (chosen.console, chosen.token.reveal(), chosen.label) == ("filedomain", FILE_TOKEN, "filedomain")
-    # The environment beats the file; the file's token goes only to its own console.
-    assert settings(environ={**os.environ, "CANARY_API_TOKEN": OTHER_TOKEN}).token.reveal() == OTHER_TOKEN
-    with pytest.raises(ConfigError, match="No API token"):
+    # The environment's pair beats the file; the file's token goes only to its own console, and a
+    # CANARY_API_TOKEN exported without a domain does not go to the file's (as canarytools-python reads them).
+    from_env = settings(environ={**os.environ, "CANARY_API_DOMAIN": "envdomain", "CANARY_API_TOKEN": OTHER_TOKEN})
+    assert (from_env.console, from_env.token.reveal()) == ("envdomain", OTHER_TOKEN)
+    lone_token = settings(environ={**os.environ, "CANARY_API_TOKEN": OTHER_TOKEN})
+    assert (lone_token.console, lone_token.token.reveal()) == ("filedomain", FILE_TOKEN)
+    with pytest.raises(ConfigError, match="--console another-console needs its own token: the api_key in "):
         settings(console="another-console")
 
 
@@ -317,3 +321,60 @@ async def test_the_app_applies_the_theme_and_keymap_and_shows_the_profile(tmp_pa
         await pilot.press("Q")
         await pilot.pause()
         assert not app.is_running
+
+
+# -- text from the file never reaches the terminal raw (issue 8, item 11) ----------------
+
+HOSTILE_CONFIG = r'''
+default_profile = "evil\u001b]0;owned\u0007"
+"\u001b[2Jwipe" = 1
+
+[defaults]
+"\u202eshade" = 2
+
+[profile."evil\u001b]0;owned\u0007"]
+console = "abc123"
+token_file = "token\u009b31m.missing"
+"bell\u001b[5m" = true
+
+[profile."lab\u001b[31m"]
+backend = "\u001b[31mred"
+columns = ["src", "\u001b]52;c;cGF3bmVk\u0007"]
+'''
+
+
+def terminal_controls(text: str) -> list[str]:
+    """Characters a terminal would act on (or that reorder or hide text), other than newlines."""
+    import unicodedata
+
+    return [char for char in text if char != "\n" and unicodedata.category(char) in ("Cc", "Cf")]
+
+
+def test_roost_config_check_prints_no_escape_sequence_from_the_file(tmp_path, monkeypatch, capsys):
+    config = tmp_path / "conf\x1b[31m.toml"  # the path too
+    write(config, HOSTILE_CONFIG)
+    monkeypatch.setenv("ROOST_CONFIG", str(config))
+    assert cli.main(["config", "check"]) == 1
+    out = capsys.readouterr().out
+    assert terminal_controls(out) == []
+    lines = out.splitlines()
+    shown_path = str(config).replace("\x1b", "\\x1b")
+    assert lines[0] == shown_path + r": profiles evil\x1b]0;owned\x07, lab\x1b[31m, default evil\x1b]0;owned\x07"
+    assert r"unknown setting \x1b[2Jwipe (ignored)" in out
+    assert r"unknown setting [defaults] \u202eshade (ignored)" in out
+    assert r"unknown setting [profile.evil\x1b]0;owned\x07] bell\x1b[5m (ignored)" in out
+    assert r"[profile.lab\x1b[31m] backend is '\x1b[31mred'; only canary is supported" in out
+    assert r"token\x9b31m.missing does not exist" in out
+
+
+def test_every_config_error_line_is_printed_without_escape_sequences(tmp_path, monkeypatch, capsys):
+    config = write(tmp_path / "config.toml", HOSTILE_CONFIG)
+    monkeypatch.setenv("ROOST_CONFIG", str(config))
+    for argv in (["export"], ["export", "--profile", "lab\x1b[31m"], ["export", "--profile", "nope"]):
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("roost: ") and err.count("\n") == 1 and terminal_controls(err) == [], err
+    write(config, '[profile.lab]\nconsole = "abc"\ncolumns = ["\\u001b]52;c;cGF3bmVk\\u0007"]\n')
+    with pytest.raises(ConfigError) as failure:
+        settings(profile="lab")
+    assert terminal_controls(str(failure.value)) == [] and r"unknown column '\x1b]52;c;cGF3bmVk\x07'" in str(failure.value)

@@ -70,3 +70,19 @@ def test_token_file_missing_or_empty(tmp_path):
     empty.write_text("\n\n")
     with pytest.raises(ConfigError, match="empty"):
         resolve_settings(console="abc", token_file=str(empty), environ={})
+
+
+@pytest.mark.parametrize(("first", "second", "same"), [
+    ("1234abcd", "https://1234abcd.canary.tools", True),
+    ("1234ABCD", "https://1234abcd.canary.tools/api/v1/", True),
+    ("https://Lab.Example.net/", "https://lab.example.net:443", True),
+    ("1234abcd", "5678efgh", False),
+    ("https://lab.example.net", "http://lab.example.net", False),  # another scheme is another origin
+    ("https://lab.example.net", "https://lab.example.net:8443", False),
+    ("http://attacker.example/?x", "http://attacker.example/?x", True),  # refused later; compared as written
+])
+def test_same_console_sees_through_spellings_only(first, second, same):
+    from tui.config import same_console
+
+    assert same_console(first, second) is same
+    assert same_console(second, first) is same
