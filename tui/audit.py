@@ -3,6 +3,12 @@
 Who, when, which console, which action, which incident keys, and the result.
 Never the token.  Appends are whole lines written with O_APPEND, so two Roost
 sessions sharing the log do not interleave mid-line.
+
+A delete is recorded incident by incident as each outcome is known, so a
+session killed part way leaves every delete it learnt of on record.  Each line
+is fsynced before ``record`` returns: a delete cannot be undone and its archive
+is fsynced, so its record survives a crash of the machine as well as of Roost.
+(Callers on an event loop run ``record`` in a thread: an fsync can take a while.)
 """
 
 from __future__ import annotations
@@ -19,6 +25,28 @@ from .sanitize import clean
 
 AUDIT_FILE = "audit.jsonl"
 KEYS_SHOWN = 3
+
+# Results.  Acknowledge and unacknowledge batches are "success" / "failed" / "unknown".
+SUCCESS = "success"
+FAILED = "failed"
+#: The request went out and no answer said what the console did (a timeout, a cut-off answer).
+UNKNOWN = "unknown"
+#: A delete batch about to be sent; each incident's outcome follows on a line of its own.
+REQUESTED = "requested"
+DELETED = "deleted"
+#: The console did not know the incident: someone else deleted it first.
+ALREADY_GONE = "already gone"
+DELETED_AFTER_UNKNOWN = "deleted (confirmed after unknown)"
+NOT_DELETED_AFTER_UNKNOWN = "not deleted (confirmed after unknown)"
+#: The console deleted incidents a bulk delete matched only after they were counted (and archived).
+DELETED_WITHOUT_ARCHIVE = "deleted without archive"
+
+# What `roost audit` adds to a result that needs a word of explanation.
+_RESULT_NOTES = {
+    REQUESTED: "(sent; each incident's outcome follows on its own line)",
+    UNKNOWN: "(no answer said what the console did; a later line resolves it, or check the console)",
+    ALREADY_GONE: "(not found: deleted elsewhere first)",
+}
 
 
 class AuditLog:
@@ -46,11 +74,19 @@ class AuditLog:
         # ASCII JSON: keys and reasons may carry an attacker's lone surrogate, which UTF-8 cannot.
         line = (json.dumps(entry, ensure_ascii=True) + "\n").encode("ascii")
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line)
+            os.fsync(fd)
         finally:
             os.close(fd)
+        if created:  # the new file's name must survive a crash too
+            directory = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
 
     def tail(self, count: int = 20) -> list[dict]:
         try:
@@ -77,10 +113,14 @@ def format_entry(entry: dict) -> str:
         clean(entry.get("time", "?"), limit=25),
         clean(entry.get("user", "?"), limit=32),
         clean(entry.get("action", "?"), limit=40),
-        clean(entry.get("result", "?"), limit=20),
+        clean(entry.get("result", "?"), limit=40),
         clean(entry.get("console", "?"), limit=60),
         f"{len(keys)} incident{'s' if len(keys) != 1 else ''}: {shown}" if keys else "no incidents",
     ]
+    result = entry.get("result")
+    note = _RESULT_NOTES.get(result) if isinstance(result, str) else None
+    if note:
+        fields.append(note)
     if entry.get("detail"):
         fields.append(clean(entry["detail"], limit=200))
     return "  ".join(fields)

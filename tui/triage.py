@@ -4,10 +4,18 @@ Every action names its targets as a frozen tuple of incident keys taken when
 the key was pressed; a refresh cannot change what an action touches.
 Acknowledge and unacknowledge apply optimistically and roll back what failed;
 they set a state, so a transient failure is retried a few times.  Delete is
-preceded by an archive on disk: no archive, no delete; it is sent once.  When a
-failure may hide an action the console did (a timeout, a cut-off answer), the
-console is asked before anything is said.  Every action that reaches the
-console is appended to the audit log.
+preceded by an archive on disk: no archive, no delete; it is sent once.  The
+console deletes only acknowledged incidents, so an unacknowledged one (the
+dialog's explicit D) is acknowledged first, then deleted; if that acknowledge
+fails, it is not deleted.  When a failure may hide an action the console did (a
+timeout, a cut-off answer), the console is asked before anything is said.
+
+Every action that reaches the console is appended to the audit log.  A delete
+is recorded as requested before anything is sent (no audit, no delete), then
+incident by incident as each outcome is known, so a session killed part way
+leaves every delete it learnt of on record; an outcome no answer told is
+recorded as unknown, and again once the console has been asked.  Acknowledge
+and unacknowledge batches are recorded when they finish.
 
 Bulk actions by filter (``act_by_filter``) use the console's bulk endpoints on
 what ``bulk.count_matching`` counted; a delete by filter archives every counted
@@ -18,12 +26,25 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Mapping, Protocol, TypeVar
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Protocol, TypeVar
 
-from .api.errors import ApiError, NotFound, PermissionDenied, RateLimited, TransportError
+from .api.errors import ApiError, NotFound, PermissionDenied, RateLimited
 from .archive import archive_before_delete
-from .audit import AuditLog
+from .backoff import retry_wait
+from .audit import (
+    ALREADY_GONE,
+    DELETED,
+    DELETED_AFTER_UNKNOWN,
+    DELETED_WITHOUT_ARCHIVE,
+    FAILED,
+    NOT_DELETED_AFTER_UNKNOWN,
+    REQUESTED,
+    SUCCESS,
+    UNKNOWN,
+    AuditLog,
+)
 from .bulk import Action, BulkPreview
 from .model import BulkResult, Incident
 from .store import ChangeSet, IncidentStore
@@ -41,6 +62,9 @@ T = TypeVar("T")
 # Reasons the rollback logic recognises.
 REASON_NOT_FOUND = "not found on the console"
 REASON_DENIED = "not permitted"
+
+REASON_INTERRUPTED = "interrupted before the console answered"
+ACKNOWLEDGED_FIRST = "acknowledged first, to delete it"
 
 _PAST = {"acknowledge": "Acknowledged", "unacknowledge": "Unacknowledged", "delete": "Deleted"}
 
@@ -73,6 +97,10 @@ class ActionResult:
     by_filter: str = ""
     #: Deleted by filter without being in the archive: they matched only after the count.
     unarchived: tuple[str, ...] = ()
+    #: Delete only: the console no longer knew them (someone deleted them first); not counted as deleted.
+    already_gone: tuple[str, ...] = ()
+    #: Delete only: unacknowledged incidents acknowledged before their delete was sent.
+    acknowledged_first: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -84,6 +112,8 @@ class ActionResult:
             return self.error
         if self.by_filter:
             return self._filter_summary()
+        if self.action == "delete":
+            return self._delete_summary()
         noun = "incident" if len(self.targets) == 1 else "incidents"
         verb = _PAST[self.action]
         if not self.failed:
@@ -93,6 +123,24 @@ class ActionResult:
         else:
             reasons = sorted({reason for _, reason in self.failed})
             line = f"{verb} {len(self.succeeded)} of {len(self.targets)}; {len(self.failed)} failed: {reasons[0]}"
+        if self.archive is not None:
+            line += f" · archived to {self.archive}"
+        return line
+
+    def _delete_summary(self) -> str:
+        deleted, gone = len(self.succeeded), len(self.already_gone)
+        if not deleted and not self.failed and gone:
+            were = "was" if gone == 1 else "were"
+            line = f"Nothing deleted: {_incidents(gone)} {were} already gone (deleted elsewhere first)"
+        else:
+            line = f"Deleted {deleted} of {len(self.targets)}" if self.failed else f"Deleted {_incidents(deleted)}"
+            if self.acknowledged_first:
+                line += f" ({len(self.acknowledged_first)} acknowledged first)"
+            if gone:
+                line += f"; {gone} already gone (deleted elsewhere first)"
+            if self.failed:
+                reasons = sorted({reason for _, reason in self.failed})
+                line += f"; {len(self.failed)} failed: {reasons[0]}"
         if self.archive is not None:
             line += f" · archived to {self.archive}"
         return line
@@ -109,6 +157,36 @@ class ActionResult:
         return line
 
 
+def _incidents(count: int) -> str:
+    return f"{count} incident{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What became of one incident: its audit result, and why it was not done ("" when it was)."""
+
+    result: str
+    reason: str = ""
+    #: The console refused because the token may not do this.
+    denied: bool = False
+
+    @property
+    def done(self) -> bool:
+        return not self.reason
+
+
+@dataclass
+class _DeleteBatch:
+    """What one delete learns as its answers arrive (read even when it is cut short)."""
+
+    #: Said on every audit line of the batch: which archive holds these incidents.
+    detail: str
+    acknowledged: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    #: Set once an audit line could not be written: nothing more is sent.
+    audit_error: str = ""
+
+
 @dataclass
 class Triage:
     client: ActionClient
@@ -119,7 +197,6 @@ class Triage:
     concurrency: int = DEFAULT_CONCURRENCY
     read_only: bool = False
     retry_delay: float = RETRY_DELAY
-    _audit_errors: list[str] = field(default_factory=list, repr=False)
 
     # ``known``: incidents the caller has seen that the store may not hold (search results).
     # ``progress``: told (done, total) as the console answers.
@@ -137,6 +214,7 @@ class Triage:
     async def delete(
         self, keys: tuple[str, ...], *, known: Mapping[str, Incident] = {}, progress: Progress | None = None
     ) -> ActionResult:
+        """Archive, then per incident: acknowledge it if it is not, then delete it; each outcome audited at once."""
         targets = tuple(keys)
         if self.read_only:
             return ActionResult("delete", targets, error="Read-only session: nothing was deleted.")
@@ -147,13 +225,101 @@ class Triage:
             archive = await asyncio.to_thread(archive_before_delete, incidents, self.archive_dir)
         except OSError as error:
             return ActionResult("delete", targets, error=self._no_archive(error))
-        outcomes = await self._send_all("delete", [incident.key for incident in incidents], progress)
-        succeeded = tuple(key for key, reason in outcomes if reason is None)
-        failed = tuple((key, reason) for key, reason in outcomes if reason is not None)
-        self._emit(self.store.apply((), removed=succeeded))
-        return self._finish(
-            ActionResult("delete", targets, succeeded, failed, archive=archive, permission_denied=self._denied(outcomes))
+        batch = _DeleteBatch(detail=f"archive {archive}")
+        unacknowledged = sum(1 for incident in incidents if not incident.acknowledged)
+        first = f" · {unacknowledged} to acknowledge first" if unacknowledged else ""
+        # Before anything is sent: a session killed mid-batch leaves what it may have deleted on record.
+        batch.audit_error = await self._record("delete", [i.key for i in incidents], REQUESTED, batch.detail + first)
+        if batch.audit_error:
+            return ActionResult("delete", targets, archive=archive,
+                                error=f"{batch.audit_error}: nothing was deleted (archived to {archive}).")
+        try:
+            work = {incident.key: partial(self._acknowledge_then_delete, incident, batch) for incident in incidents}
+            answers = await self._each(work, progress)
+        finally:  # cut short too: the view shows what the console was seen to do
+            self._emit(self.store.set_acknowledged([k for k in batch.acknowledged if k not in batch.gone], True))
+            self._emit(self.store.apply((), removed=batch.gone))
+        sent = {incident.key for incident in incidents}
+        return ActionResult(
+            "delete",
+            targets,
+            succeeded=tuple(key for key, answer in answers if answer.result in (DELETED, DELETED_AFTER_UNKNOWN)),
+            failed=tuple((key, answer.reason) for key, answer in answers if not answer.done)
+            + tuple((key, "no longer loaded") for key in targets if key not in sent),
+            archive=archive,
+            permission_denied=self._denied(answers),
+            audit_error=batch.audit_error,
+            already_gone=tuple(key for key, answer in answers if answer.result == ALREADY_GONE),
+            acknowledged_first=tuple(batch.acknowledged),
         )
+
+    async def _acknowledge_then_delete(self, incident: Incident, batch: _DeleteBatch) -> _Answer:
+        key = incident.key
+        if batch.audit_error:
+            return _Answer(FAILED, f"not sent: {batch.audit_error}")
+        if not incident.acknowledged:  # the console refuses to delete it as it is
+            acknowledged = await self._interruptible("acknowledge", key, batch, self._send_one("acknowledge", key))
+            if acknowledged.reason == REASON_NOT_FOUND:
+                acknowledged = _Answer(ALREADY_GONE)
+            detail = f"{ACKNOWLEDGED_FIRST} · {batch.detail}"
+            if not acknowledged.done:
+                detail += f" · {acknowledged.reason}"
+            await self._record_for(batch, "acknowledge", key, acknowledged.result, detail)
+            if acknowledged.result == ALREADY_GONE:
+                batch.gone.append(key)
+                return acknowledged
+            if not acknowledged.done:
+                return replace(acknowledged, reason=f"not acknowledged, so not deleted: {acknowledged.reason}")
+            batch.acknowledged.append(key)
+            if batch.audit_error:
+                return _Answer(FAILED, f"acknowledged but not deleted: {batch.audit_error}")
+        return await self._delete_one(key, batch)
+
+    async def _delete_one(self, key: str, batch: _DeleteBatch) -> _Answer:
+        """Send one delete, once; record its outcome, and when no answer told it, ask and record again."""
+        try:
+            await self._interruptible("delete", key, batch, self.client.delete(key))
+            answer = _Answer(DELETED)
+        except NotFound:
+            answer = _Answer(ALREADY_GONE)
+        except PermissionDenied as error:
+            answer = _Answer(FAILED, f"{REASON_DENIED}: {error}", denied=True)
+        except ApiError as error:
+            if not self._may_have_acted(error):
+                answer = _Answer(FAILED, str(error))
+            else:
+                await self._record_for(batch, "delete", key, UNKNOWN, f"{batch.detail} · {error}")
+                answer = await self._was_deleted(key, error)
+                if answer.result == UNKNOWN:  # still unknown: its line is written already
+                    return answer
+        if answer.result in (DELETED, DELETED_AFTER_UNKNOWN, ALREADY_GONE):
+            batch.gone.append(key)
+        detail = batch.detail if answer.done else f"{batch.detail} · {answer.reason}"
+        await self._record_for(batch, "delete", key, answer.result, detail)
+        return answer
+
+    async def _was_deleted(self, key: str, error: ApiError) -> _Answer:
+        """After a delete with no telling answer: whether the incident is gone, from a fetch."""
+        try:
+            await self._retrying(lambda: self.client.fetch(key))
+        except NotFound:
+            return _Answer(DELETED_AFTER_UNKNOWN)
+        except ApiError:
+            return _Answer(UNKNOWN, f"outcome unknown ({error}); press r to check")
+        return _Answer(NOT_DELETED_AFTER_UNKNOWN, str(error))
+
+    async def _interruptible(self, action: Action, key: str, batch: _DeleteBatch, request: Awaitable[T]) -> T:
+        """Await ``request``; if the session ends while it is in flight, record its outcome as unknown."""
+        try:
+            return await request
+        except asyncio.CancelledError:
+            # No awaiting here: the task is being torn down.  A plain write still lands.
+            if self.audit is not None:
+                try:
+                    self.audit.record(action, [key], UNKNOWN, f"{batch.detail} · {REASON_INTERRUPTED}")
+                except OSError:
+                    pass
+            raise
 
     async def _set_acknowledged(
         self,
@@ -172,27 +338,27 @@ class Triage:
         gone = [(key, "no longer loaded") for key in targets if key not in before]
         self._emit(self.store.set_acknowledged(to_send, value))
         try:
-            outcomes = await self._send_all(action, to_send, progress)
+            answers = await self._each({key: partial(self._send_one, action, key) for key in to_send}, progress)
         except BaseException:  # a bug, or cancelled: show what the console last said, not what was hoped
             self._emit(self.store.restore(before[key] for key in to_send))
             raise
-        failed = [(key, reason) for key, reason in outcomes if reason is not None]
+        failed = [(key, answer.reason) for key, answer in answers if not answer.done]
         vanished = [key for key, reason in failed if reason == REASON_NOT_FOUND]
         rollback = [before[key] for key, reason in failed if reason != REASON_NOT_FOUND]
         if rollback:
             self._emit(self.store.restore(rollback))
         if vanished:
             self._emit(self.store.apply((), removed=vanished))
-        succeeded = tuple(key for key, reason in outcomes if reason is None)
-        return self._finish(
-            ActionResult(
-                action,
-                targets,
-                succeeded,
-                tuple(failed + gone),
-                skipped=skipped,
-                permission_denied=self._denied(outcomes),
-            )
+        succeeded = tuple(key for key, answer in answers if answer.done)
+        audit_error = await self._record_batch(action, answers)
+        return ActionResult(
+            action,
+            targets,
+            succeeded,
+            tuple(failed + gone),
+            skipped=skipped,
+            permission_denied=self._denied(answers),
+            audit_error=audit_error,
         )
 
     async def act_by_filter(self, preview: BulkPreview) -> ActionResult:
@@ -202,6 +368,10 @@ class Triage:
         if self.read_only:
             return ActionResult(action, counted, error=f"Read-only session: nothing was {_PAST[action].lower()}.")
         archive = None
+        audited = f"{action} by filter"
+        including = request.include_unacknowledged and action == "delete"
+        # What the console was asked, for the audit: the filters, and whether unacknowledged ones go too.
+        asked = f"{by_filter} · including unacknowledged" if including else by_filter
         if action == "delete":
             try:
                 incidents = await self._full_incidents(preview.incidents)
@@ -210,14 +380,22 @@ class Triage:
                 return ActionResult(action, counted, error=f"Could not fetch what to archive ({error}): nothing was deleted.")
             except OSError as error:
                 return ActionResult(action, counted, error=self._no_archive(error))
-        options = {"include_unacknowledged": True} if action == "delete" and request.include_unacknowledged else {}
+            # Recorded before it is sent, as a single delete is: no audit, no delete.
+            audit_error = await self._record(audited, counted, REQUESTED, f"{asked} · archive {archive}")
+            if audit_error:
+                return ActionResult(action, counted, archive=archive,
+                                    error=f"{audit_error}: nothing was deleted (archived to {archive}).")
+        detail = f"{asked} · archive {archive}" if archive else asked
+        options = {"include_unacknowledged": True} if including else {}
         try:
             touched: BulkResult = await getattr(self.client, f"{action}_many")(**request.filters(), **options)
         except ApiError as error:
-            maybe = " The console may have acted: press r to check." if isinstance(error, TransportError) else ""
-            return self._finish(
-                ActionResult(action, counted, error=f"Bulk {action} {by_filter} failed: {error}.{maybe}",
-                             archive=archive, by_filter=by_filter, permission_denied=isinstance(error, PermissionDenied))
+            unknown = self._may_have_acted(error)
+            maybe = " The console may have acted: press r to check." if unknown else ""
+            audit_error = await self._record(audited, counted, UNKNOWN if unknown else FAILED, f"{detail} · {error}")
+            return ActionResult(
+                action, counted, error=f"Bulk {action} {by_filter} failed: {error}.{maybe}", archive=archive,
+                by_filter=by_filter, permission_denied=isinstance(error, PermissionDenied), audit_error=audit_error,
             )
         keys = tuple(touched.keys)
         if action == "delete":
@@ -226,9 +404,12 @@ class Triage:
             self._emit(self.store.set_acknowledged(keys, action == "acknowledge"))
         archived = set(counted)
         unarchived = tuple(key for key in keys if key not in archived) if action == "delete" else ()
-        return self._finish(
-            ActionResult(action, counted, keys, archive=archive, by_filter=by_filter, unarchived=unarchived)
-        )
+        audit_error = await self._record(audited, keys, DELETED if action == "delete" else SUCCESS, detail)
+        if unarchived:
+            problem = await self._record(audited, unarchived, DELETED_WITHOUT_ARCHIVE, "matched only after the count")
+            audit_error = audit_error or problem
+        return ActionResult(action, counted, keys, archive=archive, by_filter=by_filter, unarchived=unarchived,
+                            audit_error=audit_error)
 
     async def _full_incidents(self, counted: tuple[Incident, ...]) -> list[Incident]:
         """Each incident as the feed delivered it (the store's copy) or as the console fetches it: whole, for the archive."""
@@ -249,51 +430,56 @@ class Triage:
         reason = error.strerror or type(error).__name__
         return f"Could not write the archive in {self.archive_dir} ({reason}): nothing was deleted."
 
-    async def _send_all(
-        self, action: Action, keys: list[str], progress: Progress | None = None
-    ) -> list[tuple[str, str | None]]:
-        """Send one request per key, at most ``concurrency`` at a time; (key, failure reason or None)."""
+    async def _each(
+        self, work: Mapping[str, Callable[[], Awaitable[_Answer]]], progress: Progress | None = None
+    ) -> list[tuple[str, _Answer]]:
+        """Each key's ``work()``, at most ``concurrency`` at a time; (key, answer) in the order given.
+
+        A key's work, its audit lines included, ends before its slot goes to the next key.
+        """
         gate = asyncio.Semaphore(self.concurrency)
         done = 0
 
-        async def send(key: str) -> tuple[str, str | None]:
+        async def run(key: str, job: Callable[[], Awaitable[_Answer]]) -> tuple[str, _Answer]:
             nonlocal done
             async with gate:
-                outcome = key, await self._send_one(action, key)
+                answer = await job()
             done += 1
             if progress is not None:
-                progress(done, len(keys))
-            return outcome
+                progress(done, len(work))
+            return key, answer
 
-        return list(await asyncio.gather(*(send(key) for key in keys)))
+        return list(await asyncio.gather(*(run(key, job) for key, job in work.items())))
 
-    async def _send_one(self, action: Action, key: str) -> str | None:
-        """Send one action; None when the console did it (or had already), else why not."""
+    async def _send_one(self, action: Action, key: str) -> _Answer:
+        """Acknowledge or unacknowledge one incident (retried: it sets a state); done when the console did it or had."""
         try:
-            # Acknowledging sets a state: sending it again is harmless.  A delete is sent once.
-            await self._retrying(lambda: getattr(self.client, action)(key), retry=action != "delete")
-            return None
+            await self._retrying(lambda: getattr(self.client, action)(key))
+            return _Answer(SUCCESS)
         except NotFound:
-            return None if action == "delete" else REASON_NOT_FOUND  # a deleted incident is gone already
+            return _Answer(FAILED, REASON_NOT_FOUND)
         except PermissionDenied as error:
-            return f"{REASON_DENIED}: {error}"
+            return _Answer(FAILED, f"{REASON_DENIED}: {error}", denied=True)
         except ApiError as error:
-            # A 429 is refused before anything happens; after any other transient
-            # failure the console may have acted: ask it before saying anything.
-            if error.transient and not isinstance(error, RateLimited):
+            if self._may_have_acted(error):
                 return await self._outcome_unknown(action, key, error)
-            return str(error)
+            return _Answer(FAILED, str(error))
 
-    async def _outcome_unknown(self, action: Action, key: str, error: ApiError) -> str | None:
-        """Whether the console did ``action`` to ``key`` after all (None), from a fetch."""
+    async def _outcome_unknown(self, action: Action, key: str, error: ApiError) -> _Answer:
+        """Whether the console did ``action`` to ``key`` after all, from a fetch."""
         try:
             incident = await self._retrying(lambda: self.client.fetch(key))
         except NotFound:
-            return None if action == "delete" else REASON_NOT_FOUND
+            return _Answer(FAILED, REASON_NOT_FOUND)
         except ApiError:
-            return f"outcome unknown ({error}); press r to check"
-        done = action != "delete" and incident.acknowledged == (action == "acknowledge")
-        return None if done else str(error)
+            return _Answer(UNKNOWN, f"outcome unknown ({error}); press r to check")
+        return _Answer(SUCCESS) if incident.acknowledged == (action == "acknowledge") else _Answer(FAILED, str(error))
+
+    @staticmethod
+    def _may_have_acted(error: ApiError) -> bool:
+        # A 429 is refused before anything happens; after any other transient
+        # failure the console may have acted: ask it before saying anything.
+        return error.transient and not isinstance(error, RateLimited)
 
     async def _retrying(self, call: Callable[[], Awaitable[T]], *, retry: bool = True) -> T:
         """``call()``, repeated after transient errors while attempts remain; the last error is raised."""
@@ -304,36 +490,41 @@ class Triage:
             except ApiError as error:
                 if not (retry and error.transient and attempt < ATTEMPTS):
                     raise
-                wait = self.retry_delay * 2 ** (attempt - 1)
-                if isinstance(error, RateLimited) and error.retry_after is not None:
-                    wait = min(error.retry_after, RETRY_WAIT_MAX)
+                wait = retry_wait(error, attempt, first=self.retry_delay, cap=RETRY_WAIT_MAX)
             await asyncio.sleep(wait)
             attempt += 1
 
     @staticmethod
-    def _denied(outcomes: list[tuple[str, str | None]]) -> bool:
-        return any(reason and reason.startswith(REASON_DENIED) for _, reason in outcomes)
+    def _denied(answers: list[tuple[str, _Answer]]) -> bool:
+        return any(answer.denied for _, answer in answers)
 
     def _emit(self, changes: ChangeSet) -> None:
         if changes:
             self.on_change(changes)
 
-    def _finish(self, result: ActionResult) -> ActionResult:
-        """Audit what reached the console: successes, failures, and a bulk call that failed."""
-        if self.audit is None or not (result.succeeded or result.failed or result.by_filter):
-            return result
-        action = f"{result.action} by filter" if result.by_filter else result.action
-        detail = " · ".join(part for part in (result.by_filter, str(result.archive or "")) if part)
+    # ------------------------------------------------------------------ audit
+
+    async def _record(self, action: str, keys: Iterable[str], result: str, detail: str = "") -> str:
+        """Append one audit line (fsynced, in a thread); "" when written, else what went wrong."""
+        if self.audit is None:
+            return ""
         try:
-            if result.error:
-                self.audit.record(action, result.targets, "failed", f"{detail} · {result.error}")
-            elif result.succeeded or result.by_filter:
-                self.audit.record(action, result.succeeded, "success", detail)
-            if result.unarchived:
-                self.audit.record(action, result.unarchived, "deleted without archive", "matched only after the count")
-            for reason in sorted({reason for _, reason in result.failed}):
-                keys = [key for key, why in result.failed if why == reason]
-                self.audit.record(action, keys, "failed", reason)
+            await asyncio.to_thread(self.audit.record, action, list(keys), result, detail)
         except OSError as error:
-            return replace(result, audit_error=f"Audit log not written: {error.strerror}")
-        return result
+            return f"Audit log not written ({error.strerror or type(error).__name__})"
+        return ""
+
+    async def _record_for(self, batch: _DeleteBatch, action: str, key: str, result: str, detail: str) -> None:
+        """One incident's line in a delete batch; the first failure stops the batch sending more."""
+        problem = await self._record(action, [key], result, detail)
+        batch.audit_error = batch.audit_error or problem
+
+    async def _record_batch(self, action: Action, answers: list[tuple[str, _Answer]]) -> str:
+        """An acknowledge or unacknowledge batch: one line for what was done, one per other result and reason."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for key, answer in answers:
+            groups.setdefault((answer.result, answer.reason), []).append(key)
+        problems = []
+        for (result, reason), keys in sorted(groups.items(), key=lambda group: (group[0][1] != "", group[0])):
+            problems.append(await self._record(action, keys, result, reason))
+        return next((problem for problem in problems if problem), "")

@@ -85,10 +85,15 @@ async def test_deleting_an_unacknowledged_incident_needs_a_second_confirmation(c
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDeleteScreen)
         assert "NOT acknowledged" in screen_text(app)
+        assert "D acknowledges it first, then deletes" in screen_text(app)
         assert console.get(key) is not None
         await pilot.press("D")
         await wait_for_triage(pilot)
         assert console.get(key) is None
+        # The console deletes only acknowledged incidents: D acknowledged it first, and the log says both.
+        audit = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+        steps = [(entry["action"], entry["result"]) for entry in audit if entry["keys"] == [key]]
+        assert steps.index(("acknowledge", "success")) < steps.index(("delete", "deleted"))
 
 
 async def test_views_sort_and_pages(console, tmp_path):

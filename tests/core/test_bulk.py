@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tui.api.canary import CanaryClient
+from tui.api.errors import ConnectionFailed
 from tui.audit import AuditLog
 from tui.bulk import BulkRequest, count_matching, older_than_time, parse_logtypes
 from tui.emulator.app import create_app
@@ -143,3 +144,52 @@ async def test_what_matched_only_after_the_count_is_reported_as_not_archived(tmp
         result = await triage.act_by_filter(preview)
     assert result.unarchived == (late,)
     assert not result.ok and "NOT in the archive" in result.summary()
+
+
+def audit_entries(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+async def test_a_delete_by_filter_is_on_record_before_it_is_sent_and_says_what_it_included(tmp_path):
+    console = seeded_console()
+    log = tmp_path / "audit.jsonl"
+    source = busiest_source(console)
+    request = BulkRequest("delete", src_host=source, include_unacknowledged=True)
+    async with client_for(console) as client:
+        triage = Triage(client, IncidentStore(), tmp_path / "archives", audit=AuditLog(log, console="test"))
+        preview = await count_matching(client, request, now=NOW)
+        assert any(not incident.acknowledged for incident in preview.incidents)
+        on_record_when_sent = []
+        delete_many = client.delete_many
+
+        async def recorded_first(**filters):
+            on_record_when_sent.append(audit_entries(log))
+            return await delete_many(**filters)
+
+        client.delete_many = recorded_first
+        result = await triage.act_by_filter(preview)
+    assert result.ok and set(result.succeeded) == set(preview.keys) <= set(console.deleted_keys)
+    [[requested]] = on_record_when_sent
+    assert requested["action"] == "delete by filter" and requested["result"] == "requested"
+    assert sorted(requested["keys"]) == sorted(preview.keys)
+    assert f"from {source} · including unacknowledged · archive {result.archive}" == requested["detail"]
+    deleted = audit_entries(log)[-1]
+    assert deleted["result"] == "deleted" and sorted(deleted["keys"]) == sorted(preview.keys)
+
+
+async def test_a_delete_by_filter_whose_answer_is_lost_is_recorded_as_unknown(tmp_path):
+    console = seeded_console()
+    log = tmp_path / "audit.jsonl"
+    async with client_for(console) as client:
+        triage = Triage(client, IncidentStore(), tmp_path / "archives", audit=AuditLog(log, console="test"))
+        preview = await count_matching(client, BulkRequest("delete", older_than="0h"), now=NOW)
+        delete_many = client.delete_many
+
+        async def answer_lost(**filters):
+            await delete_many(**filters)
+            raise ConnectionFailed("The connection to the console failed during DELETE /api/v1/incidents/delete.")
+
+        client.delete_many = answer_lost
+        result = await triage.act_by_filter(preview)
+    assert "The console may have acted: press r to check." in result.summary()
+    assert [entry["result"] for entry in audit_entries(log)] == ["requested", "unknown"]

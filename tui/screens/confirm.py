@@ -2,8 +2,11 @@
 
 Deleting cannot be undone through the API.  A dialog lists the incidents
 (count and the first few), defaults to No, and when any to be deleted is still
-unacknowledged asks once more, explicitly, before confirming.  Bulk actions by
-filter say how many incidents the console will touch and how that was counted.
+unacknowledged says up front what happens to them and asks once more,
+explicitly, before confirming: the console deletes only acknowledged incidents,
+so Roost acknowledges them first, then deletes them (a bulk delete by filter
+asks the console to include them instead).  Bulk actions by filter say how many
+incidents the console will touch and how that was counted.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ def describe(incident: Incident) -> Text:
 class ConfirmScreen(ModalScreen[bool]):
     """Returns True only after an explicit y, and a second, explicit D when ``risky`` says why.
 
-    Lists ``count`` incidents by the first few of ``incidents``; ``notes`` say
-    what happens around the action (archive, undo, how the count was made).
+    Lists ``count`` incidents by the first few of ``incidents``; ``caution``
+    (bold, before the notes) says what is out of the ordinary about them;
+    ``notes`` say what happens around the action (archive, undo, how the count
+    was made).
     """
 
     BINDINGS = [
@@ -58,6 +63,7 @@ class ConfirmScreen(ModalScreen[bool]):
         incidents: Sequence[Incident],
         *,
         notes: Sequence[str] = (),
+        caution: str = "",
         risky: str = "",
         prompt: str = "y yes · n / esc cancel",
         destructive: bool = True,
@@ -66,6 +72,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.title_text = title
         self.incidents = incidents
         self.notes = notes
+        self.caution = caution
         self.risky = risky
         self.prompt = prompt
         self._stage = "first"
@@ -82,6 +89,8 @@ class ConfirmScreen(ModalScreen[bool]):
             if count > LISTED:
                 listing.append(f"\n… and {count - LISTED:,} more")
             yield Static(listing, id="confirm-list")
+            if self.caution:
+                yield Static(Text(self.caution, style="bold"), id="confirm-caution")
             # Notes quote filters taken from incidents (a source IP an attacker chose): cleaned.
             yield Static(Text(clean(" ".join(self.notes), limit=1000), style="dim"), id="confirm-note")
             yield Static(self._prompt(), id="confirm-prompt")
@@ -107,15 +116,12 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-def _unacknowledged_warning(count: int) -> str:
-    return (
-        f"{count:,} of these {'is' if count == 1 else 'are'} NOT acknowledged. "
-        "Press D (shift+d) to delete anyway, n or esc to cancel."
-    )
+def _them(count: int) -> str:
+    return "it" if count == 1 else "them"
 
 
 class ConfirmDeleteScreen(ConfirmScreen):
-    """Delete what was highlighted or marked; unacknowledged incidents need a second, explicit D."""
+    """Delete what was highlighted or marked; unacknowledged ones need a second, explicit D and are acknowledged first."""
 
     def __init__(self, incidents: list[Incident], *, archive_dir: str) -> None:
         count = len(incidents)
@@ -124,7 +130,17 @@ class ConfirmDeleteScreen(ConfirmScreen):
             f"Delete {count:,} {'incident' if count == 1 else 'incidents'}?",
             incidents,
             notes=[f"They are archived to {archive_dir} first. Deleting cannot be undone."],
-            risky=_unacknowledged_warning(unacknowledged) if unacknowledged else "",
+            caution=(
+                f"{unacknowledged:,} unacknowledged: D acknowledges {_them(unacknowledged)} first, then deletes."
+                if unacknowledged
+                else ""
+            ),
+            risky=(
+                f"{unacknowledged:,} of these {'is' if unacknowledged == 1 else 'are'} NOT acknowledged. "
+                f"Press D (shift+d) to acknowledge {_them(unacknowledged)} first, then delete; n or esc to cancel."
+                if unacknowledged
+                else ""
+            ),
             prompt="y delete · n / esc cancel",
         )
 
@@ -141,12 +157,26 @@ class ConfirmBulkScreen(ConfirmScreen):
             notes.append(f"They are archived to {archive_dir} first. Deleting cannot be undone.")
         else:
             notes.append("z undoes it afterwards.")
+        # Counted with the state the bulk call acts on: unacknowledged ones are here only when included.
         unacknowledged = sum(1 for incident in preview.incidents if not incident.acknowledged)
+        deletes_unacknowledged = request.action == "delete" and unacknowledged > 0
         super().__init__(
             f"{verb} {count:,} {'incident' if count == 1 else 'incidents'} on the console?",
             preview.incidents,
             notes=notes,
-            risky=_unacknowledged_warning(unacknowledged) if request.action == "delete" and unacknowledged else "",
+            # The console's bulk delete takes them as they are (include_unacknowledged): no acknowledge first.
+            caution=(
+                f"{unacknowledged:,} unacknowledged: the console deletes {_them(unacknowledged)} as "
+                f"{'it is' if unacknowledged == 1 else 'they are'}, without acknowledging."
+                if deletes_unacknowledged
+                else ""
+            ),
+            risky=(
+                f"{unacknowledged:,} of these {'is' if unacknowledged == 1 else 'are'} NOT acknowledged. "
+                "Press D (shift+d) to delete anyway, n or esc to cancel."
+                if deletes_unacknowledged
+                else ""
+            ),
             prompt=f"y {request.action} · n / esc cancel",
             destructive=request.action == "delete",
         )
