@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from .api.errors import ApiError
 from .archive import write_atomically
 from .audit import AUDIT_FILE, AuditLog
 from .bulk import BulkPreview
@@ -47,6 +48,12 @@ _DOING = {"acknowledge": "acknowledging", "unacknowledge": "unacknowledging", "d
 _INVERSE = {"acknowledge": "unacknowledge", "unacknowledge": "acknowledge"}
 # Progress on the info line is redrawn at most this often (a batch of thousands answers fast).
 PROGRESS_INTERVAL = 0.1
+# What r did: the sync engine says whether it woke the loop, queued behind a request, or re-sent a stalled one.
+_REFRESH_TOASTS = {
+    "started": "Refreshing…",
+    "under way": "A refresh is already under way; another follows as soon as it ends.",
+    "restarted": "The console had stopped answering: asking again.",
+}
 # Longer values are refused rather than cut: a cut copy pastes something that is not the value.
 COPY_LIMIT = 4096
 
@@ -92,6 +99,7 @@ class RoostApp(App):
         preload: Callable[[], Any] | None = None,
         clock: Callable[[], datetime] | None = None,
         live: bool = True,
+        startup_check: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         super().__init__()
         # Animations cost bandwidth and attention over SSH; TEXTUAL_ANIMATIONS can still ask for them.
@@ -124,6 +132,9 @@ class RoostApp(App):
         self._clock = clock
         self._live = live
         self._initial_load_done = False
+        #: Run beside the first frame (a ping); a permanent refusal ends the session and is kept here.
+        self._startup_check = startup_check
+        self.refused_at_start = ""
         self.engine = SyncEngine(
             client,
             self.store,
@@ -162,6 +173,18 @@ class RoostApp(App):
             self.toast(warning, severity="warning", timeout=10)
         if self._live:
             self.run_worker(self.engine.run(), group="sync", exclusive=True, exit_on_error=False, name="sync")
+        if self._startup_check is not None:
+            self.run_worker(self._check_console(self._startup_check), group="startup-check", exit_on_error=False)
+
+    async def _check_console(self, check: Callable[[], Awaitable[object]]) -> None:
+        """A console that refuses the token ends the session (the launcher prints why); one that is
+        only slow or away does not: the cached state stays on screen and the sync loop keeps trying."""
+        try:
+            await check()
+        except ApiError as error:
+            if not error.transient:
+                self.refused_at_start = str(error)
+                self.exit(None, 1)
 
     @property
     def main_screen(self):
@@ -200,7 +223,7 @@ class RoostApp(App):
         if message.status.unreadable > self._unreadable_told:
             self._unreadable_told = message.status.unreadable
             self.toast(
-                f"{message.status.unreadable:,} items the console sent are not incidents (not an object, or no key): "
+                f"{message.status.unreadable:,} items the console sent are not incidents (not an object, no key, or not decodable): "
                 "they are not shown.",
                 severity="warning",
                 timeout=10,
@@ -348,8 +371,7 @@ class RoostApp(App):
         return progress
 
     def refresh_now(self) -> None:
-        self.engine.refresh_now()
-        self.toast("Refreshing…", timeout=2)
+        self.toast(_REFRESH_TOASTS[self.engine.refresh_now()], timeout=2)
 
     def toggle_pause(self) -> None:
         if self.engine.paused:

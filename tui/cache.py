@@ -97,6 +97,16 @@ class SnapshotCache:
                 return [], 0
         return incidents, watermark
 
+    def holds_incidents(self) -> bool:
+        """Whether ``load`` would return anything: a restart can then draw before the console answers."""
+        with self._lock:
+            try:
+                return self._covered_watermark() > 0 and bool(
+                    self._connection.execute("SELECT 1 FROM incidents LIMIT 1").fetchone()
+                )
+            except sqlite3.Error:
+                return False
+
     def save_changes(self, store: IncidentStore, changes: ChangeSet) -> None:
         """Write the current state of every key ``changes`` names, in one transaction."""
         with self._lock:

@@ -11,11 +11,11 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, Awaitable, Callable, TextIO
 
 from .api.canary import CanaryClient
 from .api.errors import ApiError, ConfigError
-from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings
+from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings, shown
 from .crashlog import keep_out_of_reports
 from .secret import Secret
 from .store import IncidentStore, SnapshotCache, cache_path_for
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 DEMO_BACKLOG = 300
 DEMO_RATE_PER_MINUTE = 12
 TERMINAL_CHECK_SECONDS = 0.2
+# One rate limit or 5xx at start-up is retried (with the client's backoff), as the live loop does.
+START_PING_ATTEMPTS = 4
 
 
 @dataclass
@@ -82,7 +84,13 @@ def open_cache(settings: Settings) -> SnapshotCache | None:
         return None
 
 
-def session_app(settings: Settings, client: CanaryClient, cache: SnapshotCache | None) -> RoostApp:
+def session_app(
+    settings: Settings,
+    client: CanaryClient,
+    cache: SnapshotCache | None,
+    *,
+    startup_check: Callable[[], Awaitable[object]] | None = None,
+) -> RoostApp:
     """The app for one session: its files in the user's data directory, its snapshot in ``cache``."""
     from .app import RoostApp
 
@@ -98,6 +106,7 @@ def session_app(settings: Settings, client: CanaryClient, cache: SnapshotCache |
         store=store,
         persist=persist if cache is not None else None,
         preload=cache.load if cache is not None else None,
+        startup_check=startup_check,
     )
 
 
@@ -186,15 +195,39 @@ def _terminal_lost(app) -> None:
 
 
 async def _checked_session(settings: Settings, *, with_cache: bool) -> tuple[RoostApp, int]:
-    """Ping first, failing fast with one line on a wrong token or an unreachable console,
-    then run the app on the same client and connection (one loop, one handshake)."""
+    """Run the app on one client and connection (one loop, one handshake), after a ping.
+
+    With nothing cached the ping comes first, failing fast with one line on a wrong
+    token or an unreachable console.  With a cached snapshot the app draws it at once
+    and the ping runs beside it: a console that refuses the token still ends Roost
+    with that one line, while one that is only slow or away leaves the analyst the
+    last known state, marked as not live.
+    """
+    cache = open_cache(settings) if with_cache else None
+    if cache is None or not cache.holds_incidents():
+        client = await checked_client(settings)
+        app = session_app(settings, client, cache)
+        return app, await run_in_terminal(app)
+    client = CanaryClient(settings.console, settings.token)
+    app = session_app(settings, client, cache, startup_check=lambda: client.ping(attempts=START_PING_ATTEMPTS))
+    status = await run_in_terminal(app)
+    if app.refused_at_start:
+        raise ConfigError(f"Cannot use {shown(settings.console)}: {app.refused_at_start}")
+    return app, status
+
+
+async def checked_client(settings: Settings) -> CanaryClient:
+    """A client for the settings' console, once it has answered a ping.
+
+    What may pass (a rate limit, a 5xx: the client decides) is retried with backoff;
+    a wrong token or a console that stays unreachable ends with one line.
+    """
     client = CanaryClient(settings.console, settings.token)
     try:
-        await client.ping()
+        await client.ping(attempts=START_PING_ATTEMPTS)
     except BaseException as error:
         await client.aclose()
         if isinstance(error, ApiError):
-            raise ConfigError(f"Cannot use {settings.console}: {error}") from None
+            raise ConfigError(f"Cannot use {shown(settings.console)}: {error}") from None
         raise
-    app = session_app(settings, client, open_cache(settings) if with_cache else None)
-    return app, await run_in_terminal(app)
+    return client

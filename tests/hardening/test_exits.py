@@ -7,84 +7,25 @@ child process.
 from __future__ import annotations
 
 import os
-import pty
-import select
 import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from app.conftest import screen_text, settle, wait_for
+from hardening.terminal import REPOSITORY, Terminal
 from tui import cli, launch
 from tui.screenshots import in_process_app, seeded_console
 from tui.widgets.incident_table import IncidentTable
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 TOKEN = "crash-test-token-0f1e2d3c4b5a6978"
 CRASH_LINE = "Roost hit an unexpected error; details in "
 # Seconds Roost may take to end after the terminal goes, and CPU seconds it may burn meanwhile.
 EXIT_WITHIN = 3.0
 CPU_AFTER_LOSS = 0.5
-
-
-class Terminal:
-    """``roost --demo`` on a pseudo-terminal; ``output`` is everything it drew."""
-
-    def __init__(self, *, block_sighup: bool = False) -> None:
-        self.pid, self.master = pty.fork()
-        if self.pid == 0:  # the child: become roost
-            try:
-                if block_sighup:
-                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
-                os.chdir(REPOSITORY)
-                os.environ.update(TERM="xterm-256color", COLUMNS="80", LINES="24")
-                os.execv(sys.executable, [sys.executable, "-m", "tui", "--demo", "--poll-interval", "1"])
-            finally:
-                os._exit(127)
-        self.output = b""
-
-    def read_until(self, text: bytes, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.output:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} never appeared; the screen ended with {self.output[-300:]!r}")
-            ready, _, _ = select.select([self.master], [], [], 0.1)
-            if ready:
-                self.output += os.read(self.master, 65536)
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-    def wait(self, timeout: float) -> tuple[int, float, float]:
-        """(exit status, seconds taken, total CPU seconds), reading what it draws meanwhile."""
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status), time.monotonic() - started, usage.ru_utime + usage.ru_stime
-            self._drain()
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        raise AssertionError(f"roost was still running {timeout:g} s later")
-
-    def _drain(self) -> None:
-        try:
-            ready, _, _ = select.select([self.master], [], [], 0.05)
-            if ready:
-                self.output += os.read(self.master, 65536)
-        except (OSError, ValueError):  # the terminal is closed (on purpose) or gone
-            time.sleep(0.05)
-
-    def close(self) -> None:
-        try:
-            os.close(self.master)
-        except OSError:
-            pass
 
 
 def lose_the_terminal(terminal: Terminal) -> None:

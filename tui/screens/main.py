@@ -189,7 +189,7 @@ class MainScreen(IncidentListScreen):
             self.show_detail(key, load=False)
 
     def show_status(self, status: SyncStatus) -> None:
-        self.note = status.detail if status.state in ("retrying", "offline") else ""
+        self.note = status.detail if status.state in ("retrying", "offline", "stalled") else ""
         self.refresh_view()
 
     def show_activity(self, text: str) -> None:

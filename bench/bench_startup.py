@@ -1,0 +1,155 @@
+"""Launch → first row, as a user sees it: ``roost`` in a real pseudo-terminal against a real emulator.
+
+Cold: empty cache and data directories, so every incident comes from the console.
+From cache: the same directories a second time, against an emulator that answers
+only after a delay, so the first row can only come from the local cache.
+Also: launch → the whole feed loaded (cold).  Prints one table, min / median / max
+of RUNS runs, in seconds.
+
+    .venv/bin/python bench/bench_startup.py [--sizes 10000] [--runs 5] [--repository PATH]
+
+``--repository`` runs another checkout's ``tui`` (to put the figures before a change beside
+those after it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import re
+import select
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+TOKEN = "bench-startup-token-0a1b2c3d4e5f"
+INCIDENTS_SHOWN = re.compile(rb"\xc2\xb7 ([1-9][0-9,]*) incidents")
+LOADED = b"manual"  # the top bar once the whole feed is in (polling is off: --poll-interval 0)
+SLOW_CONSOLE_MS = 60_000
+GIVE_UP_SECONDS = 300.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_emulator(repository: Path, port: int, backlog: int, latency_ms: int = 0) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "emulator", "--port", str(port), "--token", TOKEN, "--backlog", str(backlog),
+         "--rate", "0", "--seed", "5", "--latency", str(latency_ms)],
+        cwd=repository, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    for line in process.stdout:
+        if f"127.0.0.1:{port}".encode() in line:
+            return process
+    raise SystemExit(f"the emulator did not start: exit status {process.wait()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) -> tuple[float, float | None]:
+    """(seconds to the first row, seconds to the whole feed or None), then q."""
+    token_file = home / "token"
+    token_file.write_text(TOKEN)
+    token_file.chmod(0o600)
+    environment = {
+        "HOME": str(home), "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24",
+        **{f"XDG_{name}_HOME": str(home / name.lower()) for name in ("CONFIG", "CACHE", "DATA", "STATE")},
+    }
+    started = time.monotonic()
+    pid, master = pty.fork()
+    if pid == 0:
+        try:
+            os.chdir(repository)
+            os.environ.update(environment)
+            os.execv(sys.executable, [sys.executable, "-m", "tui", "--console", f"http://127.0.0.1:{port}",
+                                      "--token-file", str(token_file), "--poll-interval", "0"])
+        finally:
+            os._exit(127)
+    output = b""
+    first_row = loaded = None
+    try:
+        while loaded is None if until_loaded else first_row is None:
+            if time.monotonic() - started > GIVE_UP_SECONDS:
+                raise SystemExit(f"gave up after {GIVE_UP_SECONDS:g} s: {output[-200:]!r}")
+            ready, _, _ = select.select([master], [], [], 0.01)
+            if ready:
+                try:
+                    output += os.read(master, 1 << 20)
+                except OSError:
+                    raise SystemExit(f"roost ended early: {output[-300:]!r}") from None
+                now = time.monotonic() - started
+                if first_row is None and INCIDENTS_SHOWN.search(output):
+                    first_row = now
+                if LOADED in output:
+                    loaded = now
+        os.write(master, b"q")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not os.waitpid(pid, os.WNOHANG)[0]:
+            try:
+                select.select([master], [], [], 0.05) and os.read(master, 1 << 20)
+            except OSError:
+                pass
+        else:
+            pass
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(master)
+    return first_row, loaded
+
+
+def measure(repository: Path, size: int, runs: int, cache_run_latency_ms: int) -> dict[str, list[float]]:
+    figures: dict[str, list[float]] = {"cold: first row": [], "cold: whole feed": [], "from cache: first row": []}
+    for _ in range(runs):
+        port = free_port()
+        with tempfile.TemporaryDirectory(prefix="roost-bench-") as directory:
+            home = Path(directory)
+            emulator = start_emulator(repository, port, size)
+            try:
+                first_row, loaded = run_roost(repository, home, port, until_loaded=True)
+            finally:
+                stop(emulator)
+            figures["cold: first row"].append(first_row)
+            figures["cold: whole feed"].append(loaded)
+            slow = start_emulator(repository, port, size, latency_ms=cache_run_latency_ms)
+            try:
+                first_row, _ = run_roost(repository, home, port, until_loaded=False)
+            finally:
+                stop(slow)
+            figures["from cache: first row"].append(first_row)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--repository", type=Path, default=REPOSITORY)
+    parser.add_argument("--cache-run-latency", type=int, default=SLOW_CONSOLE_MS, metavar="MS",
+                        help="the console's delay on the second start (0: a checkout that pings before drawing)")
+    args = parser.parse_args()
+    print(f"launch → first row in a pty, {args.runs} runs, seconds (min / median / max); {args.repository}")
+    print(f"{'incidents':>10}  {'measure':<24} {'min':>7} {'median':>7} {'max':>7}")
+    for size in args.sizes:
+        for name, values in measure(args.repository, size, args.runs, args.cache_run_latency).items():
+            print(f"{size:>10,}  {name:<24} {min(values):7.2f} {statistics.median(values):7.2f} {max(values):7.2f}")
+
+
+if __name__ == "__main__":
+    main()
