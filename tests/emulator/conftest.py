@@ -30,6 +30,8 @@ def fixture_json(name: str) -> Any:
 def small_console() -> ConsoleState:
     """Two birds in two flocks, one token, and five incidents with known times and sources.
 
+    The first bird runs SSH, Telnet and HTTP (its settings say so); the other is dead.
+
     Created in this order: ssh (1.1.1.1, bird, 3 events), telnet (2.2.2.2, bird),
     token hit, ftp (1.1.1.1, other bird, Finance), http login (3.3.3.3, bird).
     The telnet one is then acknowledged, which gives it updated_id 6.
@@ -37,7 +39,8 @@ def small_console() -> ConsoleState:
     state = ConsoleState(clock=lambda: NOW)
     state.add_flock(FINANCE, "Finance")
     state.add_device(Device(BIRD, "fs-nyc-01", ip_address="10.0.0.5", mac_address="00:0c:29:00:00:01",
-                            location="NYC server room", first_seen=NOW - 90 * 86400, booted=NOW - 86400))
+                            location="NYC server room", first_seen=NOW - 90 * 86400, booted=NOW - 86400,
+                            services=(4002, 6001, 3001)))
     state.add_device(Device(OTHER_BIRD, "sql-fin-01", flock_id=FINANCE, ip_address="10.0.1.7", live=False,
                             first_seen=NOW - 30 * 86400, last_seen=NOW - 3600, booted=NOW - 7200))
     state.add_token(Canarytoken(AWS_TOKEN, "aws-id", "AWS keys on build-07"))

@@ -3,14 +3,36 @@
 Every endpoint: query-string and form-body parameters merged (the body wins),
 empty values treated as absent, unknown ones ignored; credentials from the
 ``auth_token`` parameter or the ``X-Canary-Auth-Token`` header; errors as
-``{"message": ..., "result": "error"}``; JSON always.
+``{"message": ..., "result": "error"}``; JSON always, indented and ending with a
+newline as the console's.  Whatever a client sends gets that error JSON, never
+a traceback: bad values are validation errors, a body over ``MAX_BODY_BYTES``
+is a 413, unknown paths (a trailing slash too: never a redirect, whose
+``Location`` would repeat the token) are a 404, and a bug in the emulator is a
+500 with the same body (the traceback goes to the ``tui.emulator`` logger).
+
+Where the spec is silent, these are our choices:
+
+- Numbers in parameters are ASCII digits, at most 20 of them (``²``, ``١``
+  and 30-digit numbers are invalid parameters).
+- ``tz`` names are matched without regard to case (``europe/london``).
+- ``incidents/history/source`` without ``src_ip`` (the docs list it as
+  optional) answers the history of every source, deleted incidents included,
+  confined to ``flock_id`` when given.
+- ``incident/delete`` refuses an unacknowledged incident with
+  ``Cannot delete an unacknowledged incident.`` (HTTP 400): Thinkst's help
+  centre says only acknowledged incidents can be deleted, and canarytools
+  refuses locally; the wording is ours.  Bulk delete keeps its documented
+  rule: acknowledged incidents only, unless ``include_unacknowledged``.
+- ``device/info?settings=true`` adds ``settings``, flat dotted names
+  (``ssh.enabled``, ``ssh.port``, ``device.name``) as canarytools reads them.
+- ``flock/list`` needs ``flock_id``; an unknown one is ``Flock not found``.
 """
 
 from __future__ import annotations
 
 import functools
 import hmac
-import json
+import logging
 import math
 import re
 from bisect import bisect_left
@@ -22,36 +44,39 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import ClientDisconnect, Request
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from . import timefmt, wire
 from .faults import FaultInjector, FaultPlan
 from .query import Cursor, IncidentFilter, InvalidCursor, Page, feed_position, paginate, search_position
+from .responses import ConsoleJSON, console_error
 from .state import FEED_LABELS, ConsoleState, IncidentRecord
 
+_log = logging.getLogger(__name__)
+
 # Error classes; each has a configurable HTTP status (ErrorStatus).
-VALIDATION, AUTH, READ_ONLY, NOT_FOUND = "validation", "auth", "read_only", "not_found"
+VALIDATION, AUTH, READ_ONLY, NOT_FOUND, TOO_LARGE = "validation", "auth", "read_only", "not_found", "too_large"
+
+# Request bodies larger than this are refused unread (the console's limit is unknown; its
+# clients send a handful of short form fields).
+MAX_BODY_BYTES = 1024 * 1024
+INTERNAL_ERROR = "Internal server error"
+UNACKNOWLEDGED_DELETE = "Cannot delete an unacknowledged incident."
 
 # The parameters a cursor carries from the first page to the next ones.
 FEED_FILTERS = ("node_id", "flock_id", "incidents_since", "newer_than", "older_than", "event_limit", "shrink", "tz")
 SEARCH_FILTERS = ("node_id", "flock_id", "filter_str", "filter_logtypes", "filter_incident_state",
                   "newer_than", "older_than")
 
-_PERIOD = re.compile(r"^(\d+)([hdw])$")
+# ASCII digits only: str.isdigit() and \d also take "²" and "١", which int() refuses or reads.
+# Twenty digits hold any 64-bit number.
+_COUNT = re.compile(r"[0-9]{1,20}")
+_PERIOD = re.compile(r"([0-9]{1,20})([hdw])")
 _PERIOD_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400}
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
-
-
-class ConsoleJSON(JSONResponse):
-    """JSON with every non-ASCII character escaped, as Python consoles send it, so that
-    whatever an incident holds -- an attacker's lone surrogate too -- can be sent."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 class ConsoleError(Exception):
@@ -74,6 +99,7 @@ class ErrorStatus:
     auth: int = 401
     read_only: int = 403
     not_found: int = 404
+    too_large: int = 413
 
 
 class Params:
@@ -108,7 +134,7 @@ class Params:
         value = self.values.get(name)
         if value is None:
             return None
-        if not value.isdigit() or int(value) < minimum:
+        if _COUNT.fullmatch(value) is None or int(value) < minimum:
             raise _invalid(name)
         return int(value)
 
@@ -127,7 +153,7 @@ class Params:
         value = self.values.get(name)
         if value is None:
             return None
-        match = _PERIOD.match(value)
+        match = _PERIOD.fullmatch(value)
         if match is None:
             raise _invalid(name)
         return int(match[1]) * _PERIOD_SECONDS[match[2]]
@@ -137,12 +163,12 @@ class Params:
         if value is None:
             return None
         parts = [part.strip() for part in value.split(",") if part.strip()]
-        if not parts or not all(part.isdigit() for part in parts):
+        if not parts or not all(_COUNT.fullmatch(part) for part in parts):
             raise _invalid(name)
         return frozenset(int(part) for part in parts)
 
     def zone(self) -> tzinfo:
-        """``tz`` for the ``*_std`` fields; an unknown zone is an error, not a silent UTC."""
+        """``tz`` for the ``*_std`` fields, in any case; an unknown zone is an error, not a silent UTC."""
         value = self.values.get("tz")
         if value is None:
             return timefmt.UTC
@@ -178,7 +204,7 @@ class Settings:
     def error_response(self, error: ConsoleError) -> ConsoleJSON:
         # Error kinds are the names of ErrorStatus's fields.
         status = 200 if self.always_200 else getattr(self.error_status, error.kind)
-        return ConsoleJSON({"message": error.message, "result": "error"}, status_code=status)
+        return console_error(error.message, status)
 
 
 def _same(presented: str, expected: str) -> bool:
@@ -200,10 +226,23 @@ Handler = Callable[[Call], dict[str, Any]]
 
 
 async def _merged_params(request: Request) -> dict[str, str]:
+    """Query and form parameters; a body over ``MAX_BODY_BYTES`` is refused, as declared or as it arrives."""
+    too_large = ConsoleError(TOO_LARGE, f"Request body is larger than {MAX_BODY_BYTES} bytes.")
+    try:
+        declared = int(request.headers.get("content-length", "0"))
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:
+        raise too_large
     values = {name: value for name, value in request.query_params.items() if value}
     if request.headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
-        body = (await request.body()).decode("utf-8", errors="replace")
-        values.update((name, value) for name, value in parse_qsl(body, keep_blank_values=True) if value)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                raise too_large
+        text = body.decode("utf-8", errors="replace")
+        values.update((name, value) for name, value in parse_qsl(text, keep_blank_values=True) if value)
     return values
 
 
@@ -236,16 +275,24 @@ def _page(ordered: list[IncidentRecord], cursor: Cursor | None, *, search: bool)
     return paginate(ordered, position_of, descending=search, cursor=cursor)
 
 
-def _cursor_fields(call: Call, page: Page, paginated: bool) -> dict[str, Any]:
-    """The ``cursor`` object; its links carry the token, as the real console's do."""
+def _cursor_fields(call: Call, page: Page, paginated: bool, *, shrink: bool | None = None) -> dict[str, Any]:
+    """The ``cursor`` object; its links carry the token, as the real console's do.
+
+    A feed's links always say ``shrink`` (``shrink=true`` unless the client
+    turned it off), as the console's do; pass it for feeds, not for search.
+    """
     if not paginated and not call.settings.cursor_without_limit:
         return {}
+    base = _request_url(call.request)
 
     def link(cursor: Cursor | None) -> str | None:
         if cursor is None:
             return None
-        query = [("cursor", cursor.encode()), ("auth_token", call.token), *sorted(cursor.params.items())]
-        return str(call.request.url.replace(query=urlencode(query)))
+        params = dict(cursor.params)
+        if shrink is not None:
+            params["shrink"] = "true" if shrink else "false"
+        query = [("cursor", cursor.encode()), ("auth_token", call.token), *sorted(params.items())]
+        return f"{base}?{urlencode(query)}"
 
     return {
         "cursor": {
@@ -255,6 +302,20 @@ def _cursor_fields(call: Call, page: Page, paginated: bool) -> dict[str, Any]:
             "prev_link": link(page.prev),
         }
     }
+
+
+def _request_url(request: Request) -> str:
+    """The URL the client asked for, without its query.
+
+    Built from the scope as sent: Starlette's ``request.url`` parses the Host
+    header and the raw query, and fails on what a hostile client puts there.
+    """
+    scope = request.scope
+    host = request.headers.get("host")
+    if not host and scope.get("server"):
+        name, port = scope["server"]
+        host = f"[{name}]:{port}" if ":" in name else f"{name}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host or ''}{scope['path']}"
 
 
 # -- endpoints ----------------------------------------------------------------
@@ -287,7 +348,7 @@ def list_feed(call: Call, feed: str) -> dict[str, Any]:
         FEED_LABELS[feed], page.records, call.console.now(), tz=tz, event_limit=event_limit, shrink=shrink,
         empty_as_null=call.settings.empty_incidents_null,
     )
-    return {**response, **_cursor_fields(call, page, cursor is not None)}
+    return {**response, **_cursor_fields(call, page, cursor is not None, shrink=shrink)}
 
 
 def search(call: Call) -> dict[str, Any]:
@@ -334,7 +395,8 @@ def _host(console: ConsoleState, record: IncidentRecord, now: int) -> dict[str, 
 
 
 def source_history(call: Call) -> dict[str, Any]:
-    chosen = IncidentFilter(src_host=call.params.required("src_ip"), flock_id=call.params.get("flock_id"))
+    """One source's incidents, deleted ones too; without ``src_ip`` (optional in the docs), every source's."""
+    chosen = IncidentFilter(src_host=call.params.get("src_ip"), flock_id=call.params.get("flock_id"))
     records = [r for r in call.console.records(include_deleted=True) if chosen.matches(r)]
     records.sort(key=search_position)
     return {"incidents": [wire.history_item(record) for record in records], "result": "success"}
@@ -355,11 +417,17 @@ def fetch(call: Call) -> dict[str, Any]:
     return {"incident": item, "result": "success"}
 
 
-def act_on_one(action: str, change: Callable[[ConsoleState, str], Any]) -> Handler:
+def act_on_one(action: str, change: Callable[[ConsoleState, str], Any], *,
+               acknowledged_only: bool = False) -> Handler:
+    """An action on the ``incident`` named; ``acknowledged_only`` refuses unacknowledged ones (delete)."""
+
     def handler(call: Call) -> dict[str, Any]:
         key = call.params.required("incident")
-        if call.console.get(key) is None:
+        record = call.console.get(key)
+        if record is None:
             raise ConsoleError(NOT_FOUND, "Incident not found")
+        if acknowledged_only and not record.acknowledged:
+            raise ConsoleError(VALIDATION, UNACKNOWLEDGED_DELETE)
         change(call.console, key)
         return {"action": action, "key": key, "result": "success"}
 
@@ -394,24 +462,38 @@ def act_on_many(action: str, change: Callable[[ConsoleState, str], Any], feed: s
 
 
 def device_info(call: Call) -> dict[str, Any]:
+    """One bird; ``settings=true`` adds its settings (``exclude_fixed_settings`` leaves out what cannot change)."""
     node_id = call.params.required("node_id")
+    with_settings = call.params.flag("settings")
+    exclude_fixed = call.params.flag("exclude_fixed_settings")
     device = call.console.devices.get(node_id)
     if device is None:
         raise ConsoleError(NOT_FOUND, "Device not found")
     unacknowledged = [
         r.key for r in call.console.records() if r.text("node_id") == node_id and not r.acknowledged
     ]
-    info = wire.device_info(device, now=call.console.now(), unacknowledged_keys=unacknowledged)
+    settings = wire.device_settings(device, exclude_fixed=exclude_fixed) if with_settings else None
+    info = wire.device_info(device, now=call.console.now(), unacknowledged_keys=unacknowledged, settings=settings)
     return {"device": info, "result": "success"}
 
 
-def all_devices(call: Call) -> dict[str, Any]:
+# devices/<which> -> (its "feed" label, which birds: live ones, dead ones or all of them).
+DEVICE_FEEDS: dict[str, tuple[str, bool | None]] = {
+    "all": ("All Devices", None),
+    "live": ("Live Devices", True),
+    "dead": ("Dead Devices", False),
+}
+
+
+def list_devices(call: Call, which: str) -> dict[str, Any]:
+    label, live = DEVICE_FEEDS[which]
     tz, now = call.params.zone(), call.console.now()
-    devices = sorted(call.console.devices.values(), key=lambda device: (device.name, device.node_id))
+    devices = sorted((device for device in call.console.devices.values() if live is None or device.live == live),
+                     key=lambda device: (device.name, device.node_id))
     newest = max((device.seen_at(now) for device in devices), default=now)
     return {
         "devices": [wire.device_listing(device, now=now, tz=tz) for device in devices],
-        "feed": "All Devices",
+        "feed": label,
         "result": "success",
         **wire.updated_fields(newest, tz),
         "updated_timestamp": newest,
@@ -420,6 +502,17 @@ def all_devices(call: Call) -> dict[str, Any]:
 
 def list_flocks(call: Call) -> dict[str, Any]:
     return {"flocks": dict(call.console.flocks), "result": "success"}
+
+
+def flock_sensors(call: Call) -> dict[str, Any]:
+    """``flock/list``: the node ids of a flock's birds, then of its Canarytokens."""
+    flock_id = call.params.required("flock_id")
+    console = call.console
+    if flock_id not in console.flocks:
+        raise ConsoleError(NOT_FOUND, "Flock not found")
+    birds = sorted(node_id for node_id, device in console.devices.items() if device.flock_id == flock_id)
+    tokens = sorted(node_id for node_id, token in console.tokens.items() if token.flock_id == flock_id)
+    return {"result": "success", "sensors": [*birds, *tokens]}
 
 
 # -- assembly -----------------------------------------------------------------
@@ -434,9 +527,14 @@ def _endpoint(handler: Handler, console: ConsoleState, settings: Settings, *, ac
                 raise ConsoleError(READ_ONLY, "API key is read-only")
             with console.lock:  # one consistent view per request, whatever other threads do
                 body = handler(Call(request, params, token, console, settings))
+            return ConsoleJSON(body)
         except ConsoleError as error:
             return settings.error_response(error)
-        return ConsoleJSON(body)
+        except ClientDisconnect:  # gone while sending its body: nobody to answer, nothing wrong here
+            raise
+        except Exception:  # a bug here: the console's error JSON for the client, the traceback for the log
+            _log.exception("roost emulator: internal error answering %s %s", request.method, request.scope["path"])
+            return console_error(INTERNAL_ERROR, 500)
 
     return endpoint
 
@@ -456,7 +554,7 @@ def _routes(console: ConsoleState, settings: Settings) -> list[Route]:
         route("incident/fetch", fetch),
         route("incident/acknowledge", act_on_one("acknowledged", ConsoleState.acknowledge), act),
         route("incident/unacknowledge", act_on_one("unacknowledged", ConsoleState.unacknowledge), act),
-        route("incident/delete", act_on_one("deleted", ConsoleState.delete), delete),
+        route("incident/delete", act_on_one("deleted", ConsoleState.delete, acknowledged_only=True), delete),
         route("incidents/acknowledge", act_on_many("acknowledged", ConsoleState.acknowledge, "unacknowledged"), act),
         route("incidents/unacknowledge",
               act_on_many("unacknowledged", ConsoleState.unacknowledge, "acknowledged"), act),
@@ -464,16 +562,21 @@ def _routes(console: ConsoleState, settings: Settings) -> list[Route]:
               act_on_many("deleted", ConsoleState.delete, "acknowledged", may_include_unacknowledged=True), delete),
         route("device/info", device_info),
         route("device/getinfo", device_info),  # the path canarytools-python calls
-        route("devices/all", all_devices),
+        *(route(f"devices/{which}", functools.partial(list_devices, which=which)) for which in DEVICE_FEEDS),
         route("flocks/list", list_flocks),
+        route("flock/list", flock_sensors),
     ]
 
 
 async def _http_error(request: Request, error: Exception) -> ConsoleJSON:
     """Unknown paths and wrong methods: JSON too."""
     assert isinstance(error, HTTPException)
-    return ConsoleJSON({"message": error.detail, "result": "error"}, status_code=error.status_code,
-                        headers=error.headers)
+    return console_error(str(error.detail), error.status_code, headers=error.headers)
+
+
+async def _internal_error(request: Request, error: Exception) -> ConsoleJSON:
+    """A bug outside every endpoint (Starlette's error layer calls this, then re-raises to ``guarded``)."""
+    return console_error(INTERNAL_ERROR, 500)
 
 
 class ConsoleApp(Starlette):
@@ -483,7 +586,31 @@ class ConsoleApp(Starlette):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await (self.state.fault_injector or super().__call__)(scope, receive, send)
+        await (self.state.fault_injector or self.guarded)(scope, receive, send)
+
+    async def guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Starlette, with no exception left for the server to answer with its plain-text 500.
+
+        The exception is logged; the client has the console's error JSON
+        (from ``_internal_error``, or from here when nothing was sent yet).
+        """
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, send_noting_start)
+        except ClientDisconnect:
+            return
+        except Exception:
+            if scope["type"] != "http":
+                raise
+            _log.exception("roost emulator: internal error answering %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await console_error(INTERNAL_ERROR, 500)(scope, receive, send)
 
 
 def create_app(
@@ -515,9 +642,12 @@ def create_app(
         cursor_without_limit=cursor_without_limit,
         empty_incidents_null=empty_incidents_null,
     )
-    app = ConsoleApp(routes=_routes(state, settings), exception_handlers={HTTPException: _http_error})
+    app = ConsoleApp(routes=_routes(state, settings),
+                     exception_handlers={HTTPException: _http_error, Exception: _internal_error})
+    # A trailing slash is a 404 like any unknown path: Starlette's redirect would repeat the query, token and all.
+    app.router.redirect_slashes = False
     app.state.console = state
     app.state.fault_injector = None
     if faults is not None or latency_ms:
-        app.state.fault_injector = FaultInjector(functools.partial(Starlette.__call__, app), faults, latency_ms)
+        app.state.fault_injector = FaultInjector(app.guarded, faults, latency_ms, max_buffered_body=MAX_BODY_BYTES)
     return app

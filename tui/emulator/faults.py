@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, MutableMapping
 
 import httpx
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
+
+from .responses import console_error
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -96,20 +98,27 @@ class FaultPlan:
 
 
 class _BufferedRequest:
-    """The request body read up front, so that waiting for a disconnect cannot steal it from the app."""
+    """The request body read up front, so that waiting for a disconnect cannot steal it from the app.
 
-    def __init__(self, receive: Receive) -> None:
+    At most ``limit`` bytes (and one message more) are held: the app reads the
+    rest itself, and refuses a body that large anyway.
+    """
+
+    def __init__(self, receive: Receive, limit: int) -> None:
         self._receive = receive
+        self._limit = limit
         self._pending: list[Message] = []
         self.disconnected = False
 
     async def read_body(self) -> None:
+        buffered = 0
         while True:
             message = await self._receive()
             self._pending.append(message)
             if message["type"] == "http.disconnect":
                 self.disconnected = True
-            if message["type"] != "http.request" or not message.get("more_body"):
+            buffered += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body") or buffered > self._limit:
                 return
 
     async def replay(self) -> Message:
@@ -121,12 +130,17 @@ class _BufferedRequest:
 
 
 class FaultInjector:
-    """ASGI wrapper: adds ``latency_ms`` to every response and applies the plan's faults."""
+    """ASGI wrapper: adds ``latency_ms`` to every response and applies the plan's faults.
 
-    def __init__(self, app: ASGIApp, plan: FaultPlan | None = None, latency_ms: int = 0) -> None:
+    ``max_buffered_body``: how much of a request body it holds while it waits.
+    """
+
+    def __init__(self, app: ASGIApp, plan: FaultPlan | None = None, latency_ms: int = 0, *,
+                 max_buffered_body: int = 1024 * 1024) -> None:
         self.app = app
         self.plan = plan
         self.latency_ms = latency_ms
+        self.max_buffered_body = max_buffered_body
         self._rng = random.Random(plan.seed if plan else None)
         self._waits: set[asyncio.Task[None]] = set()
         self._released = False
@@ -140,7 +154,7 @@ class FaultInjector:
         if fault is None and not self.latency_ms:
             await self.app(scope, receive, send)
             return
-        request = _BufferedRequest(receive)
+        request = _BufferedRequest(receive, self.max_buffered_body)
         await request.read_body()
         if not await self._pause(self.latency_ms / 1000, request):
             return
@@ -214,7 +228,7 @@ class FaultInjector:
 
 def _error(status: int, message: str, *, retry_after: int | None = None) -> Response:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return JSONResponse({"message": message, "result": "error"}, status_code=status, headers=headers)
+    return console_error(message, status, headers=headers)
 
 
 def _proxy_page(status: int) -> Response:

@@ -170,7 +170,7 @@ class IncidentGenerator:
                 location=bird.location, ip_address=bird.ip_address, mac_address=bird.mac_address,
                 ippers=bird.ippers, personality=bird.personality, version=bird.version, live=bird.live,
                 first_seen=first_seen, last_seen=now - 3 * 86400 - 1234 * index, booted=now - (9 + index) * 86400,
-                reconnect_count=index % 3, service_count=len(bird.services) + 4,
+                reconnect_count=index % 3, service_count=len(bird.services) + 4, services=bird.services,
             ))
         for token in TOKENS:
             if token.node_id not in self.state.tokens:

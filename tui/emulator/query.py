@@ -20,6 +20,9 @@ from .state import IncidentRecord
 # Where an incident stands in an ordering: (updated_id or created, key).
 Position = tuple[int, str]
 
+# Longer than any cursor the emulator hands out (they carry the first request's filters).
+MAX_CURSOR_CHARS = 256 * 1024
+
 # The text fields ``filter_str`` searches: title, sensor, source and destination.
 _TEXT_FIELDS = ("description", "node_id", "src_host", "dst_host", "src_host_reverse", "name", "memo")
 
@@ -89,11 +92,15 @@ class Cursor:
     @classmethod
     def decode(cls, text: str, endpoint: str) -> Cursor:
         """The cursor in ``text``, which must belong to ``endpoint``; raises InvalidCursor."""
+        if len(text) > MAX_CURSOR_CHARS:
+            raise InvalidCursor(text[:100])
         try:
             payload = json.loads(base64.b64decode(text.encode(), validate=True))
             name, params, limit, position, backwards, page_number = payload
-        except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError) as err:
-            raise InvalidCursor(text) from err
+        # ValueError covers bad base64, text that is not UTF-8 or JSON, and integers over 4,300 digits;
+        # RecursionError, JSON nested thousands deep.
+        except (binascii.Error, TypeError, ValueError, RecursionError) as err:
+            raise InvalidCursor(text[:100]) from err
         valid = (
             name == endpoint
             and isinstance(params, dict)
@@ -107,12 +114,17 @@ class Cursor:
             and _is_count(page_number)
         )
         if not valid:
-            raise InvalidCursor(text)
+            raise InvalidCursor(text[:100])
         return cls(name, params, limit, (position[0], position[1]), backwards, page_number)
 
 
+# Beyond any limit, page or updated_id the emulator hands out (a limit has at most 20 digits),
+# and small enough that a page number one higher can still be written out.
+_MAX_COUNT = 10**30
+
+
 def _is_count(value: Any, minimum: int = 1) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= _MAX_COUNT
 
 
 @dataclass(frozen=True)

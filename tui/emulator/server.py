@@ -13,6 +13,7 @@ import json
 import secrets
 import signal
 import socket
+import stat
 import sys
 import threading
 import time
@@ -48,10 +49,16 @@ class EmulatorOptions:
     always_200: bool = False
 
     def build_state(self, clock: Clock = time.time) -> ConsoleState:
-        """The loaded file's incidents, then the fleet and ``backlog`` generated ones."""
+        """The loaded file's incidents, then the fleet and ``backlog`` generated ones.
+
+        Raises OSError or ValueError, with a message of one line naming the file, if it cannot be loaded.
+        """
         state = ConsoleState(clock)
         if self.load is not None:
-            state.load_feed(json.loads(self.load.read_text(encoding="utf-8")))
+            try:
+                state.load_feed(read_saved_feed(self.load))
+            except ValueError as problem:
+                raise ValueError(f"{self.load}: {problem}") from None
         populate(state, self.backlog, self.seed)
         return state
 
@@ -60,6 +67,26 @@ class EmulatorOptions:
             self.build_state(clock), self.token, read_only_token=self.read_only_token, faults=self.faults,
             latency_ms=self.latency_ms, always_200=self.always_200,
         )
+
+
+def read_saved_feed(path: Path) -> object:
+    """The JSON in ``path``, as ``--load`` reads it; raises OSError or ValueError (one line, no path).
+
+    NaN and the infinities, which Python's json writes but JSON has not, are
+    read as null.  A FIFO or a device would block or never end: only regular
+    files are read.
+    """
+    if not stat.S_ISREG(path.stat().st_mode):  # before opening: opening a FIFO waits for a writer
+        raise ValueError("not a regular file")
+    data = path.read_bytes()
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=lambda name: None)
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None
+    except ValueError as problem:  # not JSON, or a number over 4,300 digits
+        raise ValueError(f"not a saved feed ({str(problem).splitlines()[0]})") from None
 
 
 class _NotifyingServer(uvicorn.Server):

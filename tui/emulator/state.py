@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
+import json
+import math
 import re
 import threading
 import time
@@ -58,11 +60,55 @@ def md5_hex(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()
 
 
+# Values nested deeper than this inside one incident are cut when stored: no console's are
+# (events hold a few levels), and the JSON encoder would run out of stack on a few hundred.
+MAX_NESTING = 32
+_CUT = f"[cut: nested more than {MAX_NESTING} levels deep]"
+# Integers beyond Python's int/str conversion limit (4,300 digits) could not be sent.
+_MAX_INT_BITS = 14_000
+
+
 def _int(value: Any, default: int = 0) -> int:
+    """A number from whatever a field holds (``"1586249623"``, ``1e20``, ``"NaN"``), else ``default``."""
+    if isinstance(value, int):
+        return value
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """``value`` as something the JSON encoder always takes, so that no stored incident can break a response.
+
+    NaN and the infinities (which Python's json writes and reads, but JSON has
+    not) and integers too long to print become null; nesting past
+    ``MAX_NESTING`` is cut and marked; keys become text; other Python objects
+    (sets, bytes, ...) become their text.
+    """
+    if isinstance(value, str) or value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if value.bit_length() <= _MAX_INT_BITS else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (dict, list, tuple)) and depth >= MAX_NESTING:
+        return _CUT
+    if isinstance(value, dict):
+        return {_key(name): json_safe(item, depth + 1) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item, depth + 1) for item in value]
+    return str(value)
+
+
+def _key(name: Any) -> str:
+    """A key as text, numbers, booleans and null spelt as JSON spells them (as ``json.dumps`` would)."""
+    if isinstance(name, str):
+        return name
+    if name is None or isinstance(name, (bool, int, float)):
+        safe = json_safe(name)
+        return "null" if safe is None else json.dumps(safe)
+    return str(name)
 
 
 @dataclass
@@ -85,6 +131,7 @@ class Device:
     netmask: str = "24"
     reconnect_count: int = 0
     service_count: int = 0
+    services: tuple[int, ...] = ()  # the logtypes its enabled services raise (device/info's settings)
 
     @property
     def device_id(self) -> str:
@@ -261,9 +308,11 @@ class ConsoleState:
         ``events``, ``created``, ``acknowledged``...), as Python values; they are
         typed as the console types them.  What is not given comes from the bird or
         token ``node_id`` names.  ``key`` and ``hash_id`` may be given too.
+        Values JSON cannot carry are made safe first (``json_safe``).
         """
         logtype = int(logtype)
         now = self.now()
+        fields = json_safe(fields)
         created = _int(fields.pop("created", now), now)
         key = fields.pop("key", None)
         hash_id = fields.pop("hash_id", None)
@@ -303,7 +352,7 @@ class ConsoleState:
     def add_event(self, key: str, event: Mapping[str, Any]) -> None:
         """Append an event (a brute force going on); its time defaults to now."""
         record = self._live_record(key)
-        event = dict(event)
+        event = json_safe(dict(event))
         event.setdefault("timestamp", self.now())
         record.events.append(self._stamped(event))
         self._count_events(record.body)
@@ -333,7 +382,10 @@ class ConsoleState:
         feed form; ``"incidents": null`` counts as empty), a search response or
         a fetch response (the flat form), or a bare list of incidents.  Keys,
         hash ids, ``updated_id`` and all fields are kept; unknown birds, tokens
-        and flocks named by the incidents are added.
+        and flocks named by the incidents are added.  What no response could
+        carry is made safe (``json_safe``: NaN becomes null, nesting is cut), an
+        ``updated_id`` outside 0..2**63 is replaced by a new one, and times out
+        of every calendar's range are kept as they are (responses clamp them).
         """
         return [self._import(item) for item in _incident_items(feed)]
 
@@ -420,6 +472,7 @@ class ConsoleState:
     def _import(self, item: Any) -> str:
         if not isinstance(item, Mapping):
             raise ValueError("an incident is not a JSON object")
+        item = json_safe(dict(item))
         nested = item.get("description")
         if isinstance(nested, Mapping):  # feed form
             body = dict(nested)
@@ -443,7 +496,7 @@ class ConsoleState:
         # A saved count is kept: under event_limit it is the true total, not len(events).
         body.setdefault("events_count", str(len(body["events"])))
         updated_id = item.get("updated_id")
-        if not isinstance(updated_id, int) or isinstance(updated_id, bool):
+        if not isinstance(updated_id, int) or isinstance(updated_id, bool) or not 0 <= updated_id < 2**63:
             self._last_updated_id += 1
             updated_id = self._last_updated_id
         self._last_updated_id = max(self._last_updated_id, updated_id)
@@ -477,9 +530,10 @@ class ConsoleState:
                 ip_address=record.text("ip_address") or record.text("dst_host"),
                 mac_address=record.text("mac_address"),
                 ippers=record.text("ippers"),
-                first_seen=record.created,
-                last_seen=record.created,
-                booted=record.created,
+                # Clamped: device info does arithmetic and float formatting with these.
+                first_seen=timefmt.clamp(record.created),
+                last_seen=timefmt.clamp(record.created),
+                booted=timefmt.clamp(record.created),
             )
 
 

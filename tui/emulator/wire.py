@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import tzinfo
+from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import timefmt
@@ -27,6 +28,32 @@ _NOT_IN_SEARCH_ITEMS = frozenset({"events", "events_list", "created_std", "flock
 _EVENT_TIME_FIELDS = ("timestamp", "timestamp_std")
 SENSOR = "thinkstcanary"
 
+def _fingerprint_function():
+    """Events compared for ``shrink``: encoded once each, keys sorted, so equal events compare equal.
+
+    The C encoder is called directly: through ``json.dumps`` its set-up took
+    longer than the encoding, and feeds fingerprint every event.
+    """
+    if c_make_encoder is None:  # no C accelerator (not CPython)
+        return json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":")).encode
+    encode = c_make_encoder(None, str, encode_basestring_ascii, None, ":", ",", True, False, True)
+    return lambda event: "".join(encode(event, 0))
+
+
+_FINGERPRINT = _fingerprint_function()
+
+# device/info's ``settings``: per logtype a service's setting prefix and port (None: no port).
+# Flat dotted names as canarytools reads them (``getattr(settings, "http.enabled")``); the
+# values' types are our reading (the console's documentation elides the object).
+_SERVICES = {
+    2000: ("ftp", 21), 3000: ("http", 80), 3001: ("http", 80), 4002: ("ssh", 22), 5000: ("smb", 445),
+    5003: ("portscan", None), 5007: ("portscan", None), 6001: ("telnet", 23), 8001: ("mysql", 3306),
+    9001: ("mssql", 1433), 10001: ("tftp", 69), 13001: ("snmp", 161), 14001: ("rdp", 3389),
+    18001: ("modbus", 502),
+}
+# Settings the user cannot change (left out with ``exclude_fixed_settings``).
+FIXED_SETTINGS = frozenset({"device.mac_address"})
+
 
 def true_false(value: bool) -> str:
     """The console's string booleans."""
@@ -35,11 +62,14 @@ def true_false(value: bool) -> str:
 
 def _events(events: list[Any], *, tz: tzinfo, event_limit: int | None, shrink: bool) -> list[Any]:
     """Events as sent: de-duplicated if ``shrink``, the first ``event_limit`` kept, times in ``tz``."""
-    if shrink:
+    if shrink and len(events) > 1:
         seen: set[str] = set()
         unique = []
         for event in events:
-            fingerprint = json.dumps(event, sort_keys=True, default=str)
+            try:
+                fingerprint = _FINGERPRINT(event)
+            except (TypeError, ValueError):  # keys of mixed types, put in by hand: compare as written
+                fingerprint = repr(event)
             if fingerprint not in seen:
                 seen.add(fingerprint)
                 unique.append(event)
@@ -118,6 +148,7 @@ def fetch_item(record: IncidentRecord, *, tz: tzinfo, extended: bool) -> dict[st
 
 def _moment(prefix: str, epoch: int, now: int) -> dict[str, Any]:
     """Search's ``<prefix>_age``, ``_age_seconds`` and ``_printable`` for one time."""
+    epoch = timefmt.clamp(epoch)  # a loaded time may be too far off for a float
     return {
         f"{prefix}_age": timefmt.age(now - epoch),
         f"{prefix}_age_seconds": float(max(0, now - epoch)),
@@ -170,7 +201,8 @@ def history_item(record: IncidentRecord) -> dict[str, Any]:
     }
 
 
-def device_info(device: Device, *, now: int, unacknowledged_keys: Iterable[str] | None = None) -> dict[str, Any]:
+def device_info(device: Device, *, now: int, unacknowledged_keys: Iterable[str] | None = None,
+                settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """``/device/info``'s device, which is also search's ``host``: string booleans and numbers."""
     seen = device.seen_at(now)
     info = {
@@ -214,9 +246,29 @@ def device_info(device: Device, *, now: int, unacknowledged_keys: Iterable[str] 
         "uptime_age": timefmt.age(seen - device.booted),
         "was_rollback": "False",
     }
+    if settings is not None:
+        info["settings"] = settings
     if unacknowledged_keys is not None:
         info["unacknowledged_incidents"] = [{"key": key} for key in unacknowledged_keys]
-    return info
+    return dict(sorted(info.items()))
+
+
+def device_settings(device: Device, *, exclude_fixed: bool = False) -> dict[str, Any]:
+    """``device/info?settings=true``'s ``settings``: every known service, enabled or not, and the bird's identity."""
+    enabled = {_SERVICES[logtype][0] for logtype in device.services if logtype in _SERVICES}
+    settings: dict[str, Any] = {
+        "device.desc": device.location,
+        "device.mac_address": device.mac_address,
+        "device.name": device.name,
+        "device.personality": device.personality,
+    }
+    for prefix, port in sorted(set(_SERVICES.values())):
+        settings[f"{prefix}.enabled"] = prefix in enabled
+        if port is not None:
+            settings[f"{prefix}.port"] = port
+    if exclude_fixed:
+        settings = {name: value for name, value in settings.items() if name not in FIXED_SETTINGS}
+    return dict(sorted(settings.items()))
 
 
 def device_listing(device: Device, *, now: int, tz: tzinfo) -> dict[str, Any]:
