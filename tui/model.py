@@ -197,9 +197,9 @@ def from_std_time(value: Any) -> datetime | None:
     offset = timedelta(hours=int(hours), minutes=int(minutes)) * (-1 if sign == "-" else 1)
     try:
         local = datetime.strptime(wall, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone(offset))
-    except ValueError:
+        return local.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # an offset that is no zone, or a time UTC cannot hold (year 1 at +14)
         return None
-    return local.astimezone(timezone.utc)
 
 
 def to_text(value: Any) -> str:

@@ -264,3 +264,10 @@ def test_items_that_are_not_incidents_are_left_out_and_counted() -> None:
     page = parse_page({"incidents": [["not", "an", "object"], None, {"summary": "no key"}, {"id": "k"}]})
     assert [incident.key for incident in page.incidents] == ["k"]
     assert page.unreadable == 3
+
+
+@pytest.mark.parametrize("value", ["0001-01-01 00:00:00 UTC+1400", "9999-12-31 23:59:59 UTC-1400", "2020-13-01 00:00:00 UTC+0000"])
+def test_a_std_time_utc_cannot_hold_is_no_time(value):
+    from tui.model import from_std_time
+
+    assert from_std_time(value) is None

@@ -3,24 +3,34 @@
 Each screen is checked as the terminal would receive it: every segment of every
 line the compositor renders is free of anything a terminal acts on (ESC, BEL,
 C1, ...) or that hides or reorders text (bidi overrides, zero-width
-characters), and every line is exactly the terminal's width.
+characters), and every line is exactly the terminal's width, both as Rich
+measures it and by the width rules a terminal follows (no character whose width
+they dispute).  No value wraps into a line that poses as one of Roost's rows.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
 
 import httpx
 import pytest
+from rich.cells import cell_len
+from rich.console import Console
+from textual.geometry import Region
 
 from app.conftest import settle, wait_for, wait_for_triage
 from tui.emulator.state import ConsoleState
+from tui.model import parse_incident
+from tui.sanitize import clean
 from tui.screens.confirm import ConfirmDeleteScreen
 from tui.screens.history import HistoryScreen
 from tui.screenshots import FIXED_NOW, in_process_app, seeded_console
+from tui.widgets.detail_pane import DetailContext, render_detail
 from tui.widgets.incident_table import IncidentTable
 
-from .hostile import CORPUS, forbidden, longest_mark_pile
+from .hostile import CORPUS, MAX_MARKS, forbidden, longest_mark_pile, terminal_width
 
 TOKEN = "hostile-test-token-0123456789"
 # What each string looks like on screen: itself, or visible escapes.
@@ -41,6 +51,18 @@ SHOWN_AS = {
     "lone surrogates": r"bad\ud800byte\udfff\udc80end",
     "escaped bytes": r"\xff\xfe\u202e",
     "100,000 characters": "AAAAAAAAAA",
+    "emoji presentation": "\u2764\\ufe0f",
+    "flags": r"\U0001f1fa\U0001f1f8",
+    "skin tones": "\U0001f44d\\U0001f3fd",
+    "keycaps": r"1\ufe0f\u20e3",
+    "zwj sequences": "\U0001f468\\u200d\U0001f469",
+    "hangul fillers": r"\u3164admin",
+    "braille blank": r"\u2800admin",
+    "spacing marks": "\u0915\\u093f",
+    "widened symbols": r"\u2630\u2631",
+    "class-0 marks": "Z\u0e31\u0e31\u0e31\\u20dd",  # and no deeper
+    "marks split by CGJ and VS16": "Z\u0336\\u034f\\u0336",
+    "forged row": "x␠×300Key␠×5",
 }
 SIZES = [(80, 24), (120, 40)]
 TERMINAL_SEQUENCES = ("csi", "osc title", "osc 52 clipboard", "osc 8 hyperlink", "c1 controls", "bidi overrides",
@@ -63,7 +85,8 @@ def hostile_console() -> tuple[ConsoleState, dict[str, str]]:
 
 
 def assert_terminal_safe(app, what: str) -> list[str]:
-    """The screen's lines as the terminal receives them: inert, and each exactly as wide as the terminal."""
+    """The screen's lines as the terminal receives them: inert, and each exactly as wide as the
+    terminal, as Rich measures it and as the terminal's own width rules do."""
     width, height = app.size
     strips = app.screen._compositor.render_strips()
     assert len(strips) == height, what
@@ -71,8 +94,75 @@ def assert_terminal_safe(app, what: str) -> list[str]:
         assert strip.cell_length == width, f"{what}: line {number} is {strip.cell_length} cells wide"
         for segment in strip:
             assert not forbidden(segment.text), f"{what}: line {number} carries {forbidden(segment.text)}"
-        assert longest_mark_pile(strip.text) <= 3, f"{what}: line {number} stacks marks that paint over other lines"
+        assert longest_mark_pile(strip.text) <= MAX_MARKS, f"{what}: line {number} stacks marks that paint over other lines"
+        assert terminal_width(strip.text) == width, f"{what}: line {number} is another width on a terminal"
     return [strip.text for strip in strips]
+
+
+@pytest.mark.parametrize("limit", [8, 60, 512])
+@pytest.mark.parametrize("name", CORPUS)
+def test_cleaned_text_is_as_wide_on_a_terminal_as_rich_measures_it(name, limit):
+    shown = clean(CORPUS[name], limit=limit)
+    assert cell_len(shown) == terminal_width(shown), shown  # terminal_width also refuses disputed characters
+    assert longest_mark_pile(shown) <= MAX_MARKS, shown
+    assert not forbidden(shown)
+
+
+# Every line of the detail pane that starts at column 0 is Roost's: the title,
+# a label row, the events heading, an event (its time) or a note.
+ROOST_LABELS = ("Type", "Created", "Updated", "Source", "Target", "Token", "Bird", "Flock", "Memo", "Key", "History", "Host")
+EVENT_TIME = re.compile(r"\d\d:\d\d:\d\d ")
+
+
+def forged_rows(lines: list[str], key: str) -> list[str]:
+    """The lines after the title that start at column 0 and are not one of Roost's own rows."""
+    labels_seen = set()
+    forged = []
+    for line in lines[1:]:
+        if not line or line[0] == " " or line.startswith(("Events (", "… ")) or EVENT_TIME.match(line):
+            continue
+        label = line.split(" ", 1)[0]
+        value = line[len(label):].strip()
+        if label in ROOST_LABELS and label not in labels_seen and (label != "Key" or (value and key.startswith(value))):
+            labels_seen.add(label)
+            continue
+        forged.append(line)
+    return forged
+
+
+def forging_incident(value: str):
+    return parse_incident({
+        "id": "incident:sshlogin:forged", "updated_id": 1, "summary": value,
+        "description": {"logtype": 4002, "created": FIXED_NOW, "src_host": "198.51.100.7", "src_host_reverse": value,
+                        "memo": value, "node_id": "abc", "name": value, "flock_name": value, "flock_id": "flock:x",
+                        "local_time": value, "events": [{"USERNAME": value, value: value, "timestamp": FIXED_NOW}]},
+    })
+
+
+@pytest.mark.parametrize("width", [30, 46, 47, 60, 80, 120])
+def test_no_value_wraps_into_a_line_posing_as_a_row(width):
+    incident = forging_incident(CORPUS["forged row"])
+    console = Console(width=width, file=io.StringIO(), color_system=None, legacy_windows=False)
+    rendered = console.render_lines(render_detail(DetailContext(incident)), console.options, pad=False)
+    lines = ["".join(segment.text for segment in line).rstrip() for line in rendered]
+    assert forged_rows(lines, incident.key) == [], "\n".join(lines)
+    assert len([line for line in lines if line.startswith("Key ")]) == 1
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_the_detail_pane_on_screen_has_no_forged_rows(size, tmp_path):
+    console, keys = hostile_console()
+    app = in_process_app(console, tmp_path, token=TOKEN)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(IncidentTable)
+        while table.cursor_key != keys["forged row"]:
+            await pilot.press("j")
+        await settle(pilot)
+        body = app.screen.query_one("#detail-body")
+        lines = [strip.text.rstrip() for strip in body.render_lines(Region(0, 0, body.size.width, body.size.height))]
+        assert "Key     incident:sshlogin:hostile" in "\n".join(lines)
+        assert forged_rows(lines, keys["forged row"]) == [], "\n".join(lines)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")

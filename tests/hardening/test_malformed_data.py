@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import time
 
 import httpx
+import pytest
+from rich.console import Console
+from textual.geometry import Region
 
 from app.conftest import settle, wait_for
 from tui.api.canary import CanaryClient
 from tui.app import RoostApp
 from tui.config import Settings
+from tui.model import Event, Incident
 from tui.screenshots import FIXED_NOW, IN_PROCESS_URL
 from tui.secret import Secret
-from tui.widgets.detail_pane import MAX_EVENTS_SHOWN
+from tui.widgets.detail_pane import MAX_EVENT_LINES, MAX_EVENTS_SHOWN, MAX_FIELDS_SHOWN, DetailContext, render_detail
 from tui.widgets.incident_table import IncidentTable
 
 from .test_hostile_text import assert_terminal_safe
@@ -43,12 +49,13 @@ READABLE = [
 UNREADABLE = ["a string", None, ["a", "list"], {"updated_id": 15, "summary": "no key to act on"}]
 
 
-def canned_console(request: httpx.Request) -> httpx.Response:
-    """Every endpoint Roost reads, answering in shapes the documentation does not have."""
+def canned_console(request: httpx.Request, feed: list | None = None) -> httpx.Response:
+    """Every endpoint Roost reads, answering in shapes the documentation does not have
+    (and ``feed`` as the incidents, when given)."""
     path = request.url.path.removeprefix("/api/v1/")
     if path == "incidents/all":
         since = request.url.params.get("incidents_since")
-        items = [] if since else [*READABLE[:4], *UNREADABLE, *READABLE[4:]]
+        items = [] if since else (feed if feed is not None else [*READABLE[:4], *UNREADABLE, *READABLE[4:]])
         body = {"feed": "All Incidents", "incidents": items, "max_updated_id": "lots", "cursor": None, "result": "success"}
     elif path == "device/info":
         body = {"device": "not an object", "result": "success"}
@@ -59,8 +66,9 @@ def canned_console(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
 
 
-def malformed_app(tmp_path) -> RoostApp:
-    client = CanaryClient(IN_PROCESS_URL, Secret(TOKEN), transport=httpx.MockTransport(canned_console))
+def malformed_app(tmp_path, feed: list | None = None) -> RoostApp:
+    transport = httpx.MockTransport(functools.partial(canned_console, feed=feed))
+    client = CanaryClient(IN_PROCESS_URL, Secret(TOKEN), transport=transport)
     settings = Settings(console=IN_PROCESS_URL, token=Secret(TOKEN), profile="odd console", poll_interval=0)
     app = RoostApp(settings, client, data_directory=tmp_path)
     app.detail_delay = 0
@@ -99,3 +107,70 @@ async def test_an_incident_with_ten_thousand_events_shows_the_first_ones_quickly
         text = assert_terminal_safe(app, "the busy incident")
         assert f"… {BUSY_EVENTS - MAX_EVENTS_SHOWN:,} more events not shown" in "\n".join(text)
         assert seconds < 2, f"{seconds:.2f} s to show a 10,000-event incident"
+
+
+# An event with 1,000 fields, 200 times: it froze the UI for 16.8 s each time it was highlighted.
+WIDE_FIELDS, WIDE_EVENTS = 1_000, 200
+
+
+def wide_incident(value_length: int = 12) -> Incident:
+    events = tuple(
+        Event(timestamp=None, fields=tuple((f"FIELD{field:04d}", f"{event}:{field}:".ljust(value_length, "v"))
+                                           for field in range(WIDE_FIELDS)))
+        for event in range(WIDE_EVENTS)
+    )
+    return Incident(key="incident:wide", summary="SSH Login Attempt", logtype=4002, events=events, events_count=WIDE_EVENTS)
+
+
+def rendered_lines(incident: Incident, width: int) -> list[str]:
+    console = Console(width=width, color_system=None, file=io.StringIO())
+    lines = console.render_lines(render_detail(DetailContext(incident)), console.options, pad=False)
+    return ["".join(segment.text for segment in line) for line in lines]
+
+
+@pytest.mark.parametrize("value_length", [12, 512])
+@pytest.mark.parametrize("width", [40, 120])
+def test_the_detail_of_a_thousand_fields_per_event_is_bounded(width, value_length):
+    started = time.perf_counter()
+    lines = rendered_lines(wide_incident(value_length), width)
+    seconds = time.perf_counter() - started
+    text = " ".join(" ".join(lines).split())  # wherever the lines were wrapped
+    assert len(lines) <= MAX_EVENT_LINES + 40, f"{len(lines):,} lines"
+    assert f"… {WIDE_FIELDS - MAX_FIELDS_SHOWN:,} more fields" in text
+    assert "FIELD0000=0:0:" in text and f"FIELD{MAX_FIELDS_SHOWN:04d}=" not in text
+    if len(lines) > MAX_EVENT_LINES:  # the lines ran out before the events did: says so
+        assert text.endswith(f"the pane draws at most {MAX_EVENT_LINES:,} lines of events")
+    assert seconds < 2, f"{seconds:.2f} s to draw the detail"
+
+
+async def test_highlighting_an_incident_with_a_thousand_fields_per_event_stays_quick(tmp_path):
+    wide = {"id": "incident:wide", "updated_id": 20,
+            "description": {"logtype": 4002, "src_host": "198.51.100.8", "created": FIXED_NOW + 10,
+                            "events": [{**{f"FIELD{field:04d}": f"value {field}" for field in range(WIDE_FIELDS)},
+                                        "timestamp": FIXED_NOW + event} for event in range(WIDE_EVENTS)]}}
+    small = {"id": "incident:small", "updated_id": 21,
+             "description": {"logtype": 4002, "src_host": "198.51.100.9", "created": FIXED_NOW,
+                             "events": [{"USERNAME": "root", "timestamp": FIXED_NOW}]}}
+    app = malformed_app(tmp_path, feed=[wide, small])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")  # All
+        await settle(pilot)
+        table = app.screen.query_one(IncidentTable)
+        assert table.row_keys == ["incident:wide", "incident:small"]
+        await pilot.press("j")
+        await settle(pilot)
+        body = app.screen.query_one("#detail-body")
+        for _ in range(2):  # the first highlight, and the next: each one used to take as long
+            started = time.perf_counter()
+            await pilot.press("k")
+            await settle(pilot)
+            lines = [strip.text for strip in body.render_lines(Region(0, 0, body.size.width, body.size.height))]
+            seconds = time.perf_counter() - started
+            assert table.cursor_key == "incident:wide"
+            assert f"… {WIDE_FIELDS - MAX_FIELDS_SHOWN:,} more fields" in " ".join(" ".join(lines).split())
+            assert len(lines) <= MAX_EVENT_LINES + 40, f"{len(lines):,} lines in the pane"
+            assert seconds < 3, f"{seconds:.2f} s to show the incident"
+            await pilot.press("j")
+            await settle(pilot)
+        assert app.is_running and not app.crash_report

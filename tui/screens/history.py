@@ -16,7 +16,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from ..model import HistoryEntry
 from ..sanitize import clean
-from ..widgets.incident_table import format_time, sensor_label
+from ..timefmt import format_time
+from ..widgets.incident_table import sensor_label
 
 COLUMNS = ("Created", "State", "Incident", "Bird / token", "Port", "Flock")
 # Below this width the flock column is left out and times are short, so the rest fits.

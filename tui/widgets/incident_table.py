@@ -15,7 +15,6 @@ Rich ``Text`` (never markup).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Callable, Iterable
 
 from rich.segment import Segment
@@ -31,19 +30,12 @@ from textual.widget import Widget
 
 from ..model import Incident
 from ..sanitize import clean
+from ..timefmt import format_time  # the confirm dialog imports it from here too
 
 STATE_UNACKED = "●"
 STATE_ACKED = "✓"
 FLAG_MARKED = "▌"
 FLAG_NEW = "+"
-
-
-def format_time(moment: datetime | None, *, wide: bool = False) -> str:
-    """Local time, compact in narrow terminals."""
-    if moment is None:
-        return "-"
-    local = moment.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M:%S" if wide else "%m-%d %H:%M")
 
 
 @dataclass(frozen=True)
