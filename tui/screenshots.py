@@ -20,10 +20,10 @@ import httpx
 from .api.canary import DEFAULT_TIMEOUT, CanaryClient
 from .app import RoostApp
 from .config import Settings
-from .emulator.app import create_app
+from .emulator.canary.app import create_app
 from .emulator.faults import FaultPlan
-from .emulator.generator import populate
-from .emulator.state import ConsoleState
+from .emulator.canary.generator import populate
+from .emulator.canary.state import ConsoleState
 from .secret import Secret
 
 FIXED_NOW = 1_763_800_000  # 2025-11-22 08:26:40 UTC

@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 
 from tui.app import RoostApp
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.state import ConsoleState
 from tui.screenshots import FIXED_NOW, SCREENSHOT_DATA_DIR, in_process_app, seeded_console, wait_until_loaded
 
 NOW = FIXED_NOW

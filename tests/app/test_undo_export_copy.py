@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.state import ConsoleState
 from tui.screens.export import ExportScreen
 from tui.widgets.incident_table import IncidentTable
 

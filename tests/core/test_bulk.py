@@ -12,8 +12,8 @@ from tui.api.canary import CanaryClient
 from tui.api.errors import ConnectionFailed
 from tui.audit import AuditLog
 from tui.bulk import BulkRequest, count_matching, older_than_time, parse_logtypes
-from tui.emulator.app import create_app
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.app import create_app
+from tui.emulator.canary.state import ConsoleState
 from tui.screenshots import FIXED_NOW, seeded_console
 from tui.secret import Secret
 from tui.store import IncidentStore

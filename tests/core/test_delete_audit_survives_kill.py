@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from starlette.applications import Starlette
 
-from tui.emulator.app import create_app
+from tui.emulator.canary.app import create_app
 from tui.emulator.server import EmulatorServer
 from tui.screenshots import seeded_console
 from tui.triage import DEFAULT_CONCURRENCY

@@ -13,7 +13,7 @@ import pytest
 
 from tui.api.canary import CanaryClient
 from tui.api.errors import AuthError
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.state import ConsoleState
 from tui.export import CSV_COLUMNS, EXPORT_FEED, default_export_path, export_feed, export_incidents
 from tui.model import Incident, parse_incident
 

@@ -15,9 +15,9 @@ import pytest
 from tui import cli
 from tui.api.canary import CanaryClient
 from tui.api.errors import AuthError, ConfigError
-from tui.emulator.app import create_app
-from tui.emulator.generator import populate
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.app import create_app
+from tui.emulator.canary.generator import populate
+from tui.emulator.canary.state import ConsoleState
 from tui.export_cli import PLAIN_PROGRESS_EVERY, ProgressLine, export_command
 
 TOKEN = "cli-export-token-0123456789"

@@ -9,8 +9,8 @@ from typing import Any, AsyncIterator
 import httpx
 import pytest
 
-from tui.emulator.app import create_app
-from tui.emulator.state import Canarytoken, ConsoleState, Device
+from tui.emulator.canary.app import create_app
+from tui.emulator.canary.state import Canarytoken, ConsoleState, Device
 
 NOW = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 TOKEN = "test-token-0123456789"

@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tui.emulator.app import create_app
+from tui.emulator.canary.app import create_app
 from tui.emulator.faults import FaultPlan
-from tui.emulator.generator import populate
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.generator import populate
+from tui.emulator.canary.state import ConsoleState
 
 from .conftest import AUTH, AWS_TOKEN, BIRD, FINANCE, NOW, OTHER_BIRD, TOKEN, client_for
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tui.emulator.app import ErrorStatus, create_app
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.app import ErrorStatus, create_app
+from tui.emulator.canary.state import ConsoleState
 
 from .conftest import AUTH, BIRD, FINANCE, NOW, OTHER_BIRD, READ_ONLY_TOKEN, TOKEN, client_for
 

@@ -10,9 +10,9 @@ import time
 import httpx
 import pytest
 
-from tui.emulator.app import create_app
+from tui.emulator.canary.app import create_app
 from tui.emulator.faults import FAULT_CLASSES, FaultPlan
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.state import ConsoleState
 
 from .conftest import AUTH, TOKEN, client_for
 

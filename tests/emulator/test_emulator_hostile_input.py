@@ -15,8 +15,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tui.emulator import wire
-from tui.emulator.app import MAX_BODY_BYTES, create_app
+from tui.emulator.canary import wire
+from tui.emulator.canary.app import MAX_BODY_BYTES, create_app
 from tui.emulator.server import EmulatorOptions, run_emulator
 
 from .conftest import AUTH, BIRD, NOW, TOKEN, client_for, small_console

@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tui.emulator.app import create_app
-from tui.emulator.generator import populate
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.app import create_app
+from tui.emulator.canary.generator import populate
+from tui.emulator.canary.state import ConsoleState
 
 from .conftest import AUTH, BIRD, FINANCE, NOW, READ_ONLY_TOKEN, TOKEN, client_for, fixture_json
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from tui.emulator import timefmt, wire
-from tui.emulator.generator import populate
+from tui.emulator.canary import timefmt, wire
+from tui.emulator.canary.generator import populate
 from tui.emulator.responses import ConsoleJSON, pretty_json
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.state import ConsoleState
 
 from .conftest import NOW
 

@@ -17,7 +17,7 @@ from app.conftest import wait_for_triage
 from tui.api.canary import CanaryClient
 from tui.api.errors import RateLimited
 from tui.app import SyncStatusChanged, TriageFinished
-from tui.emulator.app import create_app
+from tui.emulator.canary.app import create_app
 from tui.emulator.faults import FaultInjector, FaultPlan
 from tui.sanitize import clean
 from tui.screenshots import IN_PROCESS_URL, in_process_app, seeded_console

@@ -21,7 +21,7 @@ from rich.console import Console
 from textual.geometry import Region
 
 from app.conftest import settle, wait_for, wait_for_triage
-from tui.emulator.state import ConsoleState
+from tui.emulator.canary.state import ConsoleState
 from tui.model import parse_incident
 from tui.sanitize import clean
 from tui.screens.confirm import ConfirmDeleteScreen

@@ -15,7 +15,7 @@ from tui import cli
 from tui.api.canary import CanaryClient
 from tui.api.errors import ConfigError
 from tui.config import Settings
-from tui.emulator.app import create_app
+from tui.emulator.canary.app import create_app
 from tui.launch import START_PING_ATTEMPTS, checked_client
 from tui.screenshots import IN_PROCESS_URL, seeded_console
 from tui.secret import Secret

@@ -27,7 +27,7 @@ from tui import cli
 from tui.api.canary import CanaryClient
 from tui.api.errors import AuthError
 from tui.config import cache_dir, resolve_settings
-from tui.emulator.app import create_app
+from tui.emulator.canary.app import create_app
 from tui.export_cli import export_command
 from tui.launch import open_cache, session_app
 from tui.screens.export import ExportScreen

@@ -21,7 +21,7 @@ from tui import cli
 from tui.api.canary import CanaryClient
 from tui.api.errors import ConfigError
 from tui.config import resolve_settings, same_console
-from tui.emulator.app import create_app
+from tui.emulator.canary.app import create_app
 from tui.launch import connect, session_app
 from tui.screenshots import IN_PROCESS_URL, seeded_console
 

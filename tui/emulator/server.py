@@ -23,10 +23,10 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
-from .app import create_app
+from .canary.app import create_app
 from .faults import FaultPlan
-from .generator import IncidentGenerator, populate
-from .state import Clock, ConsoleState
+from .canary.generator import IncidentGenerator, populate
+from .canary.state import Clock, ConsoleState
 
 DEFAULT_PORT = 8400
 DEFAULT_BACKLOG = 200

@@ -49,9 +49,9 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from . import timefmt, wire
-from .faults import FaultInjector, FaultPlan
+from ..faults import FaultInjector, FaultPlan
 from .query import Cursor, IncidentFilter, InvalidCursor, Page, feed_position, paginate, search_position
-from .responses import ConsoleJSON, console_error
+from ..responses import ConsoleJSON, console_error
 from .state import FEED_LABELS, ConsoleState, IncidentRecord
 
 _log = logging.getLogger(__name__)

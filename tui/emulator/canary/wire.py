@@ -13,9 +13,10 @@ from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import timefmt
+from .state import FEED_LABELS, true_false
 
 if TYPE_CHECKING:
-    from .state import Device, IncidentRecord
+    from .state import ConsoleState, Device, IncidentRecord
 
 # The fields of a fetched incident without extended_details (the fetch example's set).
 _FETCH_FIELDS = (
@@ -53,11 +54,6 @@ _SERVICES = {
 }
 # Settings the user cannot change (left out with ``exclude_fixed_settings``).
 FIXED_SETTINGS = frozenset({"device.mac_address"})
-
-
-def true_false(value: bool) -> str:
-    """The console's string booleans."""
-    return "True" if value else "False"
 
 
 def _events(events: list[Any], *, tz: tzinfo, event_limit: int | None, shrink: bool) -> list[Any]:
@@ -305,3 +301,8 @@ def device_listing(device: Device, *, now: int, tz: tzinfo) -> dict[str, Any]:
         "uptime_age": timefmt.age(seen - device.booted),
         "version": device.version,
     }
+
+
+def dump_feed(state: ConsoleState) -> dict[str, Any]:
+    """Every incident of ``state``, shaped as an unpaginated ``GET /incidents/all`` response."""
+    return feed_response(FEED_LABELS["all"], state.records(), state.now(), tz=timefmt.UTC, event_limit=None, shrink=False)

@@ -23,8 +23,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from ..logtypes import logtype_name
-from . import timefmt, wire
+from ...logtypes import logtype_name
+from . import timefmt
 
 Clock = Callable[[], float]
 
@@ -331,7 +331,7 @@ class ConsoleState:
         }
         for name in ("acknowledged", "notified"):
             if isinstance(body[name], bool):
-                body[name] = wire.true_false(body[name])
+                body[name] = true_false(body[name])
         for name in _STRINGIFIED_FIELDS:
             body[name] = str(body[name])
         body["created_std"] = timefmt.std(created)
@@ -389,13 +389,6 @@ class ConsoleState:
         """
         return [self._import(item) for item in _incident_items(feed)]
 
-    @_locked
-    def dump_feed(self) -> dict[str, Any]:
-        """Every incident, shaped as an unpaginated ``GET /incidents/all`` response."""
-        return wire.feed_response(
-            FEED_LABELS["all"], self.records(), self.now(), tz=timefmt.UTC, event_limit=None, shrink=False
-        )
-
     # -- internals ------------------------------------------------------------
 
     def _live_record(self, key: str) -> IncidentRecord:
@@ -408,7 +401,7 @@ class ConsoleState:
         record = self._live_record(key)
         if record.acknowledged == acknowledged:
             return False
-        record.body["acknowledged"] = wire.true_false(acknowledged)
+        record.body["acknowledged"] = true_false(acknowledged)
         if self.bump_on_ack:
             self._bump(record, self.now())
         return True
@@ -551,3 +544,8 @@ def _incident_items(feed: Mapping[str, Any] | list[Any]) -> Iterable[Any]:
         if isinstance(feed.get("incident"), Mapping):
             return [feed["incident"]]
     raise ValueError('not a saved feed: expected an object with an "incidents" list')
+
+
+def true_false(value: bool) -> str:
+    """The console's string booleans."""
+    return "True" if value else "False"
