@@ -16,7 +16,9 @@ import gc
 import itertools
 import os
 import time
+from collections import deque
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping
@@ -33,12 +35,12 @@ from .audit import AUDIT_FILE, AuditLog
 from .bulk import BulkPreview
 from .config import Settings
 from .crashlog import crash_line
+from .details import DetailSource
 from .export import ExportFormat, export_incidents
 from .keys import MUTATING_ACTIONS
 from .model import Incident
 from .paths import stylesheet_paths
 from .sanitize import clean
-from .screens.detail_source import DetailSource
 from .screens.search import SearchQuery
 from .store import ChangeSet, IncidentStore
 from .sync import SyncEngine, SyncStatus
@@ -56,6 +58,16 @@ _REFRESH_TOASTS = {
 }
 # Longer values are refused rather than cut: a cut copy pastes something that is not the value.
 COPY_LIMIT = 4096
+# How many of the latest toasts RoostApp.messages keeps.
+MESSAGE_HISTORY = 50
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One toast, as the user was shown it (cleaned) and how severe it was."""
+
+    message: str
+    severity: str
 
 
 class StoreChanged(Message):
@@ -109,6 +121,9 @@ class RoostApp(App):
             self.theme = settings.theme
         self.set_keymap(settings.keymap)
         self.crash_report = ""
+        #: The latest toasts, oldest first: Roost's own record of what it told the user (toast() is
+        #: the one way it tells), which outlives each toast on screen, for tests and a messages view.
+        self.messages: deque[Notice] = deque(maxlen=MESSAGE_HISTORY)
         self.settings = settings
         self.client = client
         # `store or ...` would replace an empty store (it has __len__), and the launcher's
@@ -412,8 +427,10 @@ class RoostApp(App):
         return None
 
     def toast(self, message: str, *, severity: str = "information", timeout: float | None = None) -> None:
-        """A notification whose text is never parsed as markup."""
-        self.notify(clean(message, limit=300), severity=severity, markup=False, timeout=timeout or 4)
+        """A notification whose text is never parsed as markup, kept in ``messages``."""
+        shown = clean(message, limit=300)
+        self.messages.append(Notice(shown, severity))
+        self.notify(shown, severity=severity, markup=False, timeout=timeout or 4)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -27,13 +27,11 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from .model import Incident, parse_incident
-
-if TYPE_CHECKING:
-    from .store import ChangeSet, IncidentStore
+from .store import ChangeSet, IncidentStore
 
 log = logging.getLogger(__name__)
 

@@ -10,15 +10,15 @@ import select
 import signal
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Awaitable, Callable, TextIO
 
 from .api.canary import CanaryClient
 from .api.errors import ApiError, ConfigError
+from .cache import SnapshotCache, cache_path_for
 from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings, shown
 from .crashlog import keep_out_of_reports
 from .secret import Secret
-from .store import IncidentStore, SnapshotCache, cache_path_for
+from .store import IncidentStore
 
 if TYPE_CHECKING:
     from .app import RoostApp

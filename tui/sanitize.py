@@ -240,8 +240,3 @@ def clean(value: object, limit: int = 256) -> str:
     """
     text = value if isinstance(value, str) else ("" if value is None else str(value))
     return _clean_cached(text, limit) if len(text) < 4096 else _clean(text, limit)
-
-
-def decode_bytes(data: bytes) -> str:
-    """Bytes that claim to be UTF-8, with invalid sequences shown as ``\\xNN``."""
-    return data.decode("utf-8", errors="backslashreplace")

@@ -23,9 +23,6 @@ from typing import Any, Callable, Iterable, Iterator, KeysView, Literal, get_arg
 
 from .model import Incident
 
-# The SQLite snapshot lives in tui/cache.py; the app imports it from here too.
-from .cache import SnapshotCache, cache_path_for  # noqa: F401  (re-exported)
-
 Feed = Literal["unacknowledged", "acknowledged", "all"]
 SortColumn = Literal["created", "updated", "type", "src", "node", "port", "events", "state"]
 

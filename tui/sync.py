@@ -62,11 +62,8 @@ class SyncStatus:
     detail: str = ""
     #: Monotonic time of the next attempt when retrying.
     retry_at: float | None = None
-    loaded: int = 0
     #: Incidents that arrived while paused and are not shown yet.
     pending_new: int = 0
-    #: Wall-clock time of the last successful poll.
-    last_success: float | None = None
     #: Items in the last load, poll or reconcile that were not incidents (left out).
     unreadable: int = 0
 
@@ -81,7 +78,6 @@ class SyncEngine:
         reconcile_interval: float = RECONCILE_INTERVAL,
         page_limit: int = PAGE_LIMIT,
         monotonic: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         on_change: Callable[[ChangeSet], None] = lambda changes: None,
         on_status: Callable[[SyncStatus], None] = lambda status: None,
@@ -96,7 +92,6 @@ class SyncEngine:
         self.reconcile_interval = reconcile_interval
         self.page_limit = page_limit
         self._monotonic = monotonic
-        self._wall_clock = wall_clock
         self._rng = rng or random.Random()
         self._on_change = on_change
         self._on_status = on_status
@@ -186,11 +181,11 @@ class SyncEngine:
             await self._load_cache()
         since = self.store.max_updated_id or None
         loaded = 0
-        self._report(SyncStatus("loading", "loading incidents", loaded=0))
+        self._report(SyncStatus("loading", "loading incidents"))
         async for page in self._pages(incidents_since=since):
             loaded += len(page.incidents)
             self._apply(page.incidents)
-            self._report(SyncStatus("loading", f"loaded {loaded:,}", loaded=loaded))
+            self._report(SyncStatus("loading", f"loaded {loaded:,}"))
         if since:
             # A cached store may hold incidents deleted while we were away.
             await self.reconcile()
@@ -307,15 +302,7 @@ class SyncEngine:
 
     def _succeeded(self) -> None:
         self._failures = 0
-        self._report(
-            SyncStatus(
-                self._idle_state(),
-                loaded=len(self.store),
-                pending_new=self._pending_new(),
-                last_success=self._wall_clock(),
-                unreadable=self._unreadable,
-            )
-        )
+        self._report(SyncStatus(self._idle_state(), pending_new=self._pending_new(), unreadable=self._unreadable))
 
     def _report(self, status: SyncStatus) -> None:
         self._status = status

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from textual.geometry import Region
+from textual.strip import Strip
 
 from tui.app import RoostApp
 from tui.emulator.canary.state import ConsoleState
@@ -71,6 +73,31 @@ def snapshot_data_dir() -> Path:
     shutil.rmtree(SCREENSHOT_DATA_DIR, ignore_errors=True)
 
 
+def screen_lines(app: RoostApp) -> list[Strip]:
+    """The top screen's lines as the terminal receives them, read through Textual's public API.
+
+    Each cell shows the topmost widget under it (``Screen.get_widget_at``), drawn by that widget's
+    own ``render_lines``: what Textual's compositor puts together, segment for segment. (The public
+    ``App.export_screenshot`` would not do: Rich pads and crops its lines to the terminal's width,
+    which would hide a line of the wrong width.)
+    """
+    screen = app.screen
+    width, height = app.size
+    lines = []
+    for y in range(height):
+        pieces, x = [], 0
+        while x < width:
+            widget, region = screen.get_widget_at(x, y)
+            end = x + 1  # the run of cells that widget shows on this line
+            while end < width and screen.get_widget_at(end, y) == (widget, region):
+                end += 1
+            [piece] = widget.render_lines(Region(x - region.x, y - region.y, end - x, 1))
+            pieces.append(piece)
+            x = end
+        lines.append(Strip.join(pieces))
+    return lines
+
+
 def screen_text(app: RoostApp) -> str:
     """What the terminal shows on the top screen, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(strip.text for strip in screen_lines(app))

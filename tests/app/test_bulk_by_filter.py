@@ -99,7 +99,7 @@ async def test_delete_by_filter_archives_first_and_without_an_archive_sends_noth
         await pilot.press("y")
         await wait_for_triage(pilot)
         assert console.deleted_keys == []
-        assert "nothing was deleted" in " ".join(str(n.message) for n in app._notifications)
+        assert "nothing was deleted" in " ".join(str(n.message) for n in app.messages)
 
         app.triage.archive_dir = tmp_path / "archives"
         await open_bulk(pilot, action_steps=2)

@@ -130,7 +130,7 @@ async def test_a_large_batch_shows_progress_and_what_failed_stays_marked(console
         await wait_for_triage(pilot)
         assert [console.is_acknowledged(key) for key in rows] == [True, False, True, True, True]
         assert marks(app) == {failing}
-        messages = " ".join(str(n.message) for n in app._notifications)
+        messages = " ".join(str(n.message) for n in app.messages)
         assert "Acknowledged 4 of 5; 1 failed" in messages and "stay marked" in messages
         assert "acknowledging" not in screen_text(app)
 

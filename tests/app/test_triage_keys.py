@@ -41,7 +41,7 @@ async def test_u_unacknowledges_on_the_console(console, tmp_path):
         await pilot.press("u")
         await wait_for_triage(pilot)
         assert not console.is_acknowledged(key)
-        assert "Unacknowledged 1 incident" in " ".join(str(n.message) for n in app._notifications)
+        assert "Unacknowledged 1 incident" in " ".join(str(n.message) for n in app.messages)
 
 
 async def test_d_then_n_deletes_nothing(console, tmp_path):

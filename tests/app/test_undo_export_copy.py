@@ -16,7 +16,7 @@ def table(app) -> IncidentTable:
 
 
 def toasts(app) -> str:
-    return " ".join(str(notification.message) for notification in app._notifications)
+    return " ".join(str(notification.message) for notification in app.messages)
 
 
 async def test_z_reverses_the_last_acknowledge_batch_on_the_console(console, tmp_path):

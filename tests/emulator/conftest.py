@@ -9,8 +9,10 @@ from typing import Any, AsyncIterator
 import httpx
 import pytest
 
+from tui.emulator.canary import timefmt
 from tui.emulator.canary.app import create_app
-from tui.emulator.canary.state import Canarytoken, ConsoleState, Device
+from tui.emulator.canary.state import FEED_LABELS, Canarytoken, ConsoleState, Device
+from tui.emulator.canary.wire import feed_response
 
 NOW = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 TOKEN = "test-token-0123456789"
@@ -25,6 +27,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def fixture_json(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
+
+
+def dump_feed(state: ConsoleState) -> dict[str, Any]:
+    """Every incident of ``state``, shaped as an unpaginated ``GET /incidents/all`` response."""
+    return feed_response(FEED_LABELS["all"], state.records(), state.now(), tz=timefmt.UTC, event_limit=None, shrink=False)
 
 
 def small_console() -> ConsoleState:

@@ -14,12 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tui.emulator.canary import wire
 from tui.emulator.canary.app import create_app
 from tui.emulator.faults import FaultPlan
 from tui.emulator.server import EmulatorOptions, EmulatorServer, add_emulator_arguments, run_emulator
 
-from .conftest import AUTH, NOW, TOKEN, small_console
+from .conftest import AUTH, NOW, TOKEN, dump_feed, small_console
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -76,7 +75,7 @@ def test_dropped_and_hung_requests_over_a_real_socket(caplog: pytest.LogCaptureF
 
 def test_options_load_a_saved_feed(tmp_path: Path):
     saved = tmp_path / "incidents.json"
-    saved.write_text(json.dumps(wire.dump_feed(small_console())))
+    saved.write_text(json.dumps(dump_feed(small_console())))
     state = EmulatorOptions(token=TOKEN, backlog=0, load=saved).build_state(clock=lambda: NOW)
     assert len(state.keys()) == 5 and len(state.devices) > 2  # the loaded birds and the generator's fleet
 

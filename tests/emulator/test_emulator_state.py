@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from tui.emulator.canary import timefmt, wire
+from tui.emulator.canary import timefmt
 from tui.emulator.canary.generator import BIRDS, FLOCKS, NOISY_SOURCES, IncidentGenerator, populate
 from tui.emulator.canary.state import ConsoleState
 
-from .conftest import AWS_TOKEN, BIRD, NOW, fixture_json
+from .conftest import AWS_TOKEN, BIRD, NOW, dump_feed, fixture_json
 
 
 def test_incidents_are_stored_typed_as_the_console_sends_them(console: ConsoleState):
@@ -89,12 +89,12 @@ def test_dump_then_load_gives_the_same_console():
     original = ConsoleState(clock=lambda: NOW)
     populate(original, 40, seed=5)
     original.delete(original.keys()[3])
-    dumped = wire.dump_feed(original)
+    dumped = dump_feed(original)
 
     copy_ = ConsoleState(clock=lambda: NOW)
     loaded = copy_.load_feed(copy.deepcopy(dumped))
     assert loaded == [item["id"] for item in dumped["incidents"]]
-    assert wire.dump_feed(copy_) == dumped
+    assert dump_feed(copy_) == dumped
     assert copy_.max_updated_id == dumped["max_updated_id"]
     assert copy_.add_incident(logtype=4002, node_id=BIRD) in copy_.keys()
     assert copy_.max_updated_id == dumped["max_updated_id"] + 1
@@ -105,7 +105,7 @@ def test_loading_the_documentation_example_keeps_every_field():
     state = ConsoleState(clock=lambda: NOW)
     assert state.load_feed(saved) == ["<incident_key>"]
     item = saved["incidents"][0]
-    dumped = wire.dump_feed(state)["incidents"][0]
+    dumped = dump_feed(state)["incidents"][0]
     assert dumped == item
     assert state.is_acknowledged("<incident_key>") and state.max_updated_id == 142
     assert state.devices["<node_id>"].name == "ExampleBird"  # device/info and search can describe it
@@ -115,7 +115,7 @@ def test_loading_a_token_incident_registers_the_token():
     state = ConsoleState(clock=lambda: NOW)
     state.load_feed(fixture_json("seed_all_feed.json"))
     assert state.tokens["<node_id>"].kind == "aws-id"
-    assert wire.dump_feed(state)["incidents"] == fixture_json("seed_all_feed.json")["incidents"]
+    assert dump_feed(state)["incidents"] == fixture_json("seed_all_feed.json")["incidents"]
 
 
 def test_loading_the_flat_search_form_and_empty_feeds():
@@ -136,7 +136,7 @@ def test_the_generator_is_deterministic_for_a_seed_and_a_clock():
         state = ConsoleState(clock=lambda: NOW)
         populate(state, 30, seed=seed)
         IncidentGenerator(state, "live").live_step()
-        return wire.dump_feed(state)
+        return dump_feed(state)
 
     assert dump(11) == dump(11)
     assert dump(11) != dump(12)

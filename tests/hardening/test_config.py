@@ -186,7 +186,7 @@ async def test_a_config_naming_a_token_that_others_can_read_is_warned(config, tm
     app = build_app(seeded_console(), tmp_path, warnings=(warning,))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert [(n.message, n.severity) for n in app._notifications] == [(warning, "warning")]
+        assert [(n.message, n.severity) for n in app.messages] == [(warning, "warning")]
     write(config, '[defaults]\nconsole = "c"\ntheme = "nord"\n', mode=0o644)  # names no token: fine
     assert settings(environ={**os.environ, "CANARY_API_TOKEN": TOKEN}).warnings == ()
 

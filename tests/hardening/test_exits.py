@@ -129,9 +129,9 @@ async def test_an_action_failing_on_a_bug_is_reported_and_rolled_back(tmp_path):
 
         app.client.acknowledge = broken
         await pilot.press("a")
-        await wait_for(pilot, lambda: [n for n in app._notifications if n.severity == "error"], "the error")
+        await wait_for(pilot, lambda: [n for n in app.messages if n.severity == "error"], "the error")
         assert not app.store.get(key).acknowledged  # shown as the console has it
-        [toast] = [n for n in app._notifications if n.severity == "error"]
+        [toast] = [n for n in app.messages if n.severity == "error"]
         report = crash_log_of(toast.message).read_text()
         assert "RuntimeError: bug holding ********" in report and TOKEN not in report
         assert app.is_running

@@ -299,11 +299,12 @@ async def test_a_session_with_one_request_in_ten_failing(tmp_path, monkeypatch):
 async def until_synced(pilot, *, refresh: bool = False) -> None:
     """Until a load (or, with ``refresh``, a reconcile asked for now) has gone through, pressing r after failures."""
     app = pilot.app
-    before = app.sync_status.last_success if refresh else None
+    # Every success reports a new SyncStatus, so a live one other than the one before r is a success since.
+    before = app.sync_status if refresh else None
     if refresh:
         await pilot.press("r")
     deadline = asyncio.get_running_loop().time() + 20
-    while app.sync_status.state not in ("live", "manual") or app.sync_status.last_success == before:
+    while app.sync_status.state not in ("live", "manual") or app.sync_status is before:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"never synced: {app.sync_status}")
         if app.sync_status.state in ("retrying", "offline"):

@@ -20,14 +20,15 @@ from rich.cells import cell_len
 from rich.console import Console
 from textual.geometry import Region
 
-from app.conftest import settle, wait_for, wait_for_triage
+from app.conftest import screen_lines, settle, wait_for, wait_for_triage
+from tui.details import DetailContext
 from tui.emulator.canary.state import ConsoleState
 from tui.model import parse_incident
 from tui.sanitize import clean
 from tui.screens.confirm import ConfirmDeleteScreen
 from tui.screens.history import HistoryScreen
 from tui.screenshots import FIXED_NOW, in_process_app, seeded_console
-from tui.widgets.detail_pane import DetailContext, render_detail
+from tui.widgets.detail_pane import render_detail
 from tui.widgets.incident_table import IncidentTable
 
 from .hostile import CORPUS, MAX_MARKS, forbidden, longest_mark_pile, terminal_width
@@ -88,7 +89,7 @@ def assert_terminal_safe(app, what: str) -> list[str]:
     """The screen's lines as the terminal receives them: inert, and each exactly as wide as the
     terminal, as Rich measures it and as the terminal's own width rules do."""
     width, height = app.size
-    strips = app.screen._compositor.render_strips()
+    strips = screen_lines(app)
     assert len(strips) == height, what
     for number, strip in enumerate(strips):
         assert strip.cell_length == width, f"{what}: line {number} is {strip.cell_length} cells wide"
@@ -176,7 +177,7 @@ async def test_table_and_detail_pane_show_every_string_literally(size, tmp_path)
         assert_terminal_safe(app, "the table")
         # One line per incident: each hostile row still ends in its own port (0) and event count (1).
         region = table.region
-        strips = app.screen._compositor.render_strips()[region.y + 1 : region.y + 1 + min(len(keys), table.visible_rows)]
+        strips = screen_lines(app)[region.y + 1 : region.y + 1 + min(len(keys), table.visible_rows)]
         rows = [strip.crop(region.x, region.right).text.rstrip() for strip in strips]
         assert all(row.endswith(" 0    1") for row in rows), rows
         for name, key in keys.items():
@@ -227,7 +228,7 @@ async def test_toasts_carrying_console_messages_stay_inert(tmp_path):
         await settle(pilot)
         await pilot.press("a")
         await wait_for_triage(pilot)
-        [toast] = [n for n in app._notifications if n.severity != "information"]
+        [toast] = [n for n in app.messages if n.severity != "information"]
         assert r"\x1b[2J" in toast.message and "\x1b" not in toast.message
         assert_terminal_safe(app, "the toast")
         svg = app.export_screenshot()

@@ -12,14 +12,15 @@ import pytest
 from rich.console import Console
 from textual.geometry import Region
 
-from app.conftest import settle, wait_for
+from app.conftest import screen_lines, settle, wait_for
 from tui.api.canary import CanaryClient
 from tui.app import RoostApp
 from tui.config import Settings
+from tui.details import DetailContext
 from tui.model import Event, Incident
 from tui.screenshots import FIXED_NOW, IN_PROCESS_URL
 from tui.secret import Secret
-from tui.widgets.detail_pane import MAX_EVENT_LINES, MAX_EVENTS_SHOWN, MAX_FIELDS_SHOWN, DetailContext, render_detail
+from tui.widgets.detail_pane import MAX_EVENT_LINES, MAX_EVENTS_SHOWN, MAX_FIELDS_SHOWN, render_detail
 from tui.widgets.incident_table import IncidentTable
 
 from .test_hostile_text import assert_terminal_safe
@@ -82,7 +83,7 @@ async def test_odd_shapes_are_shown_as_well_as_they_can_be(tmp_path):
         await pilot.press("3")  # All
         table = app.screen.query_one(IncidentTable)
         assert sorted(table.row_keys) == sorted(str(item["id"]) for item in READABLE)
-        assert any("4 items the console sent are not incidents" in n.message for n in app._notifications)
+        assert any("4 items the console sent are not incidents" in n.message for n in app.messages)
         for _ in READABLE:
             await settle(pilot)
             assert_terminal_safe(app, f"detail of {table.cursor_key}")
@@ -102,7 +103,7 @@ async def test_an_incident_with_ten_thousand_events_shows_the_first_ones_quickly
         await pilot.press("enter")  # into the detail pane, then to its end
         await pilot.press("end")
         await wait_for(pilot, lambda: "more events not shown" in "".join(
-            strip.text for strip in app.screen._compositor.render_strips()), "the last line of the pane")
+            strip.text for strip in screen_lines(app)), "the last line of the pane")
         seconds = time.perf_counter() - started
         text = assert_terminal_safe(app, "the busy incident")
         assert f"… {BUSY_EVENTS - MAX_EVENTS_SHOWN:,} more events not shown" in "\n".join(text)

@@ -103,8 +103,8 @@ async def test_the_token_is_in_nothing_roost_shows_writes_logs_or_prints(profile
             await pilot.press("e")
             await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
             await pilot.press("enter")
-            await wait_for(pilot, lambda: any("Exported" in n.message for n in app._notifications), "the export")
-            shown += [screen_text(app), app.export_screenshot(), *(n.message for n in app._notifications)]
+            await wait_for(pilot, lambda: any("Exported" in n.message for n in app.messages), "the export")
+            shown += [screen_text(app), app.export_screenshot(), *(n.message for n in app.messages)]
             app.call_later(crash)
             await pilot.pause()
     assert console.deleted_keys and app.crash_report

@@ -16,11 +16,12 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from ..details import DetailContext
 from ..keys import MUTATING_ACTIONS
 from ..model import Incident
 from ..sanitize import clean
 from ..triage import ActionResult
-from ..widgets.detail_pane import DetailContext, DetailPane
+from ..widgets.detail_pane import DetailPane
 from ..widgets.incident_table import IncidentTable
 from ..widgets.status_bar import InfoLine
 from .confirm import ConfirmDeleteScreen

@@ -14,7 +14,6 @@ out on the UI's thread each time the incident is highlighted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -24,7 +23,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..model import Event, HistoryEntry, Host, Incident
+from ..details import DetailContext
+from ..model import Event, HistoryEntry, Incident
 from ..sanitize import clean
 from ..timefmt import format_time
 
@@ -37,15 +37,6 @@ VALUE_LIMIT = 512
 NAME_LIMIT = 128
 #: Continuation lines start this far in; below it, wrapped values would be a few cells wide.
 _MIN_VALUE_WIDTH = 10
-
-
-@dataclass(frozen=True)
-class DetailContext:
-    incident: Incident | None
-    host: Host | None = None
-    host_note: str = ""
-    history: tuple[HistoryEntry, ...] | None = None
-    history_note: str = ""
 
 
 def _ago(moment: datetime | None, now: datetime) -> str:

@@ -13,10 +13,10 @@ from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import timefmt
-from .state import FEED_LABELS, true_false
+from .state import true_false
 
 if TYPE_CHECKING:
-    from .state import ConsoleState, Device, IncidentRecord
+    from .state import Device, IncidentRecord
 
 # The fields of a fetched incident without extended_details (the fetch example's set).
 _FETCH_FIELDS = (
@@ -301,8 +301,3 @@ def device_listing(device: Device, *, now: int, tz: tzinfo) -> dict[str, Any]:
         "uptime_age": timefmt.age(seen - device.booted),
         "version": device.version,
     }
-
-
-def dump_feed(state: ConsoleState) -> dict[str, Any]:
-    """Every incident of ``state``, shaped as an unpaginated ``GET /incidents/all`` response."""
-    return feed_response(FEED_LABELS["all"], state.records(), state.now(), tz=timefmt.UTC, event_limit=None, shrink=False)

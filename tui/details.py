@@ -3,23 +3,35 @@
 One per app, so the main screen, the search screen and the history screen share
 what was loaded.  An answer is kept for a minute; a failure for a few seconds,
 so moving back onto the incident retries soon without hammering the console.
+Part of the core, so it never imports Textual: the pane draws the ``DetailContext`` it returns.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Generic, TypeVar
 
-from ..api.errors import ApiError, NotFound
-from ..model import HistoryEntry, Host, Incident
-from ..widgets.detail_pane import DetailContext
+from .api.errors import ApiError, NotFound
+from .model import HistoryEntry, Host, Incident
 
 CACHE_SECONDS = 60.0
 RETRY_SECONDS = 5.0
 LOADING = "loading…"
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DetailContext:
+    """What the detail pane shows: the incident, with its device and its source's history when known."""
+
+    incident: Incident | None
+    host: Host | None = None
+    host_note: str = ""
+    history: tuple[HistoryEntry, ...] | None = None
+    history_note: str = ""
 
 
 class _Cache(Generic[T]):
