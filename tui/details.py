@@ -19,6 +19,7 @@ from .model import HistoryEntry, Host, Incident
 CACHE_SECONDS = 60.0
 RETRY_SECONDS = 5.0
 LOADING = "loading…"
+UNREADABLE = "unavailable: Roost could not read the answer (see the crash log)"
 
 T = TypeVar("T")
 
@@ -83,6 +84,11 @@ class DetailSource:
             self._histories.put(source, tuple(await self.client.history_for_source(source)))
         except ApiError as error:
             self._histories.put(source, None, f"unavailable: {error}", seconds=RETRY_SECONDS)
+        except Exception:
+            # A bug in reading the answer: the pane says so instead of "loading…" for ever;
+            # raised on, it reaches the crash log and a toast.
+            self._histories.put(source, None, UNREADABLE, seconds=RETRY_SECONDS)
+            raise
 
     def _host(self, incident: Incident) -> tuple[Host | None, str]:
         if incident.is_token or not incident.node_id:
@@ -96,3 +102,6 @@ class DetailSource:
             self._hosts.put(node_id, None, "device not found on the console")
         except ApiError as error:
             self._hosts.put(node_id, None, f"unavailable: {error}", seconds=RETRY_SECONDS)
+        except Exception:
+            self._hosts.put(node_id, None, UNREADABLE, seconds=RETRY_SECONDS)
+            raise

@@ -151,3 +151,21 @@ async def test_live_updates_that_stop_on_a_bug_say_so(tmp_path):
         assert "live updates stopped. Roost hit an unexpected error; details in" in app.sync_status.detail
         assert "✗ offline" in screen_text(app).splitlines()[0]
         assert app.is_running
+
+
+async def test_a_detail_load_failing_on_a_bug_is_reported_and_the_pane_stops_loading(tmp_path):
+    console = seeded_console()
+    app = in_process_app(console, tmp_path, token=TOKEN)
+
+    async def broken(node_id):
+        raise RuntimeError(f"device parse bug holding {TOKEN}")
+
+    app.client.device_info = broken
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: [n for n in app.messages if n.severity == "error"], "the error")
+        await wait_for(pilot, lambda: "Roost could not read the" in screen_text(app), "the pane to say so")
+        assert "loading…" not in screen_text(app)
+        [toast] = [n for n in app.messages if n.severity == "error"]
+        assert TOKEN not in crash_log_of(toast.message).read_text()
+        assert app.is_running

@@ -21,6 +21,7 @@ from ..bulk import BulkPreview, BulkRequest, count_matching, parse_logtypes
 from ..model import Incident
 from ..sanitize import clean
 from ..widgets.toggles import GlyphCheckbox, GlyphRadioButton
+from .worker_errors import ReportsWorkerErrors
 
 ACTIONS = (("acknowledge", "Acknowledge"), ("unacknowledge", "Unacknowledge"), ("delete", "Delete"))
 # (field, label, hint) for each filter row.
@@ -34,7 +35,7 @@ ROWS = (
 )
 
 
-class BulkScreen(ModalScreen[BulkPreview | None]):
+class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
     BINDINGS = [
         Binding("enter", "count", "Count", id="bulk-count"),
         Binding("escape", "cancel", "Cancel", id="bulk-cancel"),

@@ -18,6 +18,7 @@ from ..model import HistoryEntry
 from ..sanitize import clean
 from ..timefmt import format_time
 from ..widgets.incident_table import sensor_label
+from .worker_errors import ReportsWorkerErrors
 
 COLUMNS = ("Created", "State", "Incident", "Bird / token", "Port", "Flock")
 # Below this width the flock column is left out and times are short, so the rest fits.
@@ -34,7 +35,7 @@ def state_cell(entry: HistoryEntry, incident) -> Text:
     return Text("● unacked", style="bold yellow")
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(ReportsWorkerErrors, Screen[None]):
     BINDINGS = [
         # Priority: the table's own enter would only select the row.
         Binding("enter", "show", "Show in table", id="history-show", priority=True),

@@ -26,9 +26,10 @@ from ..widgets.incident_table import IncidentTable
 from ..widgets.status_bar import InfoLine
 from .confirm import ConfirmDeleteScreen
 from .help import HelpScreen
+from .worker_errors import ReportsWorkerErrors
 
 
-class IncidentListScreen(Screen):
+class IncidentListScreen(ReportsWorkerErrors, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self) -> None:
@@ -127,9 +128,11 @@ class IncidentListScreen(Screen):
     @work(exclusive=True, group="details", exit_on_error=False)
     async def load_details(self, incident: Incident) -> None:
         # Moving the cursor starts a new load, which cancels this one (exclusive group).
-        await self.app.details.load(incident)
-        if self.table.cursor_key == incident.key:
-            self.show_detail(incident.key, load=False)
+        try:
+            await self.app.details.load(incident)
+        finally:  # a bug in a load is reported as a crash; the pane still says what it knows
+            if self.table.cursor_key == incident.key:
+                self.show_detail(incident.key, load=False)
 
     # --------------------------------------------------------------- actions
 
