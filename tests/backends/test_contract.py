@@ -1,0 +1,209 @@
+"""The backend contract, as any backend must keep it, checked against each console's emulator in-process.
+
+Each backend under test comes with a ``Console``: the backend, plus a way to look at
+and change the emulated console's own state behind the backend's back (another
+analyst at work).  Log360 joins the parametrisation when its backend exists.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from tui.api.canary import CanaryClient
+from tui.api.errors import AuthError, ConsoleTimeout, NotFound, RateLimited, ServerError
+from tui.backends.base import Backend, Capability, Outcome
+from tui.backends.registry import backend_class, names
+from tui.emulator.canary.app import create_app
+from tui.emulator.faults import FaultInjector, FaultPlan
+from tui.screenshots import IN_PROCESS_URL, seeded_console
+from tui.secret import Secret
+
+TOKEN = "contract-suite-token-7c6b5a4d3e2f"
+
+
+@dataclass
+class Console:
+    """A backend and the emulated console behind it."""
+
+    backend: Backend
+    keys: Callable[[], set[str]]
+    status_of: Callable[[str], str]
+    delete_elsewhere: Callable[[str], None]
+    change_elsewhere: Callable[[str], None]
+    fail_next: Callable[[str], None]
+
+
+def canary_console(token: str = TOKEN) -> Console:
+    state = seeded_console(backlog=60)
+    emulator = create_app(state, TOKEN)
+    # A short overall deadline: the emulator's timeout fault hangs far longer.
+    client = CanaryClient(IN_PROCESS_URL, Secret(token), transport=httpx.ASGITransport(app=emulator), deadline=0.5)
+
+    def change_elsewhere(key: str) -> None:
+        if state.is_acknowledged(key):
+            state.unacknowledge(key)
+        else:
+            state.acknowledge(key)
+
+    return Console(
+        backend=backend_class("canary")(client, retry_delay=0),
+        keys=lambda: set(state.keys("all")),
+        status_of=lambda key: "acknowledged" if state.is_acknowledged(key) else "unacknowledged",
+        delete_elsewhere=state.delete,
+        change_elsewhere=change_elsewhere,
+        fail_next=functools.partial(_fail_next, emulator),
+    )
+
+
+def _fail_next(emulator: Starlette, fault: str) -> None:
+    """The next request meets ``fault``; later ones are answered as usual."""
+    answer = functools.partial(Starlette.__call__, emulator)
+    injector = FaultInjector(answer, FaultPlan({fault: 1.0}, retry_after=0, slow_seconds=(0.01, 0.02)))
+    used = False
+
+    async def once(scope, receive, send) -> None:
+        nonlocal used
+        if scope["type"] == "http" and not used:
+            used = True
+            await injector(scope, receive, send)
+        else:
+            await answer(scope, receive, send)
+
+    emulator.state.fault_injector = once
+
+
+CONSOLES = {"canary": canary_console}
+
+
+@pytest.fixture(params=sorted(CONSOLES))
+async def console(request) -> Console:
+    made = CONSOLES[request.param]()
+    yield made
+    await made.backend.aclose()
+
+
+async def everything(backend: Backend, since: int | None = None) -> tuple[dict[str, object], int | None]:
+    incidents, watermark = {}, since
+    async for batch in backend.load(since=since):
+        incidents.update((incident.key, incident) for incident in batch.incidents)
+        watermark = batch.watermark
+    return incidents, watermark
+
+
+async def outcomes(stream) -> list[Outcome]:
+    return [outcome async for outcome in stream]
+
+
+def closed_status(backend: Backend) -> str:
+    return next(status.id for status in backend.statuses if not status.is_open)
+
+
+def test_every_backend_is_in_the_registry():
+    assert set(CONSOLES) <= set(names())
+
+
+def test_statuses_are_declared_with_glyphs_and_at_least_one_open_and_one_closed(console):
+    statuses = console.backend.statuses
+    assert {status.is_open for status in statuses} == {True, False}
+    assert all(len(status.glyph) == 1 and status.label for status in statuses)
+    assert len({status.id for status in statuses}) == len(statuses)
+
+
+async def test_check_passes_with_the_token_and_fails_typed_without_it(console):
+    await console.backend.check()
+    stranger = canary_console(token="not-this-consoles-token")
+    with pytest.raises(AuthError):
+        await stranger.backend.check()
+    await stranger.backend.aclose()
+
+
+async def test_load_gives_every_incident_and_then_only_what_changed(console):
+    loaded, watermark = await everything(console.backend)
+    assert set(loaded) == console.keys()
+    changed = sorted(loaded)[0]
+    console.change_elsewhere(changed)
+    delta, _ = await everything(console.backend, since=watermark)
+    if watermark is not None:  # a backend with deltas sends only the change
+        assert set(delta) == {changed}
+    else:  # one without re-lists everything
+        assert set(delta) == console.keys()
+    assert console.backend.status_of(delta[changed]) == console.status_of(changed)
+
+
+async def test_the_census_names_every_incident_and_misses_one_deleted_elsewhere(console):
+    census = await console.backend.census()
+    assert set(census.keys) == console.keys()
+    gone = sorted(census.keys)[0]
+    console.delete_elsewhere(gone)
+    assert set((await console.backend.census()).keys) == console.keys() and gone not in console.keys()
+
+
+async def test_set_status_lands_on_the_console_and_is_undone_by_setting_each_previous_status(console):
+    loaded, _ = await everything(console.backend)
+    chosen = tuple(incident for incident in loaded.values() if console.status_of(incident.key) != closed_status(console.backend))[:5]
+    before = {incident.key: console.status_of(incident.key) for incident in chosen}
+    done = await outcomes(console.backend.set_status(chosen, closed_status(console.backend)))
+    assert sorted((o.key, o.result) for o in done) == sorted((key, "done") for key in before)
+    assert {console.status_of(key) for key in before} == {closed_status(console.backend)}
+    # Undo: each incident's previous status, as it was before.
+    refreshed = {key: await console.backend.fetch(key) for key in before}
+    for key, status in before.items():
+        await outcomes(console.backend.set_status((refreshed[key],), status))
+    assert {key: console.status_of(key) for key in before} == before
+
+
+async def test_set_status_to_the_status_an_incident_has_sends_nothing(console):
+    loaded, _ = await everything(console.backend)
+    incident = next(iter(loaded.values()))
+    [outcome] = await outcomes(console.backend.set_status((incident,), console.status_of(incident.key)))
+    assert outcome.result == "already"
+
+
+async def test_delete_removes_each_incident_and_says_so_for_each(console):
+    assert Capability.DELETE in console.backend.capabilities
+    loaded, _ = await everything(console.backend)
+    chosen = tuple(sorted(loaded.values(), key=lambda incident: incident.key)[:6])
+    answers = await outcomes(console.backend.delete(chosen))
+    finals = [outcome for outcome in answers if not outcome.step]
+    assert sorted(outcome.key for outcome in finals) == sorted(incident.key for incident in chosen)
+    assert {outcome.result for outcome in finals} == {"done"}
+    assert not {incident.key for incident in chosen} & console.keys()
+    # A step a console needs first is reported before the delete it allowed.
+    for step in (outcome for outcome in answers if outcome.step):
+        assert answers.index(step) < answers.index(next(o for o in finals if o.key == step.key))
+
+
+async def test_a_partial_failure_has_its_own_outcome_and_the_rest_complete(console):
+    loaded, _ = await everything(console.backend)
+    chosen = tuple(sorted(loaded.values(), key=lambda incident: incident.key)[:4])
+    console.delete_elsewhere(chosen[0].key)
+    finals = {o.key: o for o in await outcomes(console.backend.delete(chosen)) if not o.step}
+    assert finals[chosen[0].key].result == "gone"
+    assert {finals[incident.key].result for incident in chosen[1:]} == {"done"}
+
+
+async def test_fetch_of_a_deleted_incident_is_not_found(console):
+    loaded, _ = await everything(console.backend)
+    key = sorted(loaded)[0]
+    console.delete_elsewhere(key)
+    with pytest.raises(NotFound):
+        await console.backend.fetch(key)
+
+
+@pytest.mark.parametrize(("fault", "error"), [("429", RateLimited), ("500", ServerError), ("503", ServerError)])
+async def test_each_fault_class_is_a_typed_error(console, fault, error):
+    console.fail_next(fault)
+    with pytest.raises(error):
+        await console.backend.census()
+
+
+async def test_a_timeout_is_a_typed_error(console):
+    console.fail_next("timeout")
+    with pytest.raises(ConsoleTimeout):
+        await everything(console.backend)

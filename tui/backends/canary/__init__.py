@@ -1,0 +1,177 @@
+"""Thinkst Canary Console (API v1) behind the backend contract.
+
+Two statuses (unacknowledged, acknowledged); a watermark that is the highest
+``updated_id`` seen, so a load after the first asks ``incidents_since`` for the
+delta; a census that lists every key with one event each; and the console's rule
+that only acknowledged incidents can be deleted, so ``delete`` acknowledges first
+and reports that step.
+
+This step of the refactor wraps the existing client (``tui.api.canary``); the
+client, its parsing and logtypes move into this package next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import AsyncIterator, Awaitable, Callable
+
+from ...api.canary import CanaryClient
+from ...api.errors import ApiError, NotFound, PermissionDenied, RateLimited
+from ...backoff import retry_wait
+from ...model import Incident
+from ..base import Backend, Batch, Capability, Census, Outcome, StatusSpec
+
+UNACKNOWLEDGED = "unacknowledged"
+ACKNOWLEDGED = "acknowledged"
+PAGE_LIMIT = 500
+CONCURRENCY = 8
+# Acknowledge and unacknowledge set a state: sending one again is harmless.
+ATTEMPTS = 3
+RETRY_DELAY = 0.5
+RETRY_WAIT_MAX = 10.0
+
+
+class CanaryBackend(Backend):
+    name = "canary"
+    statuses = (
+        StatusSpec(UNACKNOWLEDGED, "Unacknowledged", "●", is_open=True),
+        StatusSpec(ACKNOWLEDGED, "Acknowledged", "✓", is_open=False),
+    )
+
+    def __init__(
+        self,
+        client: CanaryClient,
+        *,
+        read_only: bool = False,
+        page_limit: int = PAGE_LIMIT,
+        concurrency: int = CONCURRENCY,
+        retry_delay: float = RETRY_DELAY,
+    ) -> None:
+        self.client = client
+        self.read_only = read_only
+        self.page_limit = page_limit
+        self.concurrency = concurrency
+        self.retry_delay = retry_delay
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        readable = {Capability.HISTORY, Capability.SEARCH}
+        return frozenset(readable if self.read_only else readable | {Capability.BULK_BY_FILTER, Capability.DELETE})
+
+    def status_of(self, incident: Incident) -> str:
+        return ACKNOWLEDGED if incident.acknowledged else UNACKNOWLEDGED
+
+    async def check(self) -> None:
+        await self.client.ping()
+
+    async def load(self, *, since: int | None = None) -> AsyncIterator[Batch]:
+        watermark = since
+        query = {"incidents_since": since} if since else {}
+        async for page in self.client.iter_feed("all", limit=self.page_limit, **query):
+            if page.max_updated_id is not None:
+                watermark = max(watermark or 0, page.max_updated_id)
+            yield Batch(page.incidents, page.unreadable, watermark)
+
+    async def census(self) -> Census:
+        keys: set[str] = set()
+        # One event per incident: the census needs keys, not bodies.
+        async for page in self.client.iter_feed("all", limit=self.page_limit, event_limit=1):
+            keys.update(incident.key for incident in page.incidents)
+        return Census(frozenset(keys))
+
+    async def fetch(self, key: str) -> Incident:
+        return await self.client.fetch(key)
+
+    def set_status(self, incidents: tuple[Incident, ...], status: str) -> AsyncIterator[Outcome]:
+        send = self._sender(status)
+        wanted = status == ACKNOWLEDGED
+
+        async def one(incident: Incident, report: Report) -> Outcome:
+            if incident.acknowledged == wanted:
+                return Outcome(incident.key, "already")
+            return await self._settled(incident.key, lambda: send(incident.key), retry=True)
+
+        return _as_answered([partial(one, incident) for incident in incidents], self.concurrency)
+
+    def delete(self, incidents: tuple[Incident, ...]) -> AsyncIterator[Outcome]:
+        async def one(incident: Incident, report: Report) -> Outcome:
+            key = incident.key
+            if not incident.acknowledged:  # the console refuses to delete it as it is
+                acknowledged = await self._settled(key, lambda: self.client.acknowledge(key), retry=True)
+                report(_as_step(acknowledged, "acknowledge"))
+                if acknowledged.result == "gone":
+                    return Outcome(key, "gone")
+                if acknowledged.result != "done":
+                    return Outcome(key, acknowledged.result, f"not acknowledged, so not deleted: {acknowledged.reason}",
+                                   denied=acknowledged.denied)
+            return await self._settled(key, lambda: self.client.delete(key), retry=False)
+
+        return _as_answered([partial(one, incident) for incident in incidents], self.concurrency)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # -------------------------------------------------------------- internals
+
+    def _sender(self, status: str) -> Callable[[str], Awaitable[str]]:
+        senders = {ACKNOWLEDGED: self.client.acknowledge, UNACKNOWLEDGED: self.client.unacknowledge}
+        if status not in senders:
+            raise KeyError(f"no status {status!r} on a Canary console")
+        return senders[status]
+
+    async def _settled(self, key: str, send: Callable[[], Awaitable[object]], *, retry: bool) -> Outcome:
+        """Send, retrying what is safe to repeat, and say what became of ``key``."""
+        attempt = 1
+        while True:
+            try:
+                await send()
+                return Outcome(key, "done")
+            except NotFound:
+                return Outcome(key, "gone", "not found on the console")
+            except PermissionDenied as error:
+                return Outcome(key, "failed", f"not permitted: {error}", denied=True)
+            except ApiError as error:
+                if retry and error.transient and attempt < ATTEMPTS:
+                    await asyncio.sleep(retry_wait(error, attempt, first=self.retry_delay, cap=RETRY_WAIT_MAX))
+                    attempt += 1
+                    continue
+                # A 429 is refused before anything happens; after another transient failure the
+                # console may have acted, and only asking it (fetch) can tell.
+                unknown = error.transient and not isinstance(error, RateLimited)
+                return Outcome(key, "unknown" if unknown else "failed", str(error))
+
+
+def _as_step(outcome: Outcome, step: str) -> Outcome:
+    return Outcome(outcome.key, outcome.result, outcome.reason, step=step, denied=outcome.denied)
+
+
+Report = Callable[[Outcome], None]
+
+
+async def _as_answered(calls: list[Callable[[Report], Awaitable[Outcome]]], concurrency: int) -> AsyncIterator[Outcome]:
+    """Run ``calls`` at most ``concurrency`` at a time; yield every step each reports and its final
+    outcome as soon as they are known.  A bug in one call is raised here, once the others are stopped."""
+    answers: asyncio.Queue[Outcome | BaseException] = asyncio.Queue()
+    gate = asyncio.Semaphore(concurrency)
+
+    async def run(call: Callable[[Report], Awaitable[Outcome]]) -> None:
+        try:
+            async with gate:
+                answers.put_nowait(await call(answers.put_nowait))
+        except Exception as error:
+            answers.put_nowait(error)
+
+    tasks = [asyncio.ensure_future(run(call)) for call in calls]
+    remaining = len(tasks)
+    try:
+        while remaining:
+            answer = await answers.get()
+            if isinstance(answer, BaseException):
+                raise answer
+            if not answer.step:
+                remaining -= 1
+            yield answer
+    finally:  # the caller stopped listening (or was cancelled): send nothing more
+        for task in tasks:
+            task.cancel()
