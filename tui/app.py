@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 from .api.errors import ApiError
 from .archive import write_atomically
 from .audit import AUDIT_FILE, AuditLog
+from .backends.registry import backend_for
 from .bulk import BulkPreview
 from .config import Settings
 from .crashlog import crash_line
@@ -150,8 +151,9 @@ class RoostApp(App):
         #: Run beside the first frame (a ping); a permanent refusal ends the session and is kept here.
         self._startup_check = startup_check
         self.refused_at_start = ""
+        self.backend = backend_for(settings.backend, client, read_only=settings.read_only)
         self.engine = SyncEngine(
-            client,
+            self.backend,
             self.store,
             poll_interval=settings.poll_interval,
             on_change=lambda changes: self.post_message(StoreChanged(changes)),

@@ -1,9 +1,10 @@
 """The loop that keeps the store current.  No Textual here.
 
-Initial load pages through the ``all`` feed with ``limit`` + ``cursor``; then
-every interval it asks for ``incidents_since=<highest updated_id seen>`` and
-applies the delta.  Every few minutes (and on demand) it reconciles, because
-a deletion made elsewhere never shows up in a delta.  The next poll is
+It speaks to the console only through the backend contract: the initial load
+takes every batch ``backend.load()`` gives; then every interval it asks for what
+changed since the highest version seen and applies it.  Every few minutes (and on
+demand) it reconciles against ``backend.census()``, because a deletion made
+elsewhere never shows up in a delta.  The next poll is
 scheduled when the last one finished (no overlap); errors back off with
 jitter and honour ``Retry-After``; one bad page never stops the loop.
 
@@ -21,19 +22,21 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, replace
-from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Protocol
+from typing import AsyncIterator, Awaitable, Callable, Literal, TypeVar
 
 from .api.errors import ApiError, AuthError, PermissionDenied
 from .backoff import retry_wait
-from .model import Incident, Page
+from .backends.base import Backend, Batch
+from .model import Incident
 from .store import ChangeSet, IncidentStore
+
+T = TypeVar("T")
 
 SyncState = Literal["connecting", "loading", "live", "manual", "paused", "retrying", "offline", "stalled"]
 #: What ``refresh_now`` did: woke the loop, left a request on its way (the refresh
 #: follows it), or abandoned a stalled request to ask again.
 RefreshOutcome = Literal["started", "under way", "restarted"]
 
-PAGE_LIMIT = 500
 # Cached incidents are applied in slices so the UI keeps drawing while they land.
 PRELOAD_SLICE = 2000
 RECONCILE_INTERVAL = 300.0
@@ -50,8 +53,6 @@ class _Restart(Exception):
     """A stalled request abandoned at the analyst's ``r``: run the step again at once."""
 
 
-class FeedClient(Protocol):
-    def iter_feed(self, feed: str, **params: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,11 @@ class SyncStatus:
 class SyncEngine:
     def __init__(
         self,
-        client: FeedClient,
+        backend: Backend,
         store: IncidentStore,
         *,
         poll_interval: float,
         reconcile_interval: float = RECONCILE_INTERVAL,
-        page_limit: int = PAGE_LIMIT,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         on_change: Callable[[ChangeSet], None] = lambda changes: None,
@@ -85,12 +85,11 @@ class SyncEngine:
         preload: Callable[[], tuple[list[Incident], int]] | None = None,
         stall_after: float = STALL_AFTER,
     ) -> None:
-        self.client = client
+        self.backend = backend
         self.store = store
         self.poll_interval = poll_interval
         self.stall_after = stall_after
         self.reconcile_interval = reconcile_interval
-        self.page_limit = page_limit
         self._monotonic = monotonic
         self._rng = rng or random.Random()
         self._on_change = on_change
@@ -110,7 +109,7 @@ class SyncEngine:
         self._busy = False
         # The console has not answered the request in flight within stall_after.
         self._stalled = False
-        # While a page is awaited: the deadline ``refresh_now`` moves to now to abandon it.
+        # While an answer is awaited: the deadline ``refresh_now`` moves to now to abandon it.
         self._page_wait: asyncio.Timeout | None = None
         self._restart_requested = False
 
@@ -182,9 +181,9 @@ class SyncEngine:
         since = self.store.max_updated_id or None
         loaded = 0
         self._report(SyncStatus("loading", "loading incidents"))
-        async for page in self._pages(incidents_since=since):
-            loaded += len(page.incidents)
-            self._apply(page.incidents)
+        async for batch in self._batches(since):
+            loaded += len(batch.incidents)
+            self._apply(batch.incidents)
             self._report(SyncStatus("loading", f"loaded {loaded:,}"))
         if since:
             # A cached store may hold incidents deleted while we were away.
@@ -209,8 +208,8 @@ class SyncEngine:
 
     async def poll_once(self) -> None:
         incoming: list[Incident] = []
-        async for page in self._pages(incidents_since=self.store.max_updated_id or None):
-            incoming.extend(page.incidents)
+        async for batch in self._batches(self.store.max_updated_id or None):
+            incoming.extend(batch.incidents)
         if self._paused:
             for incident in incoming:
                 held = self._pending.get(incident.key)
@@ -221,45 +220,33 @@ class SyncEngine:
         self._succeeded()
 
     async def reconcile(self) -> None:
-        """List every key on the console; drop what it no longer has, take what changed."""
-        keys: set[str] = set()
-        changed: list[Incident] = []
+        """Ask the console which incidents it still holds and drop the others; then take what changed."""
         listing_started_at = self.store.max_updated_id
-        async for page in self._pages(event_limit=1):
-            for incident in page.incidents:
-                keys.add(incident.key)
-                known = self.store.get(incident.key)
-                if known is None or known.updated_id < incident.updated_id:
-                    changed.append(incident)
-        # Only take full incidents from a delta: the reconcile pages carry one event each.
-        removal = self.store.reconcile(keys, as_of=listing_started_at)
-        self._emit(removal)
+        census = await self._answer(self.backend.census())
+        self._emit(self.store.reconcile(set(census.keys), as_of=listing_started_at))
         self._last_reconcile = self._monotonic()
-        if changed:
-            await self.poll_once()
-        else:
-            self._succeeded()
+        await self.poll_once()
 
     # ---------------------------------------------------------------- helpers
 
-    async def _pages(self, **params: Any) -> AsyncIterator[Page]:
-        pages = aiter(self.client.iter_feed("all", limit=self.page_limit, **params))
+    async def _batches(self, since: int | None) -> AsyncIterator[Batch]:
+        batches = aiter(self.backend.load(since=since))
         try:
-            while (page := await self._next_page(pages)) is not None:
-                self._unreadable += page.unreadable
-                yield page
+            while (batch := await self._answer(anext(batches, None))) is not None:
+                self._unreadable += batch.unreadable
+                yield batch
         finally:
-            close = getattr(pages, "aclose", None)
+            close = getattr(batches, "aclose", None)
             if close is not None:
                 await close()
 
-    async def _next_page(self, pages: AsyncIterator[Page]) -> Page | None:
-        """The next page (None after the last), reporting a stall while the console is slow
-        to answer; ``refresh_now`` during a stall abandons the request (``_Restart``)."""
+    async def _answer(self, request: Awaitable[T]) -> T:
+        """The console's answer to ``request``, reporting a stall while it is slow to come;
+        ``refresh_now`` during a stall abandons the request (``_Restart``)."""
         watchdog = asyncio.get_running_loop().call_later(self.stall_after, self._stall)
         try:
             async with asyncio.timeout(None) as self._page_wait:
-                page = await anext(pages, None)
+                answer = await request
         except TimeoutError:
             if self._restart_requested:
                 # Still stalled: the console has not answered since, whatever the next try brings.
@@ -276,7 +263,7 @@ class SyncEngine:
         if self._stalled:
             self._stalled = False
             self._on_status(self.status)
-        return page
+        return answer
 
     def _stall(self) -> None:
         if not self._stalled:

@@ -23,6 +23,7 @@ from tui.sanitize import clean
 from tui.screenshots import IN_PROCESS_URL, in_process_app, seeded_console
 from tui.secret import Secret
 from tui.store import IncidentStore
+from tui.backends.canary import CanaryBackend
 from tui.sync import SyncEngine, SyncStatus
 from tui.triage import ATTEMPTS, RETRY_WAIT_MAX, Triage
 from tui.widgets.incident_table import IncidentTable
@@ -75,7 +76,7 @@ class Sync:
     def __init__(self, console: Console) -> None:
         self.statuses: list[SyncStatus] = []
         self._idle = asyncio.Event()
-        self.engine = SyncEngine(console.client, console.store, poll_interval=0, on_status=self._status)
+        self.engine = SyncEngine(CanaryBackend(console.client), console.store, poll_interval=0, on_status=self._status)
         self._task = asyncio.create_task(self.engine.run())
 
     def _status(self, status: SyncStatus) -> None:

@@ -9,6 +9,7 @@ import pytest
 from tui.api.errors import AuthError, RateLimited, ServerError
 from tui.model import Incident, Page
 from tui.store import IncidentStore
+from tui.backends.canary import CanaryBackend
 from tui.sync import SyncEngine
 
 
@@ -38,10 +39,9 @@ class ScriptedConsole:
 def make_engine(console: ScriptedConsole, store: IncidentStore | None = None, **kwargs):
     changes, statuses = [], []
     engine = SyncEngine(
-        console,
+        CanaryBackend(console, page_limit=3),
         store or IncidentStore(),
         poll_interval=10,
-        page_limit=3,
         on_change=changes.append,
         on_status=statuses.append,
         **kwargs,

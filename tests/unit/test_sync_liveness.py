@@ -9,6 +9,7 @@ import pytest
 
 from tui.model import Incident, Page
 from tui.store import IncidentStore
+from tui.backends.canary import CanaryBackend
 from tui.sync import STALL_AFTER, SyncEngine, SyncStatus
 from tui.widgets.status_bar import live_status_text
 
@@ -66,7 +67,7 @@ class Recorder:
 
 def engine_on(console: HangingConsole, recorder: Recorder, **options) -> SyncEngine:
     # poll_interval=0: polls happen only on refresh_now(), so nothing depends on the clock.
-    return SyncEngine(console, IncidentStore(), poll_interval=0, on_status=recorder, **options)
+    return SyncEngine(CanaryBackend(console), IncidentStore(), poll_interval=0, on_status=recorder, **options)
 
 
 async def start(engine: SyncEngine, recorder: Recorder) -> asyncio.Task:
@@ -184,7 +185,7 @@ async def test_a_console_that_trickles_its_polls_shows_stalled_then_retrying_and
     recorder = Recorder()
     client = CanaryClient("http://console.test", "sync-liveness-token-0123", transport=httpx.MockTransport(console),
                           deadline=0.05)
-    engine = SyncEngine(client, IncidentStore(), poll_interval=0, on_status=recorder, stall_after=0)
+    engine = SyncEngine(CanaryBackend(client), IncidentStore(), poll_interval=0, on_status=recorder, stall_after=0)
     task = asyncio.create_task(engine.run())
     try:
         await recorder.until("manual")
@@ -221,7 +222,7 @@ async def test_r_abandons_a_trickling_request_of_the_real_client_and_sends_it_ag
 
     recorder = Recorder()
     client = CanaryClient("http://console.test", "sync-liveness-token-0123", transport=httpx.MockTransport(console))
-    engine = SyncEngine(client, IncidentStore(), poll_interval=0, on_status=recorder, stall_after=0)
+    engine = SyncEngine(CanaryBackend(client), IncidentStore(), poll_interval=0, on_status=recorder, stall_after=0)
     task = asyncio.create_task(engine.run())
     try:
         await recorder.until("manual")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from .base import Backend
 
@@ -12,6 +13,11 @@ _BACKENDS = {"canary": ("tui.backends.canary", "CanaryBackend")}
 
 def names() -> tuple[str, ...]:
     return tuple(_BACKENDS)
+
+
+def backend_for(name: str, client: Any, **options: Any) -> Backend:
+    """The session's backend over its connection (``options`` are the backend's own)."""
+    return backend_class(name)(client, **options)
 
 
 def backend_class(name: str) -> type[Backend]:
