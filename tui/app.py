@@ -295,7 +295,9 @@ class RoostApp(App):
         async def perform() -> None:
             with self.activity(f"{_DOING[action]} {len(targets):,}…") as show:
                 progress = self._progress_reporter(lambda done, total: show(f"{_DOING[action]} {done:,}/{total:,}…"))
-                result = await getattr(self.triage, action)(targets, known=known or {}, progress=progress)
+                perform_action = {"acknowledge": self.triage.acknowledge, "unacknowledge": self.triage.unacknowledge,
+                                  "delete": self.triage.delete}[action]
+                result = await perform_action(targets, known=known or {}, progress=progress)
             self.post_message(TriageFinished(result, on_done, undo=undo))
 
         self.run_worker(perform(), group=f"triage-{action}", exit_on_error=False)

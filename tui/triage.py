@@ -388,7 +388,7 @@ class Triage:
         detail = f"{asked} · archive {archive}" if archive else asked
         options = {"include_unacknowledged": True} if including else {}
         try:
-            touched: BulkResult = await getattr(self.client, f"{action}_many")(**request.filters(), **options)
+            touched: BulkResult = await self._bulk_sender(action)(**request.filters(), **options)
         except ApiError as error:
             unknown = self._may_have_acted(error)
             maybe = " The console may have acted: press r to check." if unknown else ""
@@ -423,6 +423,21 @@ class Triage:
         fetched = {incident.key: incident for incident in await asyncio.gather(*(fetch(key) for key in missing))}
         return [self.store.get(incident.key) or fetched[incident.key] for incident in counted]
 
+    def _sender(self, action: Action) -> Callable[[str], Awaitable[Any]]:
+        """The client's call for one incident's ``action`` (named, not built from a string)."""
+        if action == "acknowledge":
+            return self.client.acknowledge
+        if action == "unacknowledge":
+            return self.client.unacknowledge
+        return self.client.delete
+
+    def _bulk_sender(self, action: Action) -> Callable[..., Awaitable[BulkResult]]:
+        if action == "acknowledge":
+            return self.client.acknowledge_many
+        if action == "unacknowledge":
+            return self.client.unacknowledge_many
+        return self.client.delete_many
+
     def _current(self, key: str, known: Mapping[str, Incident]) -> Incident | None:
         return self.store.get(key) or known.get(key)
 
@@ -454,7 +469,8 @@ class Triage:
     async def _send_one(self, action: Action, key: str) -> _Answer:
         """Acknowledge or unacknowledge one incident (retried: it sets a state); done when the console did it or had."""
         try:
-            await self._retrying(lambda: getattr(self.client, action)(key))
+            send = self._sender(action)
+            await self._retrying(lambda: send(key))
             return _Answer(SUCCESS)
         except NotFound:
             return _Answer(FAILED, REASON_NOT_FOUND)
