@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--page-size", type=int, metavar="N", help="incidents per table page (default 100)")
     parser.add_argument("--bell", action="store_true", help="ring the terminal bell when new incidents arrive")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    emulator = commands.add_parser("emulator", help="run a Canary console emulator on a loopback port")
+    emulator = commands.add_parser("emulator", help="run a console emulator (Canary, or --backend log360) on a loopback port")
     from .emulator.server import add_emulator_arguments
 
     add_emulator_arguments(emulator)

@@ -12,4 +12,9 @@ loopback port in a thread; ``add_emulator_arguments`` and ``run_emulator`` are
 - ``wire``: the JSON shapes the console answers with, built from the state.
 - ``app.create_app``: the ASGI app (in-process with ``httpx.ASGITransport``, or under uvicorn);
   its docstring lists the choices made where the spec is silent.
+
+``log360/`` is ManageEngine EventLog Analyzer / Log360's v2 incident API (``roost emulator
+--backend log360``): incidents and users, both error shapes, scopes per token, the
+60-requests-a-minute budget; its ``app`` docstring lists the choices made where the
+documents are silent.
 """

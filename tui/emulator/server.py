@@ -190,8 +190,13 @@ class EmulatorServer:
                 await asyncio.gather(live, return_exceptions=True)
 
     async def _generate_live(self) -> None:
-        """New incidents at ``rate`` per minute on average (Poisson arrivals)."""
-        generator = IncidentGenerator(self.console, f"{self.seed}:live")
+        """New incidents at ``rate`` per minute on average (Poisson arrivals).
+
+        An app may bring its own generator as ``app.state.live_generator(seed)`` (Log360 does).
+        """
+        make_generator = getattr(self.app.state, "live_generator", None)
+        seed = f"{self.seed}:live"
+        generator = make_generator(seed) if make_generator else IncidentGenerator(self.console, seed)
         while True:
             await asyncio.sleep(generator.rng.expovariate(self.rate / 60))
             generator.live_step()
@@ -213,6 +218,9 @@ def _at_least_zero(kind: type):
 
 def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``roost emulator``."""
+    parser.add_argument("--backend", choices=("canary", "log360"), default="canary",
+                        help="which console to emulate: Canary API v1 or Log360 / EventLog Analyzer API v2 "
+                             "(default: canary)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=_at_least_zero(int), default=DEFAULT_PORT,
                         help=f"port to listen on, 0 for any free one (default: {DEFAULT_PORT})")
@@ -233,6 +241,14 @@ def add_emulator_arguments(parser: argparse.ArgumentParser) -> None:
                         help='faults to inject, e.g. "429=0.05,500=0.02,slow=0.05,drop=0.01" or "all=0.1"; '
                              "classes: 429 500 502 503 slow timeout truncated nonjson drop")
     parser.add_argument("--always-200", action="store_true", help="send error bodies with HTTP status 200")
+    log360 = parser.add_argument_group("log360 only")
+    log360.add_argument("--scopes", metavar="LIST",
+                        help="scopes of --token, e.g. incident.READ,users.READ (default: incident.READ,"
+                             "incident.CREATE,incidents.update,incident.DELETE,users.READ)")
+    log360.add_argument("--no-rate-limit", action="store_true",
+                        help="turn off the 60-requests-a-minute limit (on by default)")
+    log360.add_argument("--in-progress-spelling", choices=("In Progress", "Inprogress", "In-progress"),
+                        default="In Progress", help="how responses spell the in-progress status")
 
 
 def _is_loopback(host: str) -> bool:
@@ -256,10 +272,14 @@ def run_emulator(args: argparse.Namespace) -> int:
     except ValueError as problem:
         print(f"roost emulator: --faults: {problem}", file=sys.stderr)
         return 2
+    token = args.token or secrets.token_hex(16)
+    backlog = args.backlog if args.backlog is not None else (0 if args.load else DEFAULT_BACKLOG)
+    if getattr(args, "backend", "canary") == "log360":
+        return _run_log360(args, token=token, backlog=backlog, seed=seed, faults=faults)
     options = EmulatorOptions(
-        token=args.token or secrets.token_hex(16),
+        token=token,
         read_only_token=args.read_only_token,
-        backlog=args.backlog if args.backlog is not None else (0 if args.load else DEFAULT_BACKLOG),
+        backlog=backlog,
         seed=seed,
         rate=args.rate,
         load=args.load,
@@ -273,6 +293,28 @@ def run_emulator(args: argparse.Namespace) -> int:
         print(f"roost emulator: {problem}", file=sys.stderr)
         return 1
     _print_banner(server, options, args.faults)
+    return _serve_until_stopped(server)
+
+
+def _run_log360(args: argparse.Namespace, *, token: str, backlog: int, seed: int, faults: FaultPlan | None) -> int:
+    from .log360.serve import banner, options_from_args
+
+    try:
+        options = options_from_args(args, token=token, backlog=backlog, seed=seed, faults=faults)
+    except ValueError as problem:
+        print(f"roost emulator: --scopes: {problem}", file=sys.stderr)
+        return 2
+    try:
+        server = EmulatorServer(options.build_app(), args.host, args.port, rate=options.rate, seed=seed).start()
+    except (OSError, ValueError) as problem:  # port taken, unreadable or malformed --load file
+        print(f"roost emulator: {problem}", file=sys.stderr)
+        return 1
+    print(banner(server.base_url, options, len(server.console), args.faults), flush=True)
+    return _serve_until_stopped(server)
+
+
+def _serve_until_stopped(server: EmulatorServer) -> int:
+    """Serve until Ctrl+C or SIGTERM, then stop; the exit status."""
     stop_requested = threading.Event()
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop_requested.set()) if in_main_thread else None
