@@ -38,7 +38,7 @@ from .config import Settings
 from .crashlog import crash_line
 from .details import DetailSource
 from .export import ExportFormat, export_incidents
-from .keys import MUTATING_ACTIONS
+from .keys import ACTION_CAPABILITIES, MUTATING_ACTIONS
 from .model import Incident
 from .paths import stylesheet_paths
 from .sanitize import clean
@@ -177,6 +177,11 @@ class RoostApp(App):
         self.quitting = True
         self.exit()
 
+    def can(self, action: str) -> bool:
+        """Whether the session's backend can do ``action``: what it cannot is hidden, not greyed."""
+        needed = ACTION_CAPABILITIES.get(action)
+        return needed is None or needed in self.backend.capabilities
+
     def now(self) -> datetime:
         return self._clock() if self._clock else datetime.now(timezone.utc)
 
@@ -253,6 +258,7 @@ class RoostApp(App):
         if result.permission_denied and not self.read_only:
             self.read_only = True
             self.triage.read_only = True
+            self.backend.read_only = True
             self.toast("The console refused: this token may not change incidents. Switched to read-only.", severity="error")
             for screen in self.list_screens:
                 screen.refresh_bindings()
@@ -443,7 +449,7 @@ class RoostApp(App):
         if target is None:
             return
         for binding in target.BINDINGS:
-            if binding.action in MUTATING_ACTIONS and self.read_only:
+            if (binding.action in MUTATING_ACTIONS and self.read_only) or not self.can(binding.action):
                 continue
             if binding.id in ("switch-focus", "back", "search-close"):
                 continue

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from .backends.base import Capability
+
 MUTATING_ACTIONS = frozenset({"acknowledge", "unacknowledge", "delete", "bulk", "undo"})
+#: Keys offered only where the session's backend declares the ability.
+ACTION_CAPABILITIES = {
+    "delete": Capability.DELETE,
+    "bulk": Capability.BULK_BY_FILTER,
+    "history": Capability.HISTORY,
+    "search": Capability.SEARCH,
+}
 #: Actions that act on the marks when there are any (the footer says so).
 MARK_AWARE_ACTIONS = frozenset({"acknowledge", "unacknowledge", "delete", "export"})
 

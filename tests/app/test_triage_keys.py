@@ -211,3 +211,24 @@ async def test_after_a_refused_acknowledge_the_cursor_is_back_on_that_incident(c
         await wait_for_triage(pilot)
         assert not console.is_acknowledged(key)
         assert highlighted(app) == key
+
+
+async def test_what_the_backend_cannot_do_is_hidden_and_refused(console, tmp_path, monkeypatch):
+    from tui.backends.base import Capability
+    from tui.backends.canary import CanaryBackend
+    from tui.screens.help import HelpScreen
+    from tui.screens.history import HistoryScreen
+
+    # A console with no source history and no search of its own (as Log360 will be).
+    monkeypatch.setattr(CanaryBackend, "capabilities", property(lambda self: frozenset({Capability.DELETE})))
+    app = build_app(console, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("h", "f")
+        await pilot.pause()
+        assert not isinstance(app.screen, HistoryScreen) and app.screen is app.main_screen
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = screen_text(app)
+        assert "Source IP history" not in help_text and "Search the console" not in help_text
+        assert "Delete" in help_text

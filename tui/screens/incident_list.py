@@ -141,7 +141,7 @@ class IncidentListScreen(ReportsWorkerErrors, Screen):
             return False
         if action in MUTATING_ACTIONS and self.app.read_only:
             return False
-        return True
+        return self.app.can(action)
 
     async def action_quit(self) -> None:
         await self.app.action_quit()
