@@ -46,9 +46,9 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
 
 from . import timefmt, wire
+from ..guarded import GuardedConsoleApp
 from ..faults import FaultInjector, FaultPlan
 from .query import Cursor, IncidentFilter, InvalidCursor, Page, feed_position, paginate, search_position
 from ..responses import ConsoleJSON, console_error
@@ -579,38 +579,11 @@ async def _internal_error(request: Request, error: Exception) -> ConsoleJSON:
     return console_error(INTERNAL_ERROR, 500)
 
 
-class ConsoleApp(Starlette):
-    """Starlette with the fault layer (``state.fault_injector``) outside all of Starlette's own layers.
+class ConsoleApp(GuardedConsoleApp):
+    console_name = "canary"
 
-    There a fault sees the server's own ``send``, which it needs to drop a connection.
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await (self.state.fault_injector or self.guarded)(scope, receive, send)
-
-    async def guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Starlette, with no exception left for the server to answer with its plain-text 500.
-
-        The exception is logged; the client has the console's error JSON
-        (from ``_internal_error``, or from here when nothing was sent yet).
-        """
-        started = False
-
-        async def send_noting_start(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await super().__call__(scope, receive, send_noting_start)
-        except ClientDisconnect:
-            return
-        except Exception:
-            if scope["type"] != "http":
-                raise
-            _log.exception("roost emulator: internal error answering %s %s", scope.get("method"), scope.get("path"))
-            if not started:
-                await console_error(INTERNAL_ERROR, 500)(scope, receive, send)
+    def internal_error(self) -> ConsoleJSON:
+        return console_error(INTERNAL_ERROR, 500)
 
 
 def create_app(

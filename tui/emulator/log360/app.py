@@ -109,9 +109,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from ..faults import FaultInjector, FaultPlan
+from ..guarded import GuardedConsoleApp
 from ..responses import ConsoleJSON
 from . import timefmt, wire
 from .ratelimit import SlidingWindowLimit
@@ -512,31 +513,11 @@ class _Log360Faults(FaultInjector):
         return super()._error_response(plan, fault)  # a proxy's HTML page
 
 
-class Log360App(Starlette):
-    """Starlette with the fault layer outside it and no exception left for uvicorn's plain-text 500."""
+class Log360App(GuardedConsoleApp):
+    console_name = "log360"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await (self.state.fault_injector or self.guarded)(scope, receive, send)
-
-    async def guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def send_noting_start(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await super().__call__(scope, receive, send_noting_start)
-        except ClientDisconnect:
-            return
-        except Exception:
-            if scope["type"] != "http":
-                raise
-            _log.exception("roost emulator (log360): internal error answering %s %s", scope.get("method"),
-                           scope.get("path"))
-            if not started:
-                await self.state.settings.respond(_internal_error())(scope, receive, send)
+    def internal_error(self) -> ASGIApp:
+        return self.state.settings.respond(_internal_error())
 
 
 def create_app(
