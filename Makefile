@@ -1,15 +1,18 @@
 # The two commands a fresh machine needs: `make demo` and `make test`.
 PYTHON ?= python3
-VENV ?= .venv
+# Always the project's own venv: a VENV exported in the user's shell (an activated venv) must not
+# redirect the install.
+VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.roost-installed
 
 .PHONY: demo test screenshots bench emulator clean
 
 $(STAMP): pyproject.toml
+	@echo "Setting up $(VENV) with Roost and what it needs (once; about half a minute)..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
