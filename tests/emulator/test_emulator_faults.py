@@ -9,9 +9,12 @@ import time
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
 from tui.emulator.canary.app import create_app
-from tui.emulator.faults import FAULT_CLASSES, FaultPlan
+from tui.emulator.faults import FAULT_CLASSES, FaultInjector, FaultPlan
 from tui.emulator.canary.state import ConsoleState
 
 from .conftest import AUTH, TOKEN, client_for
@@ -142,3 +145,17 @@ async def test_the_same_seed_gives_the_same_faults(console: ConsoleState):
 
     first = await statuses()
     assert first == await statuses() and {200, 429, 500} == set(first)
+
+
+@pytest.mark.parametrize("seed", range(40))
+async def test_a_truncated_answer_is_never_whole_json(seed):
+    """Answers end with a newline: a cut that takes only that would leave valid JSON."""
+
+    async def answer(request):
+        return Response(b'{\n  "result": "success"\n}\n', media_type="application/json")
+
+    app = FaultInjector(Starlette(routes=[Route("/api/v1/ping", answer)]), FaultPlan({"truncated": 1.0}, seed=seed))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console.test") as client:
+        response = await client.get("/api/v1/ping")
+    with pytest.raises(ValueError):
+        json.loads(response.content)

@@ -220,7 +220,10 @@ class FaultInjector:
         await self.app(scope, request.replay, keep)
         start = messages[0]
         body = b"".join(message.get("body", b"") for message in messages[1:])
-        cut = body[: self._rng.randint(1, max(1, len(body) - 1))]
+        # Short of the last character that is not white space: bodies end with a newline, and a
+        # cut that takes only that would leave the JSON whole.
+        content_end = len(body.rstrip())
+        cut = body[: self._rng.randint(1, max(1, content_end - 1))]
         headers = [(name, value) for name, value in start["headers"] if name.lower() != b"content-length"]
         await send({**start, "headers": [*headers, (b"content-length", str(len(cut)).encode())]})
         await send({"type": "http.response.body", "body": cut, "more_body": False})
