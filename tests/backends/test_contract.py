@@ -96,8 +96,15 @@ async def everything(backend: Backend, since: int | None = None) -> tuple[dict[s
     return incidents, watermark
 
 
-async def outcomes(stream) -> list[Outcome]:
-    return [outcome async for outcome in stream]
+async def outcomes(act) -> list[Outcome]:
+    """Every outcome ``act(report)`` reports, in order."""
+    reported: list[Outcome] = []
+
+    async def report(outcome: Outcome) -> None:
+        reported.append(outcome)
+
+    await act(report)
+    return reported
 
 
 def closed_status(backend: Backend) -> str:
@@ -148,20 +155,20 @@ async def test_set_status_lands_on_the_console_and_is_undone_by_setting_each_pre
     loaded, _ = await everything(console.backend)
     chosen = tuple(incident for incident in loaded.values() if console.status_of(incident.key) != closed_status(console.backend))[:5]
     before = {incident.key: console.status_of(incident.key) for incident in chosen}
-    done = await outcomes(console.backend.set_status(chosen, closed_status(console.backend)))
+    done = await outcomes(functools.partial(console.backend.set_status, chosen, closed_status(console.backend)))
     assert sorted((o.key, o.result) for o in done) == sorted((key, "done") for key in before)
     assert {console.status_of(key) for key in before} == {closed_status(console.backend)}
     # Undo: each incident's previous status, as it was before.
     refreshed = {key: await console.backend.fetch(key) for key in before}
     for key, status in before.items():
-        await outcomes(console.backend.set_status((refreshed[key],), status))
+        await outcomes(functools.partial(console.backend.set_status, (refreshed[key],), status))
     assert {key: console.status_of(key) for key in before} == before
 
 
 async def test_set_status_to_the_status_an_incident_has_sends_nothing(console):
     loaded, _ = await everything(console.backend)
     incident = next(iter(loaded.values()))
-    [outcome] = await outcomes(console.backend.set_status((incident,), console.status_of(incident.key)))
+    [outcome] = await outcomes(functools.partial(console.backend.set_status, (incident,), console.status_of(incident.key)))
     assert outcome.result == "already"
 
 
@@ -169,7 +176,7 @@ async def test_delete_removes_each_incident_and_says_so_for_each(console):
     assert Capability.DELETE in console.backend.capabilities
     loaded, _ = await everything(console.backend)
     chosen = tuple(sorted(loaded.values(), key=lambda incident: incident.key)[:6])
-    answers = await outcomes(console.backend.delete(chosen))
+    answers = await outcomes(functools.partial(console.backend.delete, chosen))
     finals = [outcome for outcome in answers if not outcome.step]
     assert sorted(outcome.key for outcome in finals) == sorted(incident.key for incident in chosen)
     assert {outcome.result for outcome in finals} == {"done"}
@@ -183,7 +190,7 @@ async def test_a_partial_failure_has_its_own_outcome_and_the_rest_complete(conso
     loaded, _ = await everything(console.backend)
     chosen = tuple(sorted(loaded.values(), key=lambda incident: incident.key)[:4])
     console.delete_elsewhere(chosen[0].key)
-    finals = {o.key: o for o in await outcomes(console.backend.delete(chosen)) if not o.step}
+    finals = {o.key: o for o in await outcomes(functools.partial(console.backend.delete, chosen)) if not o.step}
     assert finals[chosen[0].key].result == "gone"
     assert {finals[incident.key].result for incident in chosen[1:]} == {"done"}
 

@@ -15,11 +15,13 @@ changed since a watermark it handed out earlier); ``census`` names every
 incident the console still holds, for finding deletions made elsewhere; ``fetch``
 re-reads one incident (to check an outcome no answer told, or before an edit).
 
-What it *does*: ``set_status`` and ``delete`` act on a frozen set of keys and
-yield one ``Outcome`` per key as each is known, so the caller can audit every
-outcome at once; batching, pacing, retries of what is safe to repeat, and any
-step a console needs first (Canary deletes only acknowledged incidents) are the
-backend's business and are reported as outcomes too.
+What it *does*: ``set_status`` and ``delete`` act on a frozen set of incidents
+and hand each outcome to the caller's ``report`` as soon as it is known, and wait
+for it: the caller writes its audit line before the backend sends the next
+request in that slot, so a session killed part way leaves every outcome it
+learnt of on record.  Batching, pacing, retries of what is safe to repeat, and
+any step a console needs first (Canary deletes only acknowledged incidents) are
+the backend's business and are reported as outcomes too.
 
 How Log360 fits, for the record: statuses open / in progress / closed (open and
 in progress count as open); ``load`` re-lists newest first in paced pages of 100
@@ -35,7 +37,7 @@ from __future__ import annotations
 import abc
 import enum
 from dataclasses import dataclass
-from typing import AsyncIterator, ClassVar, Literal
+from typing import AsyncIterator, Awaitable, Callable, ClassVar, Literal
 
 from ..model import Incident
 
@@ -109,6 +111,10 @@ class Outcome:
     denied: bool = False
 
 
+#: The caller's hand for outcomes: awaited before the backend goes on (see the module).
+Report = Callable[[Outcome], Awaitable[None]]
+
+
 class Backend(abc.ABC):
     """One console, as Roost uses it.  Every method may raise the typed errors of
     ``tui.api.errors`` (AuthError, PermissionDenied, NotFound, RateLimited, ServerError,
@@ -165,19 +171,20 @@ class Backend(abc.ABC):
         """One incident as the console has it now; NotFound when it has gone."""
 
     @abc.abstractmethod
-    def set_status(self, incidents: tuple[Incident, ...], status: str) -> AsyncIterator[Outcome]:
+    async def set_status(self, incidents: tuple[Incident, ...], status: str, report: Report) -> None:
         """Give each incident the status ``status`` (a declared ``StatusSpec.id``).
 
-        Yields one outcome per incident, in the order answers arrive.  ``incidents`` are as
-        the caller last saw them (so a backend can skip what is already so, or send a whole
-        record); the caller applies and rolls back its own view.
+        Reports one outcome per incident, in the order answers arrive, and returns when all
+        are reported.  ``incidents`` are as the caller last saw them (so a backend can skip
+        what is already so, or send a whole record); the caller applies and rolls back its
+        own view.  Cancelled, it sends nothing more.
         """
 
     @abc.abstractmethod
-    def delete(self, incidents: tuple[Incident, ...]) -> AsyncIterator[Outcome]:
+    async def delete(self, incidents: tuple[Incident, ...], report: Report) -> None:
         """Delete each incident, once (a delete is never retried blindly).
 
-        Yields the outcome of every step as it is known: a step the console needs first
+        Reports the outcome of every step as it is known: a step the console needs first
         (``Outcome.step``), then the delete itself.  The caller has archived them before.
         """
 

@@ -13,14 +13,13 @@ client, its parsing and logtypes move into this package next.
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from typing import AsyncIterator, Awaitable, Callable
 
 from ...api.canary import CanaryClient
 from ...api.errors import ApiError, NotFound, PermissionDenied, RateLimited
 from ...backoff import retry_wait
 from ...model import Incident
-from ..base import Backend, Batch, Capability, Census, Outcome, StatusSpec
+from ..base import Backend, Batch, Capability, Census, Outcome, Report, StatusSpec
 
 UNACKNOWLEDGED = "unacknowledged"
 ACKNOWLEDGED = "acknowledged"
@@ -83,36 +82,40 @@ class CanaryBackend(Backend):
     async def fetch(self, key: str) -> Incident:
         return await self.client.fetch(key)
 
-    def set_status(self, incidents: tuple[Incident, ...], status: str) -> AsyncIterator[Outcome]:
+    async def set_status(self, incidents: tuple[Incident, ...], status: str, report: Report) -> None:
         send = self._sender(status)
         wanted = status == ACKNOWLEDGED
 
-        async def one(incident: Incident, report: Report) -> Outcome:
+        async def one(incident: Incident) -> None:
             if incident.acknowledged == wanted:
-                return Outcome(incident.key, "already")
-            return await self._settled(incident.key, lambda: send(incident.key), retry=True)
+                await report(Outcome(incident.key, "already"))
+            else:
+                await report(await self._settled(incident.key, lambda: send(incident.key), retry=True))
 
-        return _as_answered([partial(one, incident) for incident in incidents], self.concurrency)
+        await _each(incidents, one, self.concurrency)
 
-    def delete(self, incidents: tuple[Incident, ...]) -> AsyncIterator[Outcome]:
-        async def one(incident: Incident, report: Report) -> Outcome:
-            key = incident.key
-            if not incident.acknowledged:  # the console refuses to delete it as it is
-                acknowledged = await self._settled(key, lambda: self.client.acknowledge(key), retry=True)
-                report(_as_step(acknowledged, "acknowledge"))
-                if acknowledged.result == "gone":
-                    return Outcome(key, "gone")
-                if acknowledged.result != "done":
-                    return Outcome(key, acknowledged.result, f"not acknowledged, so not deleted: {acknowledged.reason}",
-                                   denied=acknowledged.denied)
-            return await self._settled(key, lambda: self.client.delete(key), retry=False)
+    async def delete(self, incidents: tuple[Incident, ...], report: Report) -> None:
+        async def one(incident: Incident) -> None:
+            await report(await self._delete_one(incident, report))
 
-        return _as_answered([partial(one, incident) for incident in incidents], self.concurrency)
+        await _each(incidents, one, self.concurrency)
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
     # -------------------------------------------------------------- internals
+
+    async def _delete_one(self, incident: Incident, report: Report) -> Outcome:
+        key = incident.key
+        if not incident.acknowledged:  # the console refuses to delete it as it is
+            acknowledged = await self._settled(key, lambda: self.client.acknowledge(key), retry=True)
+            await report(_as_step(acknowledged, "acknowledge"))
+            if acknowledged.result == "gone":
+                return Outcome(key, "gone")
+            if acknowledged.result != "done":
+                return Outcome(key, acknowledged.result, f"not acknowledged, so not deleted: {acknowledged.reason}",
+                               denied=acknowledged.denied)
+        return await self._settled(key, lambda: self.client.delete(key), retry=False)
 
     def _sender(self, status: str) -> Callable[[str], Awaitable[str]]:
         senders = {ACKNOWLEDGED: self.client.acknowledge, UNACKNOWLEDGED: self.client.unacknowledge}
@@ -146,32 +149,15 @@ def _as_step(outcome: Outcome, step: str) -> Outcome:
     return Outcome(outcome.key, outcome.result, outcome.reason, step=step, denied=outcome.denied)
 
 
-Report = Callable[[Outcome], None]
-
-
-async def _as_answered(calls: list[Callable[[Report], Awaitable[Outcome]]], concurrency: int) -> AsyncIterator[Outcome]:
-    """Run ``calls`` at most ``concurrency`` at a time; yield every step each reports and its final
-    outcome as soon as they are known.  A bug in one call is raised here, once the others are stopped."""
-    answers: asyncio.Queue[Outcome | BaseException] = asyncio.Queue()
+async def _each(incidents: tuple[Incident, ...], work: Callable[[Incident], Awaitable[None]], concurrency: int) -> None:
+    """``work`` on every incident, at most ``concurrency`` at a time; a slot is free again only when
+    its work (the caller's report included) is done.  A bug in one stops the others and is raised."""
     gate = asyncio.Semaphore(concurrency)
 
-    async def run(call: Callable[[Report], Awaitable[Outcome]]) -> None:
-        try:
-            async with gate:
-                answers.put_nowait(await call(answers.put_nowait))
-        except Exception as error:
-            answers.put_nowait(error)
+    async def gated(incident: Incident) -> None:
+        async with gate:
+            await work(incident)
 
-    tasks = [asyncio.ensure_future(run(call)) for call in calls]
-    remaining = len(tasks)
-    try:
-        while remaining:
-            answer = await answers.get()
-            if isinstance(answer, BaseException):
-                raise answer
-            if not answer.step:
-                remaining -= 1
-            yield answer
-    finally:  # the caller stopped listening (or was cancelled): send nothing more
-        for task in tasks:
-            task.cancel()
+    async with asyncio.TaskGroup() as group:
+        for incident in incidents:
+            group.create_task(gated(incident))
