@@ -126,7 +126,8 @@ class SyncEngine:
             return replace(
                 self._status,
                 state="stalled",
-                detail=f"No answer from the console for {self.stall_after:g} s; press r to ask again.",
+                # Short: at 80 columns it shares the info line with the page and the sort.
+                detail=f"No answer for {self.stall_after:g} s; r asks again.",
                 retry_at=None,
             )
         return self._status

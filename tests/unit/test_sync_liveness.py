@@ -86,7 +86,7 @@ async def test_a_poll_that_has_not_answered_in_time_is_not_live() -> None:
         assert console.hanging == 1
         shown = live_status_text(stalled).plain
         assert "live" not in shown and "waiting" in shown
-        assert "No answer" in stalled.detail and "press r" in stalled.detail
+        assert "No answer" in stalled.detail and "r asks again" in stalled.detail
     finally:
         task.cancel()
 
