@@ -40,7 +40,7 @@ _LABEL_WIDTH = 40
 
 def export_incidents(incidents: Iterable[Incident], fmt: ExportFormat, path: Path) -> Path:
     """Write ``incidents`` to ``path`` in ``fmt``; returns ``path``.  Raises OSError if it cannot."""
-    return write_atomically(Path(path), _render(incidents, fmt))
+    return write_atomically(Path(path), render_export(incidents, fmt))
 
 
 def _check_format(fmt: str) -> ExportFormat:
@@ -49,7 +49,8 @@ def _check_format(fmt: str) -> ExportFormat:
     return fmt
 
 
-def _render(incidents: Iterable[Incident], fmt: ExportFormat) -> bytes:
+def render_export(incidents: Iterable[Incident], fmt: ExportFormat) -> bytes:
+    """The bytes of an export in ``fmt`` (what a file export writes, and ``roost export --output -`` prints)."""
     _check_format(fmt)
     # JSON is kept ASCII: lossless for any string the console sent (lone surrogates
     # included), and bidi or zero-width tricks stay visible when someone cats the file.

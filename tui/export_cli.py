@@ -26,8 +26,7 @@ from .api.canary import FEEDS, CanaryClient, Feed
 from .api.errors import ConfigError
 from .config import data_dir, file_kind, private_dir, resolve_settings, shown
 from .crashlog import keep_out_of_reports
-from .export import FEED_PAGE_LIMIT, EXPORT_FORMATS, ExportFormat, default_export_path, export_feed
-from .export import _render as render_export  # the bytes of an export, for stdout
+from .export import FEED_PAGE_LIMIT, EXPORT_FORMATS, ExportFormat, default_export_path, export_feed, render_export
 from .model import Incident
 from .secret import Secret
 
