@@ -180,9 +180,11 @@ class FaultInjector:
             if await self._pause(seconds, request):
                 await self.app(scope, request.replay, send)
         else:
-            await self._error_response(plan, fault)(scope, request.replay, send)
+            await self.error_response(plan, fault)(scope, request.replay, send)
 
-    def _error_response(self, plan: FaultPlan, fault: str) -> Response:
+    def error_response(self, plan: FaultPlan, fault: str) -> Response:
+        """The answer to an injected 429, 500, 502, 503 or non-JSON fault; a console with its own
+        error shape (Log360) overrides it for the faults that shape covers."""
         if fault in ("429", "503"):
             message = "Rate limit exceeded" if fault == "429" else "Service temporarily unavailable"
             return _error(int(fault), message, retry_after=plan.retry_after)

@@ -501,7 +501,7 @@ class _Log360Faults(FaultInjector):
         super().__init__(*args, **kwargs)
         self._settings = settings
 
-    def _error_response(self, plan: FaultPlan, fault: str) -> Response:
+    def error_response(self, plan: FaultPlan, fault: str) -> Response:
         if fault == "429":
             return self._settings.respond(wire.rate_limited(plan.retry_after))
         if fault == "503":
@@ -510,7 +510,7 @@ class _Log360Faults(FaultInjector):
                                                       headers={"Retry-After": str(plan.retry_after)}))
         if fault == "500":
             return self._settings.respond(_internal_error())
-        return super()._error_response(plan, fault)  # a proxy's HTML page
+        return super().error_response(plan, fault)  # a proxy's HTML page
 
 
 class Log360App(GuardedConsoleApp):
