@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Protocol, TypeVar
 
-from .api.errors import ApiError, NotFound, PermissionDenied, RateLimited
+from .api.errors import ApiError, NotFound, PermissionDenied
 from .archive import archive_before_delete
 from .backoff import retry_wait
 from .audit import (
@@ -285,7 +285,7 @@ class Triage:
         except PermissionDenied as error:
             answer = _Answer(FAILED, f"{REASON_DENIED}: {error}", denied=True)
         except ApiError as error:
-            if not self._may_have_acted(error):
+            if not error.may_have_acted:
                 answer = _Answer(FAILED, str(error))
             else:
                 await self._record_for(batch, "delete", key, UNKNOWN, f"{batch.detail} · {error}")
@@ -390,7 +390,7 @@ class Triage:
         try:
             touched: BulkResult = await self._bulk_sender(action)(**request.filters(), **options)
         except ApiError as error:
-            unknown = self._may_have_acted(error)
+            unknown = error.may_have_acted
             maybe = " The console may have acted: press r to check." if unknown else ""
             audit_error = await self._record(audited, counted, UNKNOWN if unknown else FAILED, f"{detail} · {error}")
             return ActionResult(
@@ -477,7 +477,7 @@ class Triage:
         except PermissionDenied as error:
             return _Answer(FAILED, f"{REASON_DENIED}: {error}", denied=True)
         except ApiError as error:
-            if self._may_have_acted(error):
+            if error.may_have_acted:
                 return await self._outcome_unknown(action, key, error)
             return _Answer(FAILED, str(error))
 
@@ -491,11 +491,6 @@ class Triage:
             return _Answer(UNKNOWN, f"outcome unknown ({error}); press r to check")
         return _Answer(SUCCESS) if incident.acknowledged == (action == "acknowledge") else _Answer(FAILED, str(error))
 
-    @staticmethod
-    def _may_have_acted(error: ApiError) -> bool:
-        # A 429 is refused before anything happens; after any other transient
-        # failure the console may have acted: ask it before saying anything.
-        return error.transient and not isinstance(error, RateLimited)
 
     async def _retrying(self, call: Callable[[], Awaitable[T]], *, retry: bool = True) -> T:
         """``call()``, repeated after transient errors while attempts remain; the last error is raised."""

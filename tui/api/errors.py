@@ -13,6 +13,9 @@ class ApiError(Exception):
 
     #: Whether repeating the same request may succeed (reads, and idempotent writes).
     transient = False
+    #: Whether the console may have done what was asked although no answer said so: only
+    #: asking it again (a fetch) can tell.  A transient failure, unless it was a refusal.
+    may_have_acted = False
 
     def __init__(self, message: str, *, status: int | None = None, endpoint: str = "") -> None:
         super().__init__(message)
@@ -42,6 +45,7 @@ class InvalidParameter(ApiError):
 
 class RateLimited(ApiError):
     transient = True
+    may_have_acted = False  # refused before anything happened
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
         super().__init__(message, **kwargs)
@@ -52,18 +56,21 @@ class ServerError(ApiError):
     """5xx, or ``"result": "error"`` with a message we do not recognise."""
 
     transient = True
+    may_have_acted = True
 
 
 class ProtocolError(ApiError):
     """The body was not JSON or not the shape the API documents."""
 
     transient = True
+    may_have_acted = True
 
 
 class TransportError(ApiError):
     """The request never got an answer (connection refused, reset, TLS, DNS)."""
 
     transient = True
+    may_have_acted = True
 
 
 class ConsoleTimeout(TransportError):

@@ -16,7 +16,7 @@ import asyncio
 from typing import AsyncIterator, Awaitable, Callable
 
 from ...api.canary import CanaryClient
-from ...api.errors import ApiError, NotFound, PermissionDenied, RateLimited
+from ...api.errors import ApiError, NotFound, PermissionDenied
 from ...backoff import retry_wait
 from ...model import Incident
 from ..base import Backend, Batch, Capability, Census, Outcome, Report, StatusSpec
@@ -139,10 +139,7 @@ class CanaryBackend(Backend):
                     await asyncio.sleep(retry_wait(error, attempt, first=self.retry_delay, cap=RETRY_WAIT_MAX))
                     attempt += 1
                     continue
-                # A 429 is refused before anything happens; after another transient failure the
-                # console may have acted, and only asking it (fetch) can tell.
-                unknown = error.transient and not isinstance(error, RateLimited)
-                return Outcome(key, "unknown" if unknown else "failed", str(error))
+                return Outcome(key, "unknown" if error.may_have_acted else "failed", str(error))
 
 
 def _as_step(outcome: Outcome, step: str) -> Outcome:
