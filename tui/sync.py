@@ -110,7 +110,7 @@ class SyncEngine:
         # The console has not answered the request in flight within stall_after.
         self._stalled = False
         # While an answer is awaited: the deadline ``refresh_now`` moves to now to abandon it.
-        self._page_wait: asyncio.Timeout | None = None
+        self._answer_wait: asyncio.Timeout | None = None
         self._restart_requested = False
 
     # ------------------------------------------------------------------ control
@@ -140,10 +140,10 @@ class SyncEngine:
         """
         self._reconcile_requested = self._reconcile_requested or reconcile
         self._wake.set()
-        if self._stalled and self._page_wait is not None:
+        if self._stalled and self._answer_wait is not None:
             if not self._restart_requested:
                 self._restart_requested = True
-                self._page_wait.reschedule(asyncio.get_running_loop().time())
+                self._answer_wait.reschedule(asyncio.get_running_loop().time())
             return "restarted"
         return "under way" if self._busy else "started"
 
@@ -246,7 +246,7 @@ class SyncEngine:
         ``refresh_now`` during a stall abandons the request (``_Restart``)."""
         watchdog = asyncio.get_running_loop().call_later(self.stall_after, self._stall)
         try:
-            async with asyncio.timeout(None) as self._page_wait:
+            async with asyncio.timeout(None) as self._answer_wait:
                 answer = await request
         except TimeoutError:
             if self._restart_requested:
@@ -259,7 +259,7 @@ class SyncEngine:
             raise
         finally:
             watchdog.cancel()
-            self._page_wait = None
+            self._answer_wait = None
             self._restart_requested = False
         if self._stalled:
             self._stalled = False
