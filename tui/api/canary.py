@@ -733,8 +733,9 @@ def _json_object(text: str, echo: Secret | None) -> dict[str, Any] | None:
         body["incidents"] = [item if _nests_within(item, MAX_NESTING) else None for item in items]
     if not readable:
         return None
-    # Without a backslash, every decoded string is a piece of ``text``, already blanked.
-    if echo is not None and "\\" in text:
+    # Every decoded string is a piece of ``text`` (already blanked) unless an escape made
+    # one of the token's characters: only then can an echo hide, and the walk is needed.
+    if echo is not None and _escapes_any_of(text, echo.reveal()):
         _redact_decoded(body, echo.reveal())
     cursor = body.get("cursor")
     if isinstance(cursor, dict):
@@ -781,6 +782,27 @@ def _nests_within(value: Any, limit: int) -> bool:
             if type(child) is dict or type(child) is list:  # json makes exactly these
                 pending.append((child, depth + 1))
     return True
+
+
+# A JSON escape that decodes to a character a token could hold (\n, \t and the like cannot).
+_PRINTABLE_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/]))')
+
+
+def _escapes_any_of(text: str, token: str) -> bool:
+    """Whether ``text`` holds a JSON escape of one of ``token``'s characters.
+
+    Non-ASCII data arrives as ``\\uXXXX`` escapes on almost every page; an ASCII token
+    can only hide behind the rare escape of an ASCII character, so most pages need no
+    second walk over everything decoded (it costs as much as decoding).
+    """
+    if not token.isascii():
+        return "\\" in text  # surrogate pairs and the like: assume it may
+    characters = set(token)
+    for escape in _PRINTABLE_ESCAPE.finditer(text):
+        code, literal = escape.groups()
+        if (chr(int(code, 16)) if code else literal) in characters:
+            return True
+    return False
 
 
 def _redact_decoded(root: dict[str, Any], needle: str) -> None:
