@@ -14,8 +14,9 @@ from datetime import datetime, timezone
 from random import Random
 from typing import Any, Callable, Sequence
 
-from tui.logtypes import logtype_name
-from tui.model import Incident, parse_incident
+from tui.backends.canary.logtypes import logtype_name
+from tui.backends.canary.parse import parse_incident
+from tui.model import Incident
 
 # A fixed "now" keeps runs comparable; incidents spread over the 90 days before it.
 _NOW = 1_760_000_000

@@ -32,7 +32,7 @@ from _synthetic import IncidentFactory  # noqa: E402
 
 from tui.app import RoostApp  # noqa: E402
 from tui.config import Settings  # noqa: E402
-from tui.model import Page  # noqa: E402
+from tui.backends.canary.parse import Page  # noqa: E402
 from tui.secret import Secret  # noqa: E402
 from tui.store import IncidentStore  # noqa: E402
 

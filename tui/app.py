@@ -29,7 +29,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from .api.errors import ApiError
+from .backends.errors import ApiError
 from .archive import write_atomically
 from .audit import AUDIT_FILE, AuditLog
 from .backends.registry import backend_for

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from .api.errors import ApiError, RateLimited
+from .backends.errors import ApiError, RateLimited
 
 
 def retry_wait(

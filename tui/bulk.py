@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from .api.canary import BulkFilters, Feed
-from .logtypes import logtype_by_name
+from .backends.canary.client import BulkFilters, Feed
+from .backends.canary.logtypes import logtype_by_name
 from .model import Incident
 
 Action = Literal["acknowledge", "unacknowledge", "delete"]

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from .model import Incident, parse_incident
+from .backends.canary.parse import parse_incident
+from .model import Incident
 from .store import ChangeSet, IncidentStore
 
 log = logging.getLogger(__name__)

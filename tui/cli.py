@@ -15,7 +15,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .api.errors import ApiError, ConfigError
+from .backends.errors import ApiError, ConfigError
 from .sanitize import clean
 
 EXIT_USAGE = 2

@@ -40,7 +40,7 @@ from typing import Any, Callable, Mapping
 
 import platformdirs
 
-from .api.errors import ConfigError
+from .backends.errors import ConfigError
 from .sanitize import clean
 from .secret import Secret, redact
 
@@ -192,7 +192,7 @@ def same_console(first: str, second: str) -> bool:
 
 
 def _console_identity(console: str) -> str:
-    from .api.canary import resolve_base_url  # httpx only when consoles are compared
+    from .backends.canary.client import resolve_base_url  # httpx only when consoles are compared
 
     try:
         return resolve_base_url(console, transport_injected=True)
@@ -744,7 +744,7 @@ def check_config(profile: str | None = None, environ: Mapping[str, str] | None =
     and whether the chosen profile's console and token resolve; the token is
     never printed, and no text from the file reaches the terminal uncleaned.
     """
-    from .api.canary import resolve_base_url
+    from .backends.canary.client import resolve_base_url
 
     env = os.environ if environ is None else environ
     try:

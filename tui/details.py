@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, TypeVar
 
-from .api.errors import ApiError, NotFound
-from .model import HistoryEntry, Host, Incident
+from .backends.errors import ApiError, NotFound
+from .backends.canary.parse import HistoryEntry, Host
+from .model import Incident
 
 CACHE_SECONDS = 60.0
 RETRY_SECONDS = 5.0

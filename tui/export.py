@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Literal, get_args
 
-from .api.canary import CanaryClient, Feed
+from .backends.canary.client import CanaryClient, Feed
 from .archive import feed_document, write_atomically
 from .model import Incident
 

@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Callable, TextIO
 
-from .api.canary import FEEDS, CanaryClient, Feed
-from .api.errors import ConfigError
+from .backends.canary.client import FEEDS, CanaryClient, Feed
+from .backends.errors import ConfigError
 from .config import data_dir, file_kind, private_dir, resolve_settings, shown
 from .crashlog import keep_out_of_reports
 from .export import FEED_PAGE_LIMIT, EXPORT_FORMATS, ExportFormat, default_export_path, export_feed, render_export

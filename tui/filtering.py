@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable
 
-from .logtypes import logtype_by_name
+from .backends.canary.logtypes import logtype_by_name
 from .model import Incident
 
 Test = Callable[[Incident], bool]

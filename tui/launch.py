@@ -12,8 +12,8 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Awaitable, Callable, TextIO
 
-from .api.canary import CanaryClient
-from .api.errors import ApiError, ConfigError
+from .backends.canary.client import CanaryClient
+from .backends.errors import ApiError, ConfigError
 from .cache import SnapshotCache, cache_path_for
 from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings, shown
 from .crashlog import keep_out_of_reports

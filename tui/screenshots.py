@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
-from .api.canary import DEFAULT_TIMEOUT, CanaryClient
+from .backends.canary.client import DEFAULT_TIMEOUT, CanaryClient
 from .app import RoostApp
 from .config import Settings
 from .emulator.canary.app import create_app

@@ -482,7 +482,7 @@ class IncidentStore:
         for current in self.incidents(keys):
             if current.acknowledged != value:
                 before.setdefault(current.key, current)
-                self._incidents[current.key] = replace(current, acknowledged=value)
+                self._incidents[current.key] = replace(current, status="acknowledged" if value else "unacknowledged")  # transitional (issue 9)
                 self._optimistic.add(current.key)
         return self._commit(before, self._max_updated_id)
 

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import AsyncIterator, Awaitable, Callable, Literal, TypeVar
 
-from .api.errors import ApiError, AuthError, PermissionDenied
+from .backends.errors import ApiError, AuthError, PermissionDenied
 from .backoff import retry_wait
 from .backends.base import Backend, Batch
 from .model import Incident

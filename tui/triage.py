@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Protocol, TypeVar
 
-from .api.errors import ApiError, NotFound, PermissionDenied
+from .backends.errors import ApiError, NotFound, PermissionDenied
 from .archive import archive_before_delete
 from .backoff import retry_wait
 from .audit import (
@@ -46,7 +46,8 @@ from .audit import (
     AuditLog,
 )
 from .bulk import Action, BulkPreview
-from .model import BulkResult, Incident
+from .backends.canary.parse import BulkResult
+from .model import Incident
 from .store import ChangeSet, IncidentStore
 
 DEFAULT_CONCURRENCY = 8

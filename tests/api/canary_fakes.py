@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from tui.api.canary import CanaryClient
+from tui.backends.canary.client import CanaryClient
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "canary"
 # Distinctive, so a leak anywhere is easy to find.

@@ -5,7 +5,7 @@ from typing import AsyncIterator
 import pytest
 
 from canary_fakes import RecordingConsole
-from tui.api.canary import CanaryClient
+from tui.backends.canary.client import CanaryClient
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from canary_fakes import CONSOLE_URL, TOKEN, RecordingConsole
-from tui.api.canary import CanaryClient
-from tui.api.errors import AuthError, ConsoleTimeout, DeadlineExceeded, ResponseTooLarge, ServerError
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import AuthError, ConsoleTimeout, DeadlineExceeded, ResponseTooLarge, ServerError
 
 OK = {"result": "success"}
 PAGE = {"incidents": [], "result": "success"}

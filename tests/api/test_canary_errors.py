@@ -13,8 +13,8 @@ import pytest
 from rich.traceback import Traceback
 
 from canary_fakes import TOKEN, RecordingConsole, doc_json, doc_text
-from tui.api.canary import CanaryClient
-from tui.api.errors import (
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import (
     ApiError,
     AuthError,
     ConnectionFailed,

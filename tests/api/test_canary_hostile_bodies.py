@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from canary_fakes import CONSOLE_URL, TOKEN, RecordingConsole
-from tui.api.canary import MAX_NESTING, CanaryClient
-from tui.api.errors import ApiError, NotFound, ProtocolError
-from tui.model import Page
+from tui.backends.canary.client import MAX_NESTING, CanaryClient
+from tui.backends.errors import ApiError, NotFound, ProtocolError
+from tui.backends.canary.parse import Page
 
 DEEP = 5_000
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from canary_fakes import TOKEN, RecordingConsole
-from tui.api.canary import CanaryClient
-from tui.api.errors import ProtocolError, ServerError
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import ProtocolError, ServerError
 
 
 def feed_item(updated_id: int) -> dict[str, Any]:

@@ -8,8 +8,10 @@ from datetime import datetime, timezone
 import pytest
 
 from canary_fakes import RecordingConsole, doc_json
-from tui.api.canary import CanaryClient
-from tui.model import Incident, ShapeError, parse_host, parse_incident, parse_page
+from canary_builders import canary_incident
+from tui.backends.canary.client import CanaryClient
+from tui.backends.canary.parse import ShapeError, parse_host, parse_incident, parse_page
+from tui.model import Incident
 
 
 def utc(*fields: int) -> datetime:
@@ -247,7 +249,7 @@ def test_odd_values_never_raise() -> None:
         {"id": "k", "description": {"logtype": "", "created": "soon", "events_count": None, "events": "none",
                                      "acknowledged": None, "dst_port": "<port>", "events_list": [1, 2]}}
     )
-    assert incident == Incident(key="k", summary="", logtype=None, dst_port=None)
+    assert incident == canary_incident(key="k", summary="", logtype=None, dst_port=None)
     assert incident.logtype_name == "Unknown"
 
 
@@ -268,6 +270,6 @@ def test_items_that_are_not_incidents_are_left_out_and_counted() -> None:
 
 @pytest.mark.parametrize("value", ["0001-01-01 00:00:00 UTC+1400", "9999-12-31 23:59:59 UTC-1400", "2020-13-01 00:00:00 UTC+0000"])
 def test_a_std_time_utc_cannot_hold_is_no_time(value):
-    from tui.model import from_std_time
+    from tui.backends.canary.parse import from_std_time
 
     assert from_std_time(value) is None

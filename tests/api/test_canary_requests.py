@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from canary_fakes import CONSOLE_URL, TOKEN, RecordingConsole, Sent
-from tui.api.canary import DEFAULT_TIMEOUT, CanaryClient, resolve_base_url
-from tui.api.errors import ConfigError, InvalidParameter
+from tui.backends.canary.client import DEFAULT_TIMEOUT, CanaryClient, resolve_base_url
+from tui.backends.errors import ConfigError, InvalidParameter
 from tui.secret import Secret
 
 OK = {"result": "success"}

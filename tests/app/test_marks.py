@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tui.api.errors import ServerError
+from tui.backends.errors import ServerError
 from tui.screens.confirm import ConfirmDeleteScreen
 from tui.widgets.incident_table import IncidentTable
 

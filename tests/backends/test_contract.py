@@ -15,8 +15,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tui.api.canary import CanaryClient
-from tui.api.errors import AuthError, ConsoleTimeout, NotFound, RateLimited, ServerError
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import AuthError, ConsoleTimeout, NotFound, RateLimited, ServerError
 from tui.backends.base import Backend, Capability, Outcome
 from tui.backends.registry import backend_class, names
 from tui.emulator.canary.app import create_app

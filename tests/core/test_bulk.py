@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from tui.api.canary import CanaryClient
-from tui.api.errors import ConnectionFailed
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import ConnectionFailed
 from tui.audit import AuditLog
 from tui.bulk import BulkRequest, count_matching, older_than_time, parse_logtypes
 from tui.emulator.canary.app import create_app

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tui.cache import SnapshotCache, cache_path_for
-from tui.model import Incident, parse_incident
+from tui.backends.canary.parse import parse_incident
+from tui.model import Incident
 from tui.store import ChangeSet, IncidentStore
 
 

@@ -37,7 +37,7 @@ DELETE_PATH = "/api/v1/incident/delete"
 CHILD = """
 import asyncio, json, os, sys
 from pathlib import Path
-from tui.api.canary import CanaryClient
+from tui.backends.canary.client import CanaryClient
 from tui.audit import AuditLog
 from tui.secret import Secret
 from tui.store import IncidentStore

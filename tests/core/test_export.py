@@ -11,11 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tui.api.canary import CanaryClient
-from tui.api.errors import AuthError
+from canary_builders import canary_incident
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import AuthError
 from tui.emulator.canary.state import ConsoleState
 from tui.export import CSV_COLUMNS, EXPORT_FEED, default_export_path, export_feed, export_incidents
-from tui.model import Incident, parse_incident
+from tui.backends.canary.parse import parse_incident
+from tui.model import Incident
 
 TOKEN = "export-test-token-4242"
 CREATED = 1_700_000_000  # 2023-11-14T22:13:20Z
@@ -139,7 +141,7 @@ def test_csv_cells_a_spreadsheet_would_run_get_a_leading_quote(tmp_path):
 
 
 def test_csv_leaves_missing_values_empty(tmp_path):
-    bare = Incident(key="k", summary="", logtype=None, src_port=None, dst_port=None)
+    bare = canary_incident(key="k", summary="", logtype=None, src_port=None, dst_port=None)
     row = read_csv(export_incidents([bare], "csv", tmp_path / "bare.csv"))[0]
     assert (row["created"], row["logtype"], row["type"], row["src_port"], row["events"]) == ("", "", "Unknown", "", "[]")
 
@@ -163,7 +165,7 @@ def test_export_is_private_and_leaves_no_temporary_file(tmp_path, fmt):
 def test_a_failed_export_leaves_the_old_file_untouched(tmp_path):
     path = tmp_path / "out.json"
     path.write_text("previous export")
-    unserialisable = Incident(key="k", summary="s", raw={"id": "k", "value": {1, 2}})
+    unserialisable = canary_incident(key="k", summary="s", raw={"id": "k", "value": {1, 2}})
     with pytest.raises(TypeError):
         export_incidents([unserialisable], "json", path)
     assert path.read_text() == "previous export"

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tui import cli
-from tui.api.canary import CanaryClient
-from tui.api.errors import AuthError, ConfigError
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import AuthError, ConfigError
 from tui.emulator.canary.app import create_app
 from tui.emulator.canary.generator import populate
 from tui.emulator.canary.state import ConsoleState

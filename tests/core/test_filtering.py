@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from canary_builders import canary_incident
 from tui import filtering
 from tui.filtering import FIELDS, forget_searchable_text, parse_filter, searchable_text
 from tui.model import Event, Incident
@@ -19,7 +20,7 @@ def cold_cache():
     forget_searchable_text()
 
 
-SSH = Incident(
+SSH = canary_incident(
     key="incident:ssh:1",
     summary="SSH Login Attempt",
     logtype=4002,
@@ -34,7 +35,7 @@ SSH = Incident(
     events=(Event(None, (("USERNAME", "root"), ("PASSWORD", "Winter2025!"))),),
     updated_id=3,
 )
-TOKEN = Incident(
+TOKEN = canary_incident(
     key="incident:token:2",
     summary="AWS API Key Token",
     logtype=17012,
@@ -47,7 +48,7 @@ TOKEN = Incident(
     events=(Event(None, (("useragent", "aws-cli/2.0"),)),),
     updated_id=4,
 )
-SCAN = Incident(
+SCAN = canary_incident(
     key="incident:scan:3",
     summary="Host Port Scan",
     logtype=5003,
@@ -130,7 +131,7 @@ def test_empty_query_matches_everything_and_has_no_id():
 
 
 def test_colons_in_addresses_and_urls_stay_text():
-    ipv6 = replace(SCAN, key="v6", src_host="fe80::1")
+    ipv6 = replace(SCAN, key="v6", source="fe80::1")
     url = replace(SCAN, key="url", events=(Event(None, (("URL", "http://x.test/a"),)),))
     assert parse_filter("fe80::1").matches(ipv6)
     assert parse_filter("http://x.test").matches(url)
@@ -174,14 +175,14 @@ def test_field_tokens(query, expected):
 
 
 def test_type_matches_the_summary_when_no_logtype_name_does():
-    custom = replace(SCAN, key="custom", logtype=99999, summary="Weird Custom Alert")
+    custom = replace(SCAN, key="custom", title="Weird Custom Alert", extras=replace(SCAN.extras, logtype=99999))
     assert parse_filter("type:weird").matches(custom)
     assert not parse_filter("type:99998").matches(custom)
     assert parse_filter("type:99999").matches(custom)
 
 
 def test_src_ipv6_address_and_prefix():
-    ipv6 = replace(SCAN, key="v6", src_host="2001:db8::1")
+    ipv6 = replace(SCAN, key="v6", source="2001:db8::1")
     assert parse_filter("src:2001:db8::1").matches(ipv6)
     assert parse_filter("src:2001:0db8:0000::1").matches(ipv6)  # same address, spelled out
     assert parse_filter("src:2001:db8:").matches(ipv6)
@@ -255,23 +256,23 @@ def test_describe_is_one_short_line():
 
 def test_a_new_version_of_an_incident_is_searched_afresh():
     assert parse_filter("root").matches(SSH)
-    changed = replace(SSH, events=(Event(None, (("USERNAME", "admin"),)),), updated_id=SSH.updated_id + 1)
+    changed = replace(SSH, events=(Event(None, (("USERNAME", "admin"),)),), version=SSH.version + 1)
     assert not parse_filter("root").matches(changed)
     assert parse_filter("admin").matches(changed)
     # Even a look-alike with the same key and updated_id is its own object.
-    lookalike = replace(SSH, memo="quarantined")
+    lookalike = replace(SSH, extras=replace(SSH.extras, memo="quarantined"))
     assert parse_filter("quarantined").matches(lookalike)
 
 
 def test_one_cached_text_per_key():
     for n in range(5):
-        searchable_text(replace(SSH, updated_id=n))
+        searchable_text(replace(SSH, version=n))
     assert len(filtering._folded) == len(filtering._text_by_id) == 1
 
 
 def test_the_cache_is_bounded(monkeypatch):
     monkeypatch.setattr(filtering, "_FOLDED_LIMIT", 8)
-    incidents = [replace(SCAN, key=f"k{n}", memo=f"memo {n}") for n in range(20)]
+    incidents = [replace(SCAN, key=f"k{n}", extras=replace(SCAN.extras, memo=f"memo {n}")) for n in range(20)]
     for incident in incidents:
         searchable_text(incident)
     assert len(filtering._folded) <= 8
@@ -288,6 +289,6 @@ def test_a_filter_drives_a_store_view_and_keeps_applying_to_new_incidents():
     query = parse_filter("finance")
     spec = ViewSpec(feed="all", filter=query.matches, filter_id=query.filter_id)
     assert set(store.view(spec).keys()) == {TOKEN.key, SCAN.key}
-    newcomer = replace(SCAN, key="incident:scan:4", updated_id=9)
+    newcomer = replace(SCAN, key="incident:scan:4", version=9)
     store.apply([newcomer])
     assert set(store.view(spec).keys()) == {TOKEN.key, SCAN.key, newcomer.key}

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from canary_builders import canary_incident
 from tui import store as store_module
 from tui.model import Incident
 from tui.store import (
@@ -20,7 +21,7 @@ from tui.store import (
 
 
 def incident(key: str, updated_id: int = 1, created: int = 1_700_000_000, **fields) -> Incident:
-    return Incident(
+    return canary_incident(
         key=key,
         summary=fields.pop("summary", "SSH Login Attempt"),
         updated_id=updated_id,
@@ -459,7 +460,7 @@ def test_an_optimistic_change_is_a_plain_replacement():
     original = incident("a", 3, memo="keep me")
     store = store_with(original)
     store.set_acknowledged(["a"], True)
-    assert store.get("a") == replace(original, acknowledged=True)
+    assert store.get("a") == replace(original, status="acknowledged")
 
 
 def test_shrinking_entries_fold_small_blocks_together(monkeypatch):

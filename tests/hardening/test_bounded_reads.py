@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tui import cli
-from tui.api.errors import ConfigError
+from tui.backends.errors import ConfigError
 from tui.config import (
     CONFIG_FILE_LIMIT,
     TOKEN_COMMAND_OUTPUT_LIMIT,

@@ -10,7 +10,7 @@ import pytest
 
 from app.conftest import build_app, screen_text, settle, wait_for_triage
 from tui import cli
-from tui.api.errors import ConfigError
+from tui.backends.errors import ConfigError
 from tui.config import (
     DEFAULT_POLL_INTERVAL,
     config_path,

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from app.conftest import wait_for_triage
-from tui.api.canary import CanaryClient
-from tui.api.errors import RateLimited
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import RateLimited
 from tui.app import SyncStatusChanged, TriageFinished
 from tui.emulator.canary.app import create_app
 from tui.emulator.faults import FaultInjector, FaultPlan

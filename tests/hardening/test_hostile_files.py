@@ -16,7 +16,7 @@ from tui.archive import archive_before_delete
 from tui.audit import AuditLog
 from tui.cache import SnapshotCache
 from tui.export import export_incidents
-from tui.model import parse_incident
+from tui.backends.canary.parse import parse_incident
 from tui.store import IncidentStore
 
 from .hostile import CORPUS

@@ -23,7 +23,7 @@ from textual.geometry import Region
 from app.conftest import screen_lines, settle, wait_for, wait_for_triage
 from tui.details import DetailContext
 from tui.emulator.canary.state import ConsoleState
-from tui.model import parse_incident
+from tui.backends.canary.parse import parse_incident
 from tui.sanitize import clean
 from tui.screens.confirm import ConfirmDeleteScreen
 from tui.screens.history import HistoryScreen

@@ -13,7 +13,8 @@ from rich.console import Console
 from textual.geometry import Region
 
 from app.conftest import screen_lines, settle, wait_for
-from tui.api.canary import CanaryClient
+from canary_builders import canary_incident
+from tui.backends.canary.client import CanaryClient
 from tui.app import RoostApp
 from tui.config import Settings
 from tui.details import DetailContext
@@ -120,7 +121,7 @@ def wide_incident(value_length: int = 12) -> Incident:
                                            for field in range(WIDE_FIELDS)))
         for event in range(WIDE_EVENTS)
     )
-    return Incident(key="incident:wide", summary="SSH Login Attempt", logtype=4002, events=events, events_count=WIDE_EVENTS)
+    return canary_incident(key="incident:wide", summary="SSH Login Attempt", logtype=4002, events=events, events_count=WIDE_EVENTS)
 
 
 def rendered_lines(incident: Incident, width: int) -> list[str]:

@@ -12,8 +12,8 @@ import json
 import pytest
 
 from tui import cli
-from tui.api.canary import CanaryClient
-from tui.api.errors import ConfigError
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import ConfigError
 from tui.config import Settings
 from tui.emulator.canary.app import create_app
 from tui.launch import START_PING_ATTEMPTS, checked_client

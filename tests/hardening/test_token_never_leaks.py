@@ -24,8 +24,8 @@ import pytest
 
 from app.conftest import screen_text, wait_for, wait_for_triage
 from tui import cli
-from tui.api.canary import CanaryClient
-from tui.api.errors import AuthError
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import AuthError
 from tui.config import cache_dir, resolve_settings
 from tui.emulator.canary.app import create_app
 from tui.export_cli import export_command

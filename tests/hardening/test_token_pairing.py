@@ -18,8 +18,8 @@ import pytest
 
 from app.conftest import screen_text, settle
 from tui import cli
-from tui.api.canary import CanaryClient
-from tui.api.errors import ConfigError
+from tui.backends.canary.client import CanaryClient
+from tui.backends.errors import ConfigError
 from tui.config import resolve_settings, same_console
 from tui.emulator.canary.app import create_app
 from tui.launch import connect, session_app

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tui.api.errors import RateLimited, ServerError
+from tui.backends.errors import RateLimited, ServerError
 from tui.backoff import retry_wait
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import Static
 
+from canary_builders import canary_incident
 from tui.bulk import BulkPreview, BulkRequest
 from tui.model import Incident
 from tui.screens.confirm import ConfirmBulkScreen, ConfirmDeleteScreen
 
 
 def incident(number: int, acknowledged: bool) -> Incident:
-    return Incident(key=f"incident:ssh:{number}", summary="SSH Login Attempt", logtype=4002,
+    return canary_incident(key=f"incident:ssh:{number}", summary="SSH Login Attempt", logtype=4002,
                     updated_id=number, acknowledged=acknowledged)
 
 

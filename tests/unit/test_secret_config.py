@@ -3,7 +3,7 @@ import traceback
 
 import pytest
 
-from tui.api.errors import ConfigError
+from tui.backends.errors import ConfigError
 from tui.config import resolve_settings
 from tui.secret import Secret, redact
 

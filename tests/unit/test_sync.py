@@ -6,15 +6,17 @@ import asyncio
 
 import pytest
 
-from tui.api.errors import AuthError, RateLimited, ServerError
-from tui.model import Incident, Page
+from canary_builders import canary_incident
+from tui.backends.errors import AuthError, RateLimited, ServerError
+from tui.backends.canary.parse import Page
+from tui.model import Incident
 from tui.store import IncidentStore
 from tui.backends.canary import CanaryBackend
 from tui.sync import SyncEngine
 
 
 def incident(number: int, updated_id: int | None = None, acknowledged: bool = False) -> Incident:
-    return Incident(key=f"incident:sshlogin:{number}", summary="SSH Login Attempt", logtype=4002,
+    return canary_incident(key=f"incident:sshlogin:{number}", summary="SSH Login Attempt", logtype=4002,
                     updated_id=updated_id or number, acknowledged=acknowledged)
 
 

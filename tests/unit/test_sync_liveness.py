@@ -7,7 +7,9 @@ import asyncio
 
 import pytest
 
-from tui.model import Incident, Page
+from canary_builders import canary_incident
+from tui.backends.canary.parse import Page
+from tui.model import Incident
 from tui.store import IncidentStore
 from tui.backends.canary import CanaryBackend
 from tui.sync import STALL_AFTER, SyncEngine, SyncStatus
@@ -15,7 +17,7 @@ from tui.widgets.status_bar import live_status_text
 
 
 def incident(number: int) -> Incident:
-    return Incident(key=f"incident:sshlogin:{number}", summary="SSH Login Attempt", updated_id=number)
+    return canary_incident(key=f"incident:sshlogin:{number}", summary="SSH Login Attempt", updated_id=number)
 
 
 class HangingConsole:
@@ -154,7 +156,7 @@ async def test_stopping_the_engine_during_a_stall_stops_the_request() -> None:
 
 
 def test_the_default_stall_time_is_short_next_to_the_request_deadline() -> None:
-    from tui.api.canary import DEFAULT_DEADLINE
+    from tui.backends.canary.client import DEFAULT_DEADLINE
 
     assert STALL_AFTER == 10.0 and STALL_AFTER < DEFAULT_DEADLINE
 
@@ -168,7 +170,7 @@ async def test_a_console_that_trickles_its_polls_shows_stalled_then_retrying_and
     """The real client against a console whose polls get one byte and then nothing."""
     import httpx
 
-    from tui.api.canary import CanaryClient
+    from tui.backends.canary.client import CanaryClient
 
     never = asyncio.Event()
     page = b'{"incidents": [], "cursor": {"next": null}, "result": "success"}'
@@ -202,7 +204,7 @@ async def test_a_console_that_trickles_its_polls_shows_stalled_then_retrying_and
 async def test_r_abandons_a_trickling_request_of_the_real_client_and_sends_it_again() -> None:
     import httpx
 
-    from tui.api.canary import CanaryClient
+    from tui.backends.canary.client import CanaryClient
 
     never = asyncio.Event()
     page = b'{"incidents": [], "cursor": {"next": null}, "result": "success"}'

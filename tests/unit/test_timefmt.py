@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tui.model import to_datetime
+from tui.backends.values import to_datetime
 from tui.timefmt import format_time
 
 LAST_SECOND = 253_402_300_799  # 9999-12-31 23:59:59 UTC: year 10000 anywhere east of UTC

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tui.api.errors import ConnectionFailed, InvalidParameter, NotFound, PermissionDenied, ServerError
+from canary_builders import canary_incident
+from tui.backends.errors import ConnectionFailed, InvalidParameter, NotFound, PermissionDenied, ServerError
 from tui.audit import AuditLog
 from tui.model import Incident
 from tui.store import IncidentStore
@@ -14,7 +15,7 @@ from tui.triage import Triage
 
 def incident(number: int, acknowledged: bool = False) -> Incident:
     key = f"incident:sshlogin:{number}"
-    return Incident(key=key, summary="SSH Login Attempt", logtype=4002, updated_id=number,
+    return canary_incident(key=key, summary="SSH Login Attempt", logtype=4002, updated_id=number,
                     acknowledged=acknowledged, raw={"id": key, "updated_id": number})
 
 
@@ -66,7 +67,7 @@ class FakeConsole:
     async def fetch(self, incident=None, **kwargs):
         if incident not in self.existing:
             raise NotFound("Incident not found")
-        return Incident(key=incident, summary="", acknowledged=incident in self.acknowledged)
+        return canary_incident(key=incident, summary="", acknowledged=incident in self.acknowledged)
 
 
 def setup(tmp_path, count=3, **kwargs):
@@ -182,7 +183,7 @@ async def test_read_only_refuses_everything(tmp_path):
 
 async def test_archive_of_hostile_text_is_lossless(tmp_path):
     store = IncidentStore()
-    hostile = Incident(key="incident:x:1", summary="x", updated_id=1, acknowledged=True,
+    hostile = canary_incident(key="incident:x:1", summary="x", updated_id=1, acknowledged=True,
                        raw={"id": "incident:x:1", "description": {"USERNAME": "bad\ud800surrogate\x1b[31m"}})
     store.apply([hostile])
     console = FakeConsole(store.keys(), store.keys())

@@ -3,7 +3,7 @@
 A backend is one package under ``tui/backends/`` (``canary/`` now, ``log360/``
 next) that speaks one console's wire and hands the rest of Roost only neutral
 objects: incidents, batches, a census, outcomes, and the typed errors of
-``tui.api.errors``.  No httpx object, cursor or wire dictionary crosses this
+``tui.backends.errors``.  No httpx object, cursor or wire dictionary crosses this
 line (they stay in ``Incident.raw``).  No Textual here.
 
 What a backend *is* (class attributes): its ``name``, its ``statuses`` (each
@@ -117,7 +117,7 @@ Report = Callable[[Outcome], Awaitable[None]]
 
 class Backend(abc.ABC):
     """One console, as Roost uses it.  Every method may raise the typed errors of
-    ``tui.api.errors`` (AuthError, PermissionDenied, NotFound, RateLimited, ServerError,
+    ``tui.backends.errors`` (AuthError, PermissionDenied, NotFound, RateLimited, ServerError,
     ConsoleTimeout, ConnectionFailed, ProtocolError ...), each with one line a person can
     act on; nothing else escapes except bugs."""
 

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, RadioSet, Static
 
-from ..api.errors import ApiError
+from ..backends.errors import ApiError
 from ..bulk import BulkPreview, BulkRequest, count_matching, parse_logtypes
 from ..model import Incident
 from ..sanitize import clean

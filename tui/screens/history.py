@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ..model import HistoryEntry
+from ..backends.canary.parse import HistoryEntry
 from ..sanitize import clean
 from ..timefmt import format_time
 from ..widgets.incident_table import sensor_label

@@ -19,11 +19,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, RadioSet, Static
 
-from ..api.canary import Feed
-from ..api.errors import ApiError
+from ..backends.canary.client import Feed
+from ..backends.errors import ApiError
 from ..bulk import parse_logtypes
 from ..keys import SEARCH_BINDINGS
-from ..model import Incident, Page
+from ..backends.canary.parse import Page
+from ..model import Incident
 from ..sanitize import clean
 from ..widgets.toggles import GlyphRadioButton
 from ..triage import ActionResult

@@ -24,7 +24,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ..details import DetailContext
-from ..model import Event, HistoryEntry, Incident
+from ..backends.canary.parse import HistoryEntry
+from ..model import Event, Incident
 from ..sanitize import clean
 from ..timefmt import format_time
 

@@ -6,7 +6,7 @@ delta; a census that lists every key with one event each; and the console's rule
 that only acknowledged incidents can be deleted, so ``delete`` acknowledges first
 and reports that step.
 
-This step of the refactor wraps the existing client (``tui.api.canary``); the
+This step of the refactor wraps the existing client (``tui.backends.canary.client``); the
 client, its parsing and logtypes move into this package next.
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator, Awaitable, Callable
 
-from ...api.canary import CanaryClient
-from ...api.errors import ApiError, NotFound, PermissionDenied
+from .client import CanaryClient
+from ..errors import ApiError, NotFound, PermissionDenied
 from ...backoff import retry_wait
 from ...model import Incident
 from ..base import Backend, Batch, Capability, Census, Outcome, Report, StatusSpec

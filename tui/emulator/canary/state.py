@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from ...logtypes import logtype_name
+from ...backends.canary.logtypes import logtype_name
 from . import timefmt
 
 Clock = Callable[[], float]

@@ -5,7 +5,7 @@ The token travels only in the ``X-Canary-Auth-Token`` header, never in a URL or 
 body, so it cannot reach access logs, httpx's request log or a traceback; pages are
 followed by ``cursor``, never by ``next_link`` (which embeds the token).
 
-Every failure is one typed error from :mod:`tui.api.errors` with one actionable
+Every failure is one typed error from :mod:`tui.backends.errors` with one actionable
 line.  Retrying is the caller's decision (``error.transient`` says whether it may
 help), except that ``ping(attempts=...)`` and ``read_attempts`` retry reads.
 Nothing a console sends is unbounded: answers are streamed and cut at
@@ -39,9 +39,10 @@ from typing import (
 
 import httpx
 
-from .. import __version__
-from ..backoff import retry_wait
-from ..model import (
+from ... import __version__
+from ...backoff import retry_wait
+from ..values import to_text
+from .parse import (
     BulkResult,
     HistoryEntry,
     Host,
@@ -54,11 +55,10 @@ from ..model import (
     parse_host,
     parse_incident,
     parse_page,
-    to_text,
 )
-from ..sanitize import clean
-from ..secret import MASK, Secret, redact, redactable_in_data
-from .errors import (
+from ...sanitize import clean
+from ...secret import MASK, Secret, redact, redactable_in_data
+from ..errors import (
     ApiError,
     AuthError,
     ConfigError,

@@ -1,1 +1,0 @@
-"""Console clients: one async client per backend, returning model objects."""
