@@ -140,7 +140,7 @@ async def test_load_gives_every_incident_and_then_only_what_changed(console):
         assert set(delta) == {changed}
     else:  # one without re-lists everything
         assert set(delta) == console.keys()
-    assert console.backend.status_of(delta[changed]) == console.status_of(changed)
+    assert delta[changed].status == console.status_of(changed)
 
 
 async def test_the_census_names_every_incident_and_misses_one_deleted_elsewhere(console):

@@ -37,7 +37,7 @@ from __future__ import annotations
 import abc
 import enum
 from dataclasses import dataclass
-from typing import AsyncIterator, Awaitable, Callable, ClassVar, Literal
+from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, Iterable, Literal
 
 from ..model import Incident
 
@@ -69,6 +69,80 @@ class StatusSpec:
     glyph: str
     #: Still needs someone: counted as open and shown in the default view.
     is_open: bool
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the incident table, as the backend declares it."""
+
+    #: What a profile's ``columns`` and the sort name it by ("src", "severity").
+    id: str
+    #: The header ("Source"); "" for a one-cell column.
+    title: str
+    #: Cells at least; ``flex`` shares out what is left over after fixed widths.
+    width: int
+    #: What the cell shows, as plain text (the table cleans it; never markup).  ``wide``: the
+    #: table has room for long forms (a time with seconds and date).
+    render: Callable[[Incident, bool], str]
+    #: Sort order by this column, ties broken by the caller; None: not sortable.
+    sort_key: Callable[[Incident], Any] | None = None
+    flex: int = 0
+    #: Hidden when the table is narrower than this (unless the profile chose it).
+    min_table_width: int = 0
+    justify: Literal["left", "right"] = "left"
+
+
+class FilterValueError(ValueError):
+    """A ``/`` filter value a field cannot take; the message is shown to the analyst as is."""
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """One ``name:value`` token of the ``/`` filter."""
+
+    #: The token before the colon ("src", "sev").
+    name: str
+    #: (case-folded value) -> (its normal form, a test of one incident).  Raises
+    #: FilterValueError for a value the field cannot take.
+    make: Callable[[str], tuple[str, Callable[[Incident], bool]]]
+    #: For a two-valued field: the normal form that means "not ``value``", so ``!ack:yes``
+    #: and ``ack:no`` are one filter.  None: negation stays a "not".
+    opposite: Callable[[str], str] | None = None
+    #: (normal form, negated) -> words for the header ("unacknowledged"); None: "src 10.0.".
+    describe: Callable[[str, bool], str] | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One labelled line of an incident's details."""
+
+    #: "Source"; "" continues the fact above.
+    label: str
+    #: Literal texts (attacker's text included), shown joined by " · "; empty ones are skipped.
+    parts: tuple[str, ...]
+    #: Drawn quietly: a note about the value ("loading…", "unavailable: …") or an identifier.
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """Facts drawn as one block, their labels in a column ``label_width`` cells wide."""
+
+    facts: tuple[Fact, ...]
+    label_width: int = 8
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """More about an incident that takes a request (a bird's device, a source's history):
+    read off the UI's path, kept a while by ``key``, and shown as a section."""
+
+    #: Same key, same answer: lookups for two incidents on one bird share one request.
+    key: str
+    #: The section, once the console answered; raises the typed errors.
+    load: Callable[[], Awaitable[Section]]
+    #: The section to show instead, given a note ("loading…", "unavailable: …").
+    placeholder: Callable[[str], Section]
 
 
 @dataclass(frozen=True)
@@ -126,14 +200,15 @@ class Backend(abc.ABC):
     #: Every status, in the order views and menus list them.
     statuses: ClassVar[tuple[StatusSpec, ...]]
 
+    #: The table's columns, in their default order (the table adds the mark flag).
+    columns: ClassVar[tuple[Column, ...]]
+    #: The ``/`` filter's ``name:value`` tokens.
+    filter_fields: ClassVar[tuple[FilterField, ...]]
+
     @property
     @abc.abstractmethod
     def capabilities(self) -> frozenset[Capability]:
         """What this session may do (a read-only token has fewer than the backend could)."""
-
-    @abc.abstractmethod
-    def status_of(self, incident: Incident) -> str:
-        """The declared status id ``incident`` has (until the neutral model carries it)."""
 
     def status(self, status_id: str) -> StatusSpec:
         """The declared status ``status_id``; KeyError for one the backend does not have."""
@@ -187,6 +262,21 @@ class Backend(abc.ABC):
         Reports the outcome of every step as it is known: a step the console needs first
         (``Outcome.step``), then the delete itself.  The caller has archived them before.
         """
+
+    # --- What the UI shows of one incident -------------------------------------------
+
+    @abc.abstractmethod
+    def searchable_text(self, incident: Incident) -> Iterable[str]:
+        """Every text the ``/`` filter's bare words search (title, addresses, names, event fields)."""
+
+    @abc.abstractmethod
+    def details(self, incident: Incident) -> tuple[Section, ...]:
+        """What the detail pane shows of ``incident`` from the incident alone, before its
+        events or evidence."""
+
+    def lookups(self, incident: Incident) -> tuple[Lookup, ...]:
+        """What more the console can tell about ``incident``, shown after ``details``."""
+        return ()
 
     async def aclose(self) -> None:
         """Release connections; safe to call twice."""

@@ -13,16 +13,15 @@ client, its parsing and logtypes move into this package next.
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable, Iterable
 
 from .client import CanaryClient
 from ..errors import ApiError, NotFound, PermissionDenied
 from ...backoff import retry_wait
 from ...model import Incident
-from ..base import Backend, Batch, Capability, Census, Outcome, Report, StatusSpec
+from ..base import Backend, Batch, Capability, Census, Outcome, Report, Section, StatusSpec
+from .parse import ACKNOWLEDGED, UNACKNOWLEDGED
 
-UNACKNOWLEDGED = "unacknowledged"
-ACKNOWLEDGED = "acknowledged"
 PAGE_LIMIT = 500
 CONCURRENCY = 8
 # Acknowledge and unacknowledge set a state: sending one again is harmless.
@@ -58,9 +57,6 @@ class CanaryBackend(Backend):
         readable = {Capability.HISTORY, Capability.SEARCH}
         return frozenset(readable if self.read_only else readable | {Capability.BULK_BY_FILTER, Capability.DELETE})
 
-    def status_of(self, incident: Incident) -> str:
-        return ACKNOWLEDGED if incident.acknowledged else UNACKNOWLEDGED
-
     async def check(self) -> None:
         await self.client.ping()
 
@@ -84,10 +80,9 @@ class CanaryBackend(Backend):
 
     async def set_status(self, incidents: tuple[Incident, ...], status: str, report: Report) -> None:
         send = self._sender(status)
-        wanted = status == ACKNOWLEDGED
 
         async def one(incident: Incident) -> None:
-            if incident.acknowledged == wanted:
+            if incident.status == status:
                 await report(Outcome(incident.key, "already"))
             else:
                 await report(await self._settled(incident.key, lambda: send(incident.key), retry=True))
@@ -100,6 +95,20 @@ class CanaryBackend(Backend):
 
         await _each(incidents, one, self.concurrency)
 
+    # --- table and sort (columns) ------------------------------------------------------
+    columns = ()  # issue 9: declared in .columns
+
+    # --- the / filter -------------------------------------------------------------------
+    filter_fields = ()  # issue 9: declared in .filters
+
+    def searchable_text(self, incident: Incident) -> Iterable[str]:
+        raise NotImplementedError  # issue 9: .filters
+
+    # --- details ------------------------------------------------------------------------
+
+    def details(self, incident: Incident) -> tuple[Section, ...]:
+        raise NotImplementedError  # issue 9: .details
+
     async def aclose(self) -> None:
         await self.client.aclose()
 
@@ -107,7 +116,7 @@ class CanaryBackend(Backend):
 
     async def _delete_one(self, incident: Incident, report: Report) -> Outcome:
         key = incident.key
-        if not incident.acknowledged:  # the console refuses to delete it as it is
+        if incident.status != ACKNOWLEDGED:  # the console refuses to delete it as it is
             acknowledged = await self._settled(key, lambda: self.client.acknowledge(key), retry=True)
             await report(_as_step(acknowledged, "acknowledge"))
             if acknowledged.result == "gone":
