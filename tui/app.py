@@ -29,11 +29,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from .backends.base import BulkPreview, SearchQuery
 from .backends.errors import ApiError
 from .archive import write_atomically
 from .audit import AUDIT_FILE, AuditLog
-from .backends.registry import backend_for
-from .bulk import BulkPreview
+from .backends.registry import backend_class, backend_for
 from .config import Settings
 from .crashlog import crash_line
 from .details import DetailSource
@@ -42,13 +42,10 @@ from .keys import ACTION_CAPABILITIES, MUTATING_ACTIONS
 from .model import Incident
 from .paths import stylesheet_paths
 from .sanitize import clean
-from .screens.search import SearchQuery
 from .store import ChangeSet, IncidentStore
 from .sync import SyncEngine, SyncStatus
-from .triage import ActionResult, Triage
+from .triage import DELETE, ActionResult, Progress, Triage
 
-_DOING = {"acknowledge": "acknowledging", "unacknowledge": "unacknowledging", "delete": "deleting"}
-_INVERSE = {"acknowledge": "unacknowledge", "unacknowledge": "acknowledge"}
 # Progress on the info line is redrawn at most this often (a batch of thousands answers fast).
 PROGRESS_INTERVAL = 0.1
 # What r did: the sync engine says whether it woke the loop, queued behind a request, or re-sent a stalled one.
@@ -127,15 +124,15 @@ class RoostApp(App):
         self.messages: deque[Notice] = deque(maxlen=MESSAGE_HISTORY)
         self.settings = settings
         self.client = client
+        declared = backend_class(settings.backend)
         # `store or ...` would replace an empty store (it has __len__), and the launcher's
         # cache would then be saved from a store the app never fills.
-        self.store = store if store is not None else IncidentStore()
+        self.store = store if store is not None else IncidentStore(declared.statuses, declared.columns)
         self.read_only = settings.read_only
         self.archive_dir = data_directory / "archives"
         self.screenshot_dir = data_directory / "screenshots"
-        self.details = DetailSource(client)
-        #: (action, keys) of the last acknowledge or unacknowledge batch: what z reverses.
-        self.undo_batch: tuple[str, tuple[str, ...]] | None = None
+        #: (key, status before) of the last status change: what z puts back.
+        self.undo_batch: tuple[tuple[str, str], ...] | None = None
         #: The archive of the last delete, when a delete was the last action (z cannot undo it).
         self.last_delete_archive: Path | None = None
         #: The last console search, to start the next one from.
@@ -152,6 +149,7 @@ class RoostApp(App):
         self._startup_check = startup_check
         self.refused_at_start = ""
         self.backend = backend_for(settings.backend, client, read_only=settings.read_only)
+        self.details = DetailSource(self.backend, now=self.now)
         self.engine = SyncEngine(
             self.backend,
             self.store,
@@ -162,7 +160,7 @@ class RoostApp(App):
             preload=preload,
         )
         self.triage = Triage(
-            client,
+            self.backend,
             self.store,
             self.archive_dir,
             audit=AuditLog(data_directory / AUDIT_FILE, console=settings.console),
@@ -270,10 +268,10 @@ class RoostApp(App):
             message.on_done(result)
 
     def _remember_for_undo(self, result: ActionResult, was_undo: bool) -> None:
-        if result.action == "delete" and result.succeeded:
+        if not result.status and result.succeeded:  # a delete
             self.undo_batch, self.last_delete_archive = None, result.archive
-        elif result.action in _INVERSE and result.succeeded:
-            self.undo_batch = None if was_undo else (result.action, result.succeeded)
+        elif result.previous:
+            self.undo_batch = None if was_undo else result.previous
             self.last_delete_archive = None
 
     def report(self, result: ActionResult, *, undo: bool = False) -> None:
@@ -281,7 +279,7 @@ class RoostApp(App):
         line = result.summary()
         if undo:
             line = f"Undone: {line}"
-        elif result.action in _INVERSE and result.succeeded:
+        elif result.previous:
             line += " · z to undo"
         self.toast(line, severity=severity)
         if result.audit_error:
@@ -296,14 +294,41 @@ class RoostApp(App):
         *,
         known: Mapping[str, Incident] | None = None,
         on_done: Callable[[ActionResult], None] | None = None,
+    ) -> None:
+        """``action`` on ``targets`` in a worker: a declared ``StatusAction.verb``, or "delete"."""
+        if action == DELETE:
+            self._run_triage(action, "deleting", targets, lambda progress: self.triage.delete(
+                targets, known=known or {}, progress=progress), on_done)
+            return
+        named = next(named for named in self.backend.status_actions if named.verb == action)
+        self._run_set_status(named.status, targets, known=known or {}, on_done=on_done)
+
+    def _run_set_status(
+        self,
+        status: str,
+        targets: tuple[str, ...],
+        *,
+        known: Mapping[str, Incident] = {},
+        on_done: Callable[[ActionResult], None] | None = None,
+        undo: bool = False,
+    ) -> None:
+        named = self.backend.status_action(status)
+        self._run_triage(named.verb, named.doing, targets, lambda progress: self.triage.set_status(
+            targets, status, known=known, progress=progress), on_done, undo=undo)
+
+    def _run_triage(
+        self,
+        action: str,
+        doing: str,
+        targets: tuple[str, ...],
+        perform_action: Callable[[Progress], Awaitable[ActionResult]],
+        on_done: Callable[[ActionResult], None] | None,
+        *,
         undo: bool = False,
     ) -> None:
         async def perform() -> None:
-            with self.activity(f"{_DOING[action]} {len(targets):,}…") as show:
-                progress = self._progress_reporter(lambda done, total: show(f"{_DOING[action]} {done:,}/{total:,}…"))
-                perform_action = {"acknowledge": self.triage.acknowledge, "unacknowledge": self.triage.unacknowledge,
-                                  "delete": self.triage.delete}[action]
-                result = await perform_action(targets, known=known or {}, progress=progress)
+            with self.activity(f"{doing} {len(targets):,}…") as show:
+                result = await perform_action(self._progress_reporter(lambda done, total: show(f"{doing} {done:,}/{total:,}…")))
             self.post_message(TriageFinished(result, on_done, undo=undo))
 
         self.run_worker(perform(), group=f"triage-{action}", exit_on_error=False)
@@ -311,16 +336,17 @@ class RoostApp(App):
     def run_bulk(self, preview: BulkPreview) -> None:
         """Send a confirmed bulk action by filter (a delete archives what was counted first)."""
         request = preview.request
+        doing = "deleting" if request.status is None else self.backend.status_action(request.status).doing
 
         async def perform() -> None:
-            with self.activity(f"{_DOING[request.action]} by filter {request.describe()}…"):
+            with self.activity(f"{doing} by filter {request.describe}…"):
                 result = await self.triage.act_by_filter(preview)
             self.post_message(TriageFinished(result))
 
         self.run_worker(perform(), group="triage-bulk", exit_on_error=False)
 
     def undo(self) -> None:
-        """z: the inverse of the last acknowledge or unacknowledge batch, on the same keys."""
+        """z: each incident of the last status change back to the status it had (one batch per status)."""
         if self.last_delete_archive is not None:
             self.toast(
                 f"Deletes cannot be undone: the console has no restore. The incidents are archived in {self.last_delete_archive}.",
@@ -330,9 +356,12 @@ class RoostApp(App):
         if self.undo_batch is None:
             self.toast("Nothing to undo: z reverses the last acknowledge or unacknowledge.")
             return
-        action, keys = self.undo_batch
+        by_status: dict[str, list[str]] = {}
+        for key, status in self.undo_batch:
+            by_status.setdefault(status, []).append(key)
         self.undo_batch = None
-        self.run_triage(_INVERSE[action], keys, undo=True)
+        for status, keys in by_status.items():
+            self._run_set_status(status, tuple(keys), undo=True)
 
     def export(self, keys: tuple[str, ...], fmt: ExportFormat, path: Path) -> None:
         """Write the incidents of ``keys`` (as loaded now) to ``path`` in a worker."""
@@ -341,7 +370,9 @@ class RoostApp(App):
         async def perform() -> None:
             with self.activity(f"exporting {len(incidents):,}…"):
                 try:
-                    written = await asyncio.to_thread(export_incidents, incidents, fmt, path)
+                    written = await asyncio.to_thread(
+                        export_incidents, incidents, fmt, path, documents=self.backend.documents
+                    )
                 except OSError as error:
                     self.toast(f"Export failed: {error.strerror or error} ({path})", severity="error")
                     return

@@ -20,12 +20,14 @@ ARCHIVE_FEED = "Archived Incidents"
 
 
 def feed_document(incidents: Iterable[Incident], feed: str) -> dict:
-    """Incidents in the shape the console's feeds return, so ``roost emulator --load`` reads it back."""
-    raws = [incident.raw for incident in incidents]
-    document: dict = {"feed": feed, "incidents": raws, "result": "success"}
-    updated_ids = [raw.get("updated_id") for raw in raws if isinstance(raw.get("updated_id"), int)]
-    if updated_ids:
-        document["max_updated_id"] = max(updated_ids)
+    """Incidents as one listing, each as its console's own document, so ``roost emulator --load``
+    reads it back: every emulator takes the ``incidents`` list.  The other keys are a Canary feed's
+    envelope (Roost's first file format), the watermark being the highest version known."""
+    incidents = list(incidents)
+    document: dict = {"feed": feed, "incidents": [incident.raw for incident in incidents], "result": "success"}
+    versions = [incident.version for incident in incidents if incident.version]  # 0: none known
+    if versions:
+        document["max_updated_id"] = max(versions)
     return document
 
 

@@ -10,10 +10,13 @@ from missing anything:
 
 - each save writes the *current* state of the keys it names, read under the same
   lock as the write, so a later write is never older than an earlier one;
-- each save records the range of updated_ids its change set covers, and ``load``
+- each save records the range of versions its change set covers, and ``load``
   trusts only the unbroken run of ranges from 0 (the watermark), returning only
   rows at or below it.  A save that never happened leaves a gap; the delta fetched
   from below the gap brings back whatever the gap hid.
+
+Each row is an incident's ``raw``, the console's own document; the backend reads it
+back (``DocumentFormat.incident``), so the cache knows no console's fields.
 """
 
 from __future__ import annotations
@@ -27,26 +30,27 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from .backends.canary.parse import parse_incident
-from .model import Incident
+from .model import JSON, Incident
 from .store import ChangeSet, IncidentStore
 
 log = logging.getLogger(__name__)
 
 # PRAGMA application_id ("Rost") and user_version tell our file from any other.
 _APPLICATION_ID = 0x526F7374
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _SCHEMA = """
-CREATE TABLE incidents (key TEXT PRIMARY KEY, updated_id INTEGER NOT NULL, raw TEXT NOT NULL);
--- Ranges (low, high] of updated_ids whose incidents have all been saved.
+CREATE TABLE incidents (key TEXT PRIMARY KEY, version INTEGER NOT NULL, raw TEXT NOT NULL);
+-- Ranges (low, high] of versions whose incidents have all been saved.
 CREATE TABLE coverage (low INTEGER NOT NULL, high INTEGER NOT NULL);
 """
+# Schema 1 named the version column after Canary's updated_id; its rows are the same documents.
+_UPGRADES = {1: "ALTER TABLE incidents RENAME COLUMN updated_id TO version;"}
 _UPSERT = (
-    "INSERT INTO incidents (key, updated_id, raw) VALUES (?, ?, ?) "
-    "ON CONFLICT (key) DO UPDATE SET updated_id = excluded.updated_id, raw = excluded.raw"
+    "INSERT INTO incidents (key, version, raw) VALUES (?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET version = excluded.version, raw = excluded.raw"
 )
 
 
@@ -69,8 +73,10 @@ def cache_path_for(console_url: str, cache_dir: Path) -> Path:
 
 
 class SnapshotCache:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_document: Callable[[JSON], Incident]) -> None:
+        """The cache at ``path``; ``read_document`` is the backend's ``DocumentFormat.incident``."""
         self.path = Path(path)
+        self._read_document = read_document
         self._lock = threading.Lock()
         try:
             self._connection = self._open()
@@ -87,10 +93,10 @@ class SnapshotCache:
             try:
                 watermark = self._covered_watermark()
                 rows = self._connection.execute(
-                    "SELECT raw FROM incidents WHERE updated_id <= ?", (watermark,)
+                    "SELECT raw FROM incidents WHERE version <= ?", (watermark,)
                 ).fetchall()
                 with _collector_paused():
-                    incidents = [parse_incident(json.loads(raw)) for (raw,) in rows]
+                    incidents = [self._read_document(json.loads(raw)) for (raw,) in rows]
             except (sqlite3.Error, ValueError, TypeError) as error:
                 self._rebuild(error)
                 return [], 0
@@ -239,6 +245,10 @@ def _connect(database: str) -> sqlite3.Connection:
                 f"BEGIN; {_SCHEMA} PRAGMA application_id = {_APPLICATION_ID};"
                 f" PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
             )
+        elif identity[0] == _APPLICATION_ID and identity[1] in _UPGRADES:
+            connection.executescript(
+                f"BEGIN; {_UPGRADES[identity[1]]} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
+            )
         elif identity != (_APPLICATION_ID, _SCHEMA_VERSION):
             raise _ForeignFile(f"application_id/user_version {identity}")
     except BaseException:
@@ -265,7 +275,7 @@ def _delete_database_files(path: Path) -> None:
 
 def _row(incident: Incident) -> tuple[str, int, str]:
     # ASCII JSON: SQLite stores UTF-8, which an attacker's lone surrogate is not.
-    return _stored_key(incident.key), incident.updated_id, json.dumps(incident.raw, separators=(",", ":"))
+    return _stored_key(incident.key), incident.version, json.dumps(incident.raw, separators=(",", ":"))
 
 
 def _stored_key(key: str) -> str:

@@ -3,13 +3,13 @@
 Each setting is taken from the first of these that gives it:
 
 1. the command line (``--console``, ``--token-file``, ``--read-only``, ...);
-2. the environment variables of Thinkst's own Python library
-   (``CANARY_API_DOMAIN``, ``CANARY_API_TOKEN``), unless ``--profile`` named a
-   profile on the command line, which then beats them too;
+2. the environment variables of the console's own tools (the backend names them;
+   Canary: ``CANARY_API_DOMAIN``, ``CANARY_API_TOKEN``), unless ``--profile`` named
+   a profile on the command line, which then beats them too;
 3. the profile in ``config.toml`` (``--profile NAME`` or ``default_profile``),
    over the ``[defaults]`` table;
-4. when nothing else is configured, canarytools-python's INI file
-   (``~/.canarytools.config``, ``~/canarytools.config``, ``/etc/canarytools.config``).
+4. when nothing else is configured, the config file of the console's own tool
+   (the backend reads it; Canary: canarytools-python's ``~/.canarytools.config``).
 
 Except that a token goes only to the console it was configured with (see
 ``resolve_settings``): a console that wins by the order above without a token of
@@ -24,7 +24,6 @@ with a bound, and only from regular files.
 
 from __future__ import annotations
 
-import configparser
 import math
 import os
 import re
@@ -40,6 +39,8 @@ from typing import Any, Callable, Mapping
 
 import platformdirs
 
+from .backends import registry
+from .backends.base import ConfigSources, ToolConfig
 from .backends.errors import ConfigError
 from .sanitize import clean
 from .secret import Secret, redact
@@ -49,11 +50,8 @@ CONFIG_ENV = "ROOST_CONFIG"
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_PAGE_SIZE = 100
 PAGE_SIZE_RANGE = (10, 1000)
-BACKENDS = ("canary",)
-# Table columns a profile may choose (the flag and state columns always show).
-TABLE_COLUMNS = ("created", "type", "src", "rdns", "node", "port", "events")
+BACKENDS = registry.names()
 TOKEN_COMMAND_TIMEOUT = 30.0
-CANARYTOOLS_SECTION = "CanaryTools"
 # Every file and command read is bounded: /dev/zero named as a token file, or a token
 # command that never stops printing, must end in one line, not in gigabytes of memory.
 TOKEN_FILE_LIMIT = 64 * 1024
@@ -82,7 +80,7 @@ class Settings:
 
     console: str
     token: Secret = field(repr=False)
-    backend: str = "canary"
+    backend: str = registry.DEFAULT_BACKEND
     #: The profile whose console this is; "" when the console was named elsewhere
     #: (the profile's other settings, read_only included, still apply).
     profile: str = ""
@@ -186,16 +184,16 @@ def read_regular_file(path: Path, limit: int, name: str, fix: str) -> tuple[str,
     return data.decode("utf-8"), mode
 
 
-def same_console(first: str, second: str) -> bool:
-    """Whether two spellings name one console (``1234abcd`` is ``https://1234abcd.canary.tools/``)."""
-    return _console_identity(first) == _console_identity(second)
+def same_console(first: str, second: str, backend: str = registry.DEFAULT_BACKEND) -> bool:
+    """Whether two spellings name one console of ``backend`` (Canary's ``1234abcd`` is
+    ``https://1234abcd.canary.tools/``)."""
+    identity = registry.config_sources(backend).console_identity
+    return _console_identity(first, identity) == _console_identity(second, identity)
 
 
-def _console_identity(console: str) -> str:
-    from .backends.canary.client import resolve_base_url  # httpx only when consoles are compared
-
+def _console_identity(console: str, identity: Callable[[str], str]) -> str:
     try:
-        return resolve_base_url(console, transport_injected=True)
+        return identity(console)
     except ConfigError:
         return console.strip()  # refused when a client is made for it; until then compared as written
 
@@ -312,7 +310,7 @@ class ProfileOptions:
     name: str = ""
     #: Where config.toml is: relative token_file paths and token_command run from there.
     directory: Path | None = None
-    backend: str = "canary"
+    backend: str = registry.DEFAULT_BACKEND
     console: str | None = None
     token_file: Path | None = None
     token_command: tuple[str, ...] | None = None
@@ -335,6 +333,7 @@ def profile_options(config: ConfigFile, name: str) -> ProfileOptions:
         raise ConfigError(f"No profile {quoted(name)} in {shown(config.path)} (profiles: {profile_list(config)}).")
     values: dict[str, Any] = {}
     tables = [("defaults", config.defaults)] + ([(f"profile.{name}", config.profiles[name])] if name else [])
+    backend = _backend_named(tables)
     for table, body in tables:
         if body.keys() & _TOKEN_SOURCES:
             if _TOKEN_SOURCES <= body.keys():
@@ -344,7 +343,26 @@ def profile_options(config: ConfigFile, name: str) -> ProfileOptions:
         for key, value in body.items():
             if key in PROFILE_KEYS:
                 values[key] = _checked(config, table, key, value)
+            if key == "columns":
+                _check_columns(config, table, values[key], backend)
     return ProfileOptions(name=name, directory=config.path.parent, **values)
+
+
+def _backend_named(tables: list[tuple[str, dict[str, Any]]]) -> str:
+    """The backend the profile ends up with, as written (its own check comes with its key)."""
+    named = [body["backend"] for _, body in tables if "backend" in body]
+    value = named[-1] if named else registry.DEFAULT_BACKEND
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _check_columns(config: ConfigFile, table: str, columns: tuple[str, ...], backend: str) -> None:
+    """Columns are the backend's to declare (the mark flag and status glyph always show)."""
+    if backend not in BACKENDS:
+        return  # the backend's own line is the error
+    known = [column.id for column in registry.backend_class(backend).columns]
+    unknown = [item for item in columns if item not in known]
+    if unknown:
+        raise config.error(table, "columns", f"has unknown column {quoted(unknown[0])}; choose from {', '.join(known)}")
 
 
 def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
@@ -368,9 +386,6 @@ def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
     if key == "columns":
         if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
             raise fail('must be a list of column names, e.g. ["created", "type", "src"]')
-        unknown = [item for item in value if item not in TABLE_COLUMNS]
-        if unknown:
-            raise fail(f"has unknown column {quoted(unknown[0])}; choose from {', '.join(TABLE_COLUMNS)}")
         return tuple(value)
     if key == "keymap":
         return _checked_keymap(value, fail)
@@ -541,45 +556,6 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-# -- canarytools-python's file -------------------------------------------------------
-
-
-def canarytools_config_paths(environ: Mapping[str, str]) -> list[Path]:
-    """Where canarytools-python looks, in its order."""
-    home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
-    return [home / ".canarytools.config", home / "canarytools.config", Path("/etc/canarytools.config")]
-
-
-@dataclass(frozen=True)
-class CanarytoolsConfig:
-    """A console and its token from canarytools-python's file: the token goes only to that domain."""
-
-    domain: str
-    token: Secret = field(repr=False)
-    path: Path
-    mode: int
-
-
-def read_canarytools_config(environ: Mapping[str, str]) -> CanarytoolsConfig | None:
-    """The first canarytools.config with both a domain and a key, as canarytools-python reads it."""
-    for path in canarytools_config_paths(environ):
-        try:
-            text, mode = read_regular_file(
-                path, CONFIG_FILE_LIMIT, shown(path), "canarytools.config must be a regular file; remove or replace it."
-            )
-            parser = configparser.ConfigParser(interpolation=None)
-            parser.read_string(text, source=str(path))
-        except (FileNotFoundError, PermissionError, NotADirectoryError):
-            continue  # skipped, as canarytools-python skips a file it cannot open
-        except (OSError, configparser.Error, UnicodeDecodeError) as error:
-            raise ConfigError(f"{shown(path)} is not a valid canarytools.config ({type(error).__name__}).") from None
-        section = parser[CANARYTOOLS_SECTION] if parser.has_section(CANARYTOOLS_SECTION) else {}
-        domain, api_key = section.get("domain", "").strip(), section.get("api_key", "").strip()
-        if domain and api_key:
-            return CanarytoolsConfig(domain, Secret(api_key), path, mode)
-    return None
-
-
 # -- putting it together ------------------------------------------------------------
 
 
@@ -597,9 +573,10 @@ def resolve_settings(
     """The settings for one session, from the command line's values and everything else (see the module).
 
     A token goes only to the console it was configured with: ``--token-file`` to the
-    console in use, whatever it is; ``CANARY_API_TOKEN`` to ``CANARY_API_DOMAIN`` when
-    that is set, else to a console that has no token of its own; a profile's token to
-    the profile's console; canarytools.config's key to its domain.  A console left
+    console in use, whatever it is; the environment's token (Canary: ``CANARY_API_TOKEN``)
+    to the environment's console (``CANARY_API_DOMAIN``) when that is set, else to a
+    console that has no token of its own; a profile's token to the profile's console; the
+    console's own tool's token (canarytools.config's key) to its console.  A console left
     without a token of its own is refused with one line saying why.
     """
     env = os.environ if environ is None else environ
@@ -614,27 +591,32 @@ def resolve_settings(
     chosen = profile or (config.default_profile if config else "")
     options = profile_options(config, chosen) if config else ProfileOptions()
     warnings = list(config.warnings) if config else []
+    backend_sources = registry.config_sources(options.backend)
     # A profile named on the command line beats the environment, as the command line does.
     environment = {} if profile else env
     sources = _TokenSources(
+        backend=options.backend,
+        names=backend_sources,
         flag_console=(console or "").strip(),
-        env_console=environment.get("CANARY_API_DOMAIN", "").strip(),
-        env_token=environment.get("CANARY_API_TOKEN", "").strip(),
+        env_console=_variable(environment, backend_sources.console_variable),
+        env_token=_variable(environment, backend_sources.token_variable),
         options=options,
         environment_ignored=bool(profile),
     )
     console_in_use = sources.flag_console or sources.env_console or options.console or ""
     configured_for_roost = bool(chosen or options.console or options.names_a_token)
-    canarytools = None
+    tool_config = None
     if not configured_for_roost and not (console_in_use and (token_file or sources.env_token_goes_to(console_in_use))):
-        # Nothing configured for Roost: canarytools-python's file, as that library would read it.
-        canarytools = read_canarytools_config(env)
-        if canarytools is not None:
-            sources = replace(sources, canarytools=canarytools)
-            console_in_use = console_in_use or canarytools.domain
+        # Nothing configured for Roost: the console's own tool's file, as that tool would read it.
+        tool_config = backend_sources.read_tool_config(env)
+        if tool_config is not None:
+            sources = replace(sources, tool_config=tool_config)
+            console_in_use = console_in_use or tool_config.console
     if not console_in_use:
+        variable = backend_sources.console_variable
+        set_variable = f", set {variable}" if variable else ""
         raise ConfigError(
-            "No console given: pass --console HASH_OR_URL, set CANARY_API_DOMAIN, or add a profile to "
+            f"No console given: pass --console HASH_OR_URL{set_variable}, or add a profile to "
             f"{shown(config_path(env))} (or try roost --demo)."
         )
     if token_file:  # named on the command line, with or without --console: for the console in use
@@ -648,12 +630,12 @@ def resolve_settings(
             warnings += file_warnings
         else:
             token = run_token_command(options.token_command, cwd=options.directory)
-    elif canarytools is not None and same_console(console_in_use, canarytools.domain):
-        token = canarytools.token
-        warnings += _loose_file_warning(canarytools)
+    elif tool_config is not None and sources.same(console_in_use, tool_config.console):
+        token = tool_config.token
+        warnings += _loose_file_warning(tool_config)
     else:
         raise sources.no_token_for(console_in_use)
-    profile_console = bool(options.console) and same_console(console_in_use, options.console)
+    profile_console = bool(options.console) and sources.same(console_in_use, options.console)
     return Settings(
         console=console_in_use,
         token=token,
@@ -671,58 +653,71 @@ def resolve_settings(
     )
 
 
+def _variable(environment: Mapping[str, str], name: str) -> str:
+    return environment.get(name, "").strip() if name else ""
+
+
 @dataclass(frozen=True)
 class _TokenSources:
     """The consoles and tokens on offer, and which token may go to which console."""
 
+    backend: str
+    #: The backend's own sources: what its environment variables are called.
+    names: ConfigSources
     flag_console: str
     env_console: str
     env_token: str
     options: ProfileOptions
     #: --profile on the command line: the environment is not read at all.
     environment_ignored: bool
-    canarytools: CanarytoolsConfig | None = None
+    tool_config: ToolConfig | None = None
+
+    def same(self, first: str, second: str) -> bool:
+        return same_console(first, second, self.backend)
 
     def env_token_goes_to(self, console: str) -> bool:
-        """CANARY_API_TOKEN goes with CANARY_API_DOMAIN; without it, to a console with no token of its own."""
+        """The environment's token goes with its console; without one, to a console with no token of its own."""
         if not self.env_token:
             return False
         if self.env_console:
-            return same_console(console, self.env_console)
+            return self.same(console, self.env_console)
         return not self.profile_token_goes_to(console) and not (
-            self.canarytools is not None and same_console(console, self.canarytools.domain)
+            self.tool_config is not None and self.same(console, self.tool_config.console)
         )
 
     def profile_token_goes_to(self, console: str) -> bool:
         """A profile's token goes only to the console the profile names (a token with no console, nowhere)."""
         options = self.options
-        return options.names_a_token and bool(options.console) and same_console(console, options.console)
+        return options.names_a_token and bool(options.console) and self.same(console, options.console)
 
     def no_token_for(self, console: str) -> ConfigError:
         """Why ``console`` has no token, and what to do, in one line."""
+        console_variable, token_variable = self.names.console_variable, self.names.token_variable
         reasons = []
         if self.env_token and self.env_console:
-            reasons.append(f"CANARY_API_TOKEN goes only to CANARY_API_DOMAIN ({shown(self.env_console)})")
+            reasons.append(f"{token_variable} goes only to {console_variable} ({shown(self.env_console)})")
         if self.options.names_a_token:
             owner = f"profile {quoted(self.options.name)}" if self.options.name else "[defaults]"
             where = f"its console ({shown(self.options.console)})" if self.options.console else "a console set with it"
             reasons.append(f"the token of {owner} goes only to {where}")
-        if self.canarytools is not None:
+        if (found := self.tool_config) is not None:
             reasons.append(
-                f"the api_key in {shown(self.canarytools.path)} goes only to its domain ({shown(self.canarytools.domain)})"
+                f"the {found.token_label} in {shown(found.path)} goes only to its {found.console_label} "
+                f"({shown(found.console)})"
             )
+        set_variable = f"set {token_variable}, " if token_variable else ""
         if not reasons:
             return ConfigError(
-                "No API token: set CANARY_API_TOKEN, pass --token-file PATH, or give the profile a token_file "
+                f"No API token: {set_variable}pass --token-file PATH, or give the profile a token_file "
                 "or token_command."
             )
-        named_by = "--console" if self.flag_console else "CANARY_API_DOMAIN" if self.env_console else "The console"
-        if self.environment_ignored:
+        named_by = "--console" if self.flag_console else console_variable if self.env_console else "The console"
+        if self.environment_ignored or not token_variable:
             advice = "Pass --token-file PATH."
         elif self.env_token:
             advice = "Pass --token-file PATH for it."
         else:
-            advice = "Pass --token-file PATH, or set CANARY_API_TOKEN."
+            advice = f"Pass --token-file PATH, or set {token_variable}."
         return ConfigError(f"{named_by} {shown(console)} needs its own token: {'; '.join(reasons)}. {advice}")
 
 
@@ -730,7 +725,7 @@ def _first_given(*values):
     return next(value for value in values if value is not None)
 
 
-def _loose_file_warning(found: CanarytoolsConfig) -> list[str]:
+def _loose_file_warning(found: ToolConfig) -> list[str]:
     if _open_to_others(found.mode):
         path = shown(found.path)
         return [f"{path} holds your API token and others can read it: run chmod 600 {path}."]
@@ -744,8 +739,6 @@ def check_config(profile: str | None = None, environ: Mapping[str, str] | None =
     and whether the chosen profile's console and token resolve; the token is
     never printed, and no text from the file reaches the terminal uncleaned.
     """
-    from .backends.canary.client import resolve_base_url
-
     env = os.environ if environ is None else environ
     try:
         config = load_config(env)
@@ -766,7 +759,7 @@ def check_config(profile: str | None = None, environ: Mapping[str, str] | None =
                 problems.append(f"error: {error}")
     try:
         settings = resolve_settings(console=None, token_file=None, profile=profile, environ=env)
-        base_url = resolve_base_url(settings.console)
+        base_url = registry.config_sources(settings.backend).api_url(settings.console)
     except ConfigError as error:
         if f"error: {error}" not in problems:  # the chosen profile's own error is listed once
             problems.append(f"error: {error}")

@@ -1,4 +1,5 @@
-"""Device info and source-IP history for the detail pane, loaded off the UI's path and cached.
+"""What the detail pane shows of an incident: the backend's facts, the source's history and the
+backend's lookups, the last two loaded off the UI's path and cached.
 
 One per app, so the main screen, the search screen and the history screen share
 what was loaded.  An answer is kept for a minute; a failure for a few seconds,
@@ -11,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, TypeVar
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Generic, TypeVar
 
-from .backends.errors import ApiError, NotFound
-from .backends.canary.parse import HistoryEntry, Host
+from .backends.base import Backend, Capability, Fact, HistoryEntry, Section, StatusSpec
+from .backends.errors import ApiError
 from .model import Incident
+from .timefmt import format_time
 
 CACHE_SECONDS = 60.0
 RETRY_SECONDS = 5.0
@@ -27,17 +30,19 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class DetailContext:
-    """What the detail pane shows: the incident, with its device and its source's history when known."""
+    """What the detail pane shows: the incident's title line, its sections (the backend's
+    facts, the source's history, the lookups, as far as they are known), then its events."""
 
     incident: Incident | None
-    host: Host | None = None
-    host_note: str = ""
-    history: tuple[HistoryEntry, ...] | None = None
-    history_note: str = ""
+    title: str = ""
+    status: StatusSpec | None = None
+    sections: tuple[Section, ...] = ()
+    events_heading: str = ""
+    no_events_note: str = ""
 
 
 class _Cache(Generic[T]):
-    """(value or None, note) by name, each until its own expiry."""
+    """(answer, note) by name, each until its own expiry; a note ("unavailable: …") means no answer."""
 
     def __init__(self, monotonic: Callable[[], float]) -> None:
         self._monotonic = monotonic
@@ -52,57 +57,96 @@ class _Cache(Generic[T]):
     def put(self, name: str, value: T | None, note: str = "", *, seconds: float = CACHE_SECONDS) -> None:
         self._entries[name] = (self._monotonic() + seconds, value, note)
 
+    async def fill(self, name: str, load: Callable[[], Awaitable[T]]) -> None:
+        try:
+            self.put(name, await load())
+        except ApiError as error:
+            self.put(name, None, f"unavailable: {error}", seconds=RETRY_SECONDS)
+        except Exception:
+            # A bug in reading the answer: the pane says so instead of "loading…" for ever;
+            # raised on, it reaches the crash log and a toast.
+            self.put(name, None, UNREADABLE, seconds=RETRY_SECONDS)
+            raise
+
 
 class DetailSource:
-    def __init__(self, client: Any, *, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.client = client
-        self._hosts: _Cache[Host] = _Cache(monotonic)
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.backend = backend
+        self._now = now
+        self._answers: _Cache[Any] = _Cache(monotonic)
         self._histories: _Cache[tuple[HistoryEntry, ...]] = _Cache(monotonic)
 
     def context(self, incident: Incident) -> tuple[DetailContext, bool]:
         """What is known now about ``incident``, and whether anything is still to load."""
-        host, host_note = self._host(incident)
-        history, history_note = self.history(incident.src_host)
-        pending = LOADING in (host_note, history_note)
-        return DetailContext(incident, host, host_note, history, history_note), pending
+        backend = self.backend
+        sections = list(backend.details(incident))
+        pending = False
+        if self._keeps_history(incident):
+            history, note = self.history(incident.source)
+            pending = note == LOADING
+            if history is not None:
+                sections.append(Section((Fact("History", (history_summary(history, incident.key),)),)))
+            else:
+                sections.append(Section((Fact("History", (note,), quiet=True),)))
+        now = self._now()
+        for lookup in backend.lookups(incident):
+            known = self._answers.get(lookup.key)
+            if known is None:
+                sections.append(lookup.placeholder(LOADING))
+                pending = True
+            elif known[1]:
+                sections.append(lookup.placeholder(known[1]))
+            else:
+                sections.append(lookup.show(known[0], now))
+        try:
+            status: StatusSpec | None = backend.status(incident.status)
+        except KeyError:  # not one the backend declares: the title line goes without it
+            status = None
+        context = DetailContext(
+            incident, backend.display_title(incident), status, tuple(sections), backend.events_heading, backend.no_events_note,
+        )
+        return context, pending
 
     def history(self, source: str) -> tuple[tuple[HistoryEntry, ...] | None, str]:
+        """``source``'s history as loaded (None and a note when it is not)."""
         if not source:
             return None, ""
         return self._histories.get(source) or (None, LOADING)
 
     async def load(self, incident: Incident) -> None:
-        """Fetch whatever ``context`` said was missing (device info and history at once)."""
-        tasks = []
-        if self._host(incident)[1] == LOADING:
-            tasks.append(self._load_host(incident.node_id))
-        if self.history(incident.src_host)[1] == LOADING:
-            tasks.append(self.load_history(incident.src_host))
+        """Fetch whatever ``context`` said was missing (the lookups and the history at once)."""
+        tasks = [
+            self._answers.fill(lookup.key, lookup.load)
+            for lookup in self.backend.lookups(incident)
+            if self._answers.get(lookup.key) is None
+        ]
+        if self._keeps_history(incident) and self.history(incident.source)[1] == LOADING:
+            tasks.append(self.load_history(incident.source))
         await asyncio.gather(*tasks)
 
     async def load_history(self, source: str) -> None:
-        try:
-            self._histories.put(source, tuple(await self.client.history_for_source(source)))
-        except ApiError as error:
-            self._histories.put(source, None, f"unavailable: {error}", seconds=RETRY_SECONDS)
-        except Exception:
-            # A bug in reading the answer: the pane says so instead of "loading…" for ever;
-            # raised on, it reaches the crash log and a toast.
-            self._histories.put(source, None, UNREADABLE, seconds=RETRY_SECONDS)
-            raise
+        await self._histories.fill(source, lambda: self.backend.history(source))
 
-    def _host(self, incident: Incident) -> tuple[Host | None, str]:
-        if incident.is_token or not incident.node_id:
-            return None, ""
-        return self._hosts.get(incident.node_id) or (None, LOADING)
+    def _keeps_history(self, incident: Incident) -> bool:
+        return bool(incident.source) and Capability.HISTORY in self.backend.capabilities
 
-    async def _load_host(self, node_id: str) -> None:
-        try:
-            self._hosts.put(node_id, await self.client.device_info(node_id))
-        except NotFound:
-            self._hosts.put(node_id, None, "device not found on the console")
-        except ApiError as error:
-            self._hosts.put(node_id, None, f"unavailable: {error}", seconds=RETRY_SECONDS)
-        except Exception:
-            self._hosts.put(node_id, None, UNREADABLE, seconds=RETRY_SECONDS)
-            raise
+
+def history_summary(entries: tuple[HistoryEntry, ...], current_key: str) -> str:
+    """"3 other incidents (1 deleted) · first … · last …", or "first time seen"."""
+    others = [entry for entry in entries if entry.key != current_key]
+    if not others:
+        return "first time seen"
+    deleted = sum(1 for entry in others if entry.deleted)
+    times = [entry.created for entry in entries if entry.created is not None]
+    summary = f"{len(others)} other incident{'s' if len(others) != 1 else ''}"
+    if deleted:
+        summary += f" ({deleted} deleted)"
+    if times:
+        summary += f" · first {format_time(min(times), wide=True)} · last {format_time(max(times), wide=True)}"
+    return summary

@@ -1,7 +1,8 @@
-"""Exports: the current view, the marks or a whole feed, as JSON, JSONL or CSV.
+"""Exports: the current view, the marks or a whole console, as JSON, JSONL or CSV.
 
-JSON is the feed shape the console returns (``roost emulator --load`` reads it
-back), JSONL one console incident a line, CSV a flat table for spreadsheets.
+JSON is a listing of each incident's own document (``roost emulator --load`` reads it
+back), JSONL one such document a line, CSV a flat table for spreadsheets whose columns
+the backend declares (``DocumentFormat``).
 Every export is written atomically and 0600: an export holds attacker traffic and
 sometimes credentials, and a half-written file is never left at the final path.
 No Textual here.
@@ -18,29 +19,26 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Literal, get_args
 
-from .backends.canary.client import CanaryClient, Feed
 from .archive import feed_document, write_atomically
+from .backends.base import Backend, DocumentFormat
 from .model import Incident
 
 ExportFormat = Literal["json", "jsonl", "csv"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 EXPORT_FEED = "Exported Incidents"
 EXPORTS_SUBDIR = "exports"
-FEED_PAGE_LIMIT = 1000
-
-CSV_COLUMNS = (
-    "key", "created", "updated_id", "acknowledged", "logtype", "type", "src_host", "src_host_reverse",
-    "src_port", "dst_host", "dst_port", "node_id", "bird_or_token", "flock_id", "memo", "events_count", "events",
-)
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _LABEL_WIDTH = 40
 
 
-def export_incidents(incidents: Iterable[Incident], fmt: ExportFormat, path: Path) -> Path:
-    """Write ``incidents`` to ``path`` in ``fmt``; returns ``path``.  Raises OSError if it cannot."""
-    return write_atomically(Path(path), render_export(incidents, fmt))
+def export_incidents(
+    incidents: Iterable[Incident], fmt: ExportFormat, path: Path, *, documents: DocumentFormat
+) -> Path:
+    """Write ``incidents`` (of the backend whose ``documents`` these are) to ``path`` in ``fmt``;
+    returns ``path``.  Raises OSError if it cannot."""
+    return write_atomically(Path(path), render_export(incidents, fmt, documents=documents))
 
 
 def _check_format(fmt: str) -> ExportFormat:
@@ -49,7 +47,7 @@ def _check_format(fmt: str) -> ExportFormat:
     return fmt
 
 
-def render_export(incidents: Iterable[Incident], fmt: ExportFormat) -> bytes:
+def render_export(incidents: Iterable[Incident], fmt: ExportFormat, *, documents: DocumentFormat) -> bytes:
     """The bytes of an export in ``fmt`` (what a file export writes, and ``roost export --output -`` prints)."""
     _check_format(fmt)
     # JSON is kept ASCII: lossless for any string the console sent (lone surrogates
@@ -59,7 +57,7 @@ def render_export(incidents: Iterable[Incident], fmt: ExportFormat) -> bytes:
         return json.dumps(feed_document(incidents, EXPORT_FEED)).encode("ascii")
     if fmt == "jsonl":
         return b"".join(json.dumps(incident.raw, separators=(",", ":")).encode("ascii") + b"\n" for incident in incidents)
-    return _csv_table(incidents)
+    return _csv_table(incidents, documents)
 
 
 def default_export_path(data_dir: Path, fmt: ExportFormat, label: str, *, now: float | None = None) -> Path:
@@ -75,64 +73,51 @@ def default_export_path(data_dir: Path, fmt: ExportFormat, label: str, *, now: f
     return path
 
 
-async def export_feed(
-    client: CanaryClient,
-    feed: Feed,
+async def everything(
+    backend: Backend, status: str | None, progress: Callable[[int], None] = lambda count: None
+) -> list[Incident]:
+    """Every incident the console holds (with ``status``, when given), read to the end.
+
+    ``progress`` is called with the running count after each batch.
+    """
+    # By key: an incident updated while we read can come back in a later batch.
+    by_key: dict[str, Incident] = {}
+    async for batch in backend.export_batches(status):
+        for incident in batch.incidents:
+            by_key[incident.key] = incident
+        progress(len(by_key))
+    return list(by_key.values())
+
+
+async def export_everything(
+    backend: Backend,
+    status: str | None,
     fmt: ExportFormat,
     path: Path,
     progress: Callable[[int], None] = lambda count: None,
 ) -> tuple[Path, int]:
-    """Page through ``feed`` to its end, then write the export; returns the path and the count.
-
-    ``progress`` is called with the running count after each page.  Nothing is
-    written until the last page has arrived, so a failure leaves no file behind.
+    """Read every incident (with ``status``) to the end, then write the export; returns the
+    path and the count.  Nothing is written until the last batch has arrived, so a failure
+    leaves no file behind.
     """
-    _check_format(fmt)  # before paging through a whole feed, not after
-    # By key: an incident updated while we page can come back on a later page.
-    by_key: dict[str, Incident] = {}
-    async for page in client.iter_feed(feed, limit=FEED_PAGE_LIMIT):
-        for incident in page.incidents:
-            by_key[incident.key] = incident
-        progress(len(by_key))
-    written = await asyncio.to_thread(export_incidents, by_key.values(), fmt, path)
-    return written, len(by_key)
+    _check_format(fmt)  # before reading a whole console, not after
+    incidents = await everything(backend, status, progress)
+    written = await asyncio.to_thread(export_incidents, incidents, fmt, path, documents=backend.documents)
+    return written, len(incidents)
 
 
 # ---------------------------------------------------------------------------
 # CSV
 
 
-def _csv_table(incidents: Iterable[Incident]) -> bytes:
+def _csv_table(incidents: Iterable[Incident], documents: DocumentFormat) -> bytes:
     text = io.StringIO(newline="")
     writer = csv.writer(text)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows([_spreadsheet_safe(cell) for cell in _csv_row(incident)] for incident in incidents)
+    writer.writerow(documents.csv_columns)
+    writer.writerows([_spreadsheet_safe(cell) for cell in documents.csv_row(incident)] for incident in incidents)
     # utf-8-sig: Excel reads a file without the BOM as the local code page.  A lone
     # surrogate (invalid UTF-8 from the console) becomes a visible \udXXX escape.
     return text.getvalue().encode("utf-8-sig", errors="backslashreplace")
-
-
-def _csv_row(incident: Incident) -> tuple[object, ...]:
-    events = [event.raw for event in incident.events]
-    return (
-        incident.key,
-        incident.created.strftime("%Y-%m-%dT%H:%M:%SZ") if incident.created else "",
-        incident.updated_id,
-        "true" if incident.acknowledged else "false",
-        "" if incident.logtype is None else incident.logtype,
-        incident.summary or incident.logtype_name,
-        incident.src_host,
-        incident.src_host_reverse,
-        "" if incident.src_port is None else incident.src_port,
-        incident.dst_host,
-        "" if incident.dst_port is None else incident.dst_port,
-        incident.node_id,
-        incident.node_name or incident.node_id,
-        incident.flock_id,
-        incident.memo,
-        incident.events_count,
-        json.dumps(events, ensure_ascii=False, separators=(",", ":")),
-    )
 
 
 def _spreadsheet_safe(cell: object) -> object:

@@ -1,4 +1,5 @@
-"""``roost export``: a whole feed to a JSON, JSONL or CSV file (or stdout), without the TUI.
+"""``roost export``: a whole console (or one status: ``--feed``) to a JSON, JSONL or CSV file
+(or stdout), without the TUI.
 
 The console and token come from the same places as the TUI's (``--console``,
 ``--token-file``, ``--profile``, the environment, the config file; see config.py).  Progress goes to
@@ -22,25 +23,31 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Callable, TextIO
 
-from .backends.canary.client import FEEDS, CanaryClient, Feed
+from .backends import registry
+from .backends.base import Backend
 from .backends.errors import ConfigError
-from .config import data_dir, file_kind, private_dir, resolve_settings, shown
+from .config import Settings, data_dir, file_kind, private_dir, resolve_settings, shown
 from .crashlog import keep_out_of_reports
-from .export import FEED_PAGE_LIMIT, EXPORT_FORMATS, ExportFormat, default_export_path, export_feed, render_export
-from .model import Incident
-from .secret import Secret
+from .export import EXPORT_FORMATS, ExportFormat, default_export_path, everything, export_everything, render_export
 
-ClientFactory = Callable[[str, Secret], CanaryClient]
+BackendOpener = Callable[[Settings], Backend]
 
 # Without a terminal, a progress line every this many incidents (pages may be small).
 PLAIN_PROGRESS_EVERY = 10_000
-# A whole feed is many requests: one 429 or 5xx among them is retried, as the live loop does.
+# A whole console is many requests: one 429 or 5xx among them is retried, as the live loop does.
 EXPORT_READ_ATTEMPTS = 4
 STDOUT = "-"
+EVERY_STATUS = "all"
+
+
+def feeds() -> tuple[str, ...]:
+    """What ``--feed`` may name: everything, or one status any backend has."""
+    statuses = {spec.id for name in registry.names() for spec in registry.backend_class(name).statuses}
+    return (EVERY_STATUS, *sorted(statuses))
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--feed", choices=FEEDS, default="all", help="which incidents (default all)")
+    parser.add_argument("--feed", choices=feeds(), default=EVERY_STATUS, help="which incidents (default all)")
     parser.add_argument(
         "--format", dest="export_format", choices=EXPORT_FORMATS,
         help="file format (default: from the --output suffix, else json)",
@@ -57,24 +64,24 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS, help="as for roost")
 
 
-def export_client(console: str, token: Secret, **options) -> CanaryClient:
-    """The export's client: a rate limit or a 5xx while paging is retried, not the end of the export."""
-    return CanaryClient(console, token, read_attempts=EXPORT_READ_ATTEMPTS, **options)
+def export_backend(settings: Settings) -> Backend:
+    """The export's backend: a rate limit or a 5xx while reading is retried, not the end of the export."""
+    return registry.open_backend(settings, read_attempts=EXPORT_READ_ATTEMPTS)
 
 
 def run_export(args: argparse.Namespace) -> int:
-    return export_command(args, client_factory=export_client, stderr=sys.stderr)
+    return export_command(args, open_backend=export_backend, stderr=sys.stderr)
 
 
 def export_command(
     args: argparse.Namespace,
     *,
-    client_factory: ClientFactory,
+    open_backend: BackendOpener,
     stderr: TextIO,
     stdin: TextIO | None = None,
     stdout: BinaryIO | None = None,
 ) -> int:
-    """``run_export`` with its client and streams injected (tests pass an in-process console).
+    """``run_export`` with its backend and streams injected (tests pass an in-process console).
 
     ``stdin`` (a terminal, or not) answers whether to replace a file; ``stdout`` receives ``--output -``.
     """
@@ -96,16 +103,17 @@ def export_command(
     keep_out_of_reports(settings.token)
     for warning in settings.warnings:
         print(f"roost: {warning}", file=stderr)
+    status = _chosen_status(args.feed, settings.backend)
     fmt = _chosen_format(args.export_format, None if to_stdout else args.output)
     progress = ProgressLine(stderr)
     try:
-        client = client_factory(settings.console, settings.token)
+        backend = open_backend(settings)
         if to_stdout:
-            count = asyncio.run(_export_to_stream(client, args.feed, fmt, stdout, progress.update))
+            count = asyncio.run(_export_to_stream(backend, status, fmt, stdout, progress.update))
             where = "stdout"
         else:
             path = output or default_export_path(private_dir(data_dir()), fmt, args.feed)
-            path, count = asyncio.run(_export(client, args.feed, fmt, path, progress.update))
+            path, count = asyncio.run(_export(backend, status, fmt, path, progress.update))
             where = shown(path, limit=1000)
     except BrokenPipeError:
         if stdout is sys.stdout.buffer:
@@ -163,27 +171,26 @@ def writable_output(path: Path, *, force: bool, stdin: TextIO, stderr: TextIO) -
 
 
 async def _export(
-    client: CanaryClient, feed: Feed, fmt: ExportFormat, path: Path, progress: Callable[[int], None]
+    backend: Backend, status: str | None, fmt: ExportFormat, path: Path, progress: Callable[[int], None]
 ) -> tuple[Path, int]:
-    async with client:
-        return await export_feed(client, feed, fmt, path, progress)
+    try:
+        return await export_everything(backend, status, fmt, path, progress)
+    finally:
+        await backend.aclose()
 
 
 async def _export_to_stream(
-    client: CanaryClient, feed: Feed, fmt: ExportFormat, stream: BinaryIO, progress: Callable[[int], None]
+    backend: Backend, status: str | None, fmt: ExportFormat, stream: BinaryIO, progress: Callable[[int], None]
 ) -> int:
-    """The whole feed to ``stream``, written once the last page is in (as a file export is)."""
-    # By key: an incident updated while we page can come back on a later page.
-    by_key: dict[str, Incident] = {}
-    async with client:
-        async for page in client.iter_feed(feed, limit=FEED_PAGE_LIMIT):
-            for incident in page.incidents:
-                by_key[incident.key] = incident
-            progress(len(by_key))
-    data = await asyncio.to_thread(render_export, by_key.values(), fmt)
+    """Every incident to ``stream``, written once the last batch is in (as a file export is)."""
+    try:
+        incidents = await everything(backend, status, progress)
+    finally:
+        await backend.aclose()
+    data = await asyncio.to_thread(render_export, incidents, fmt, documents=backend.documents)
     stream.write(data)
     stream.flush()
-    return len(by_key)
+    return len(incidents)
 
 
 def _silence_stdout() -> None:
@@ -191,6 +198,16 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+def _chosen_status(feed: str, backend: str) -> str | None:
+    """The status ``--feed`` names (None: every incident); ConfigError for one the backend lacks."""
+    if feed == EVERY_STATUS:
+        return None
+    statuses = [spec.id for spec in registry.backend_class(backend).statuses]
+    if feed not in statuses:
+        raise ConfigError(f"--feed {feed}: a {backend} console has no such status; choose all or {', '.join(statuses)}.")
+    return feed
 
 
 def _chosen_format(requested: str | None, output: str | None) -> ExportFormat:

@@ -1,11 +1,12 @@
 """The ``/`` filter: a one-line query parsed once into a fast predicate over incidents.
 
 Terms are separated by spaces and must all match; ``"a b"`` is one term.
-Bare text is a case-insensitive substring of what the analyst reads (type, IPs,
-reverse DNS, bird name, memo, every event field); ``field:value`` narrows to one
-attribute; ``!`` before any term negates it.  A term that cannot be understood is
-reported in ``errors`` and left out, so the rest of the query still filters while
-the analyst fixes it.
+Bare text is a case-insensitive substring of what the analyst reads (the
+backend's ``searchable_text``: title, addresses, names, every event field);
+``name:value`` narrows to one attribute, by the ``FilterField`` the backend
+declares under that name; ``!`` before any term negates it.  A term that cannot
+be understood is reported in ``errors`` and left out, so the rest of the query
+still filters while the analyst fixes it.
 
 Matching runs on every keystroke over the whole store, so each incident's
 searchable text is folded once and cached (see ``searchable_text``).
@@ -14,19 +15,15 @@ No Textual here.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable
 
-from .backends.canary.logtypes import logtype_by_name
+from .backends.base import Backend, FilterField, FilterValueError
 from .model import Incident
 
 Test = Callable[[Incident], bool]
-
-FIELDS = ("src", "node", "flock", "type", "ack", "port", "key")
-_UNKNOWN_FIELD_HINT = "use " + ", ".join(f"{name}:" for name in FIELDS)
 
 # One term: an optional "!", an optional "field:" (letters only, and not followed by
 # ":" or "/", so IPv6 addresses like fe80::1 and URLs stay text), then a quoted phrase
@@ -35,9 +32,6 @@ _TERM = re.compile(
     r'(?P<negated>!?)(?:(?P<field>[A-Za-z]+):(?![:/]))?(?:"(?P<phrase>[^"]*)"?|(?P<word>\S*))'
 )
 _SPACE = re.compile(r"\s*")
-# The start of an IPv4 or IPv6 address ("10.0.", "2001:db8:"), matched as a prefix.
-_ADDRESS_PREFIX = re.compile(r"\d{1,3}(?:\.\d{0,3}){1,3}|[0-9a-f]{0,4}(?::[0-9a-f]{0,4})+")
-_ACK_WORDS = {"yes": True, "true": True, "no": False, "false": False}
 _DESCRIBE_WIDTH = 80
 
 # Searchable text by id() of the incident it was folded from.  ``_folded`` keeps
@@ -51,16 +45,13 @@ _folded: dict[str, Incident] = {}
 _text_by_id: dict[int, str] = {}
 
 
-class _BadTerm(ValueError):
-    """A term that cannot filter anything; its message is shown to the analyst."""
-
-
 @dataclass(frozen=True, slots=True)
 class _Term:
     field: str  # "" for bare text
-    value: str  # normalised: case-folded, ack as yes/no, port as digits
+    value: str  # the field's normal form; case-folded text for bare text
     negated: bool
     test: Test = field(compare=False)
+    words: Callable[[str, bool], str] | None = field(default=None, compare=False)
 
     @property
     def canonical(self) -> str:
@@ -69,8 +60,8 @@ class _Term:
         return f"{'!' if self.negated else ''}{prefix}{value}"
 
     def describe(self) -> str:
-        if self.field == "ack":
-            return "acknowledged" if self.value == "yes" else "unacknowledged"
+        if self.words is not None:
+            return self.words(self.value, self.negated)
         what = f'"{self.value}"' if not self.field else f"{self.field} {self.value}"
         return f"not {what}" if self.negated else what
 
@@ -100,13 +91,15 @@ class Filter:
         return line if len(line) <= _DESCRIBE_WIDTH else line[: _DESCRIBE_WIDTH - 1] + "…"
 
 
-def parse_filter(text: str) -> Filter:
+def parse_filter(text: str, backend: Backend) -> Filter:
+    """``text`` as a filter over ``backend``'s incidents, by its declared ``filter_fields``."""
+    fields = {declared.name: declared for declared in backend.filter_fields}
     terms: list[_Term] = []
     errors: list[str] = []
     for negated, name, value in _split_terms(text):
         try:
-            term = _make_term(name.lower(), value, negated)
-        except _BadTerm as error:
+            term = _make_term(fields, backend, name.lower(), value, negated)
+        except FilterValueError as error:
             errors.append(str(error))
             continue
         if term is not None and term not in terms:
@@ -152,119 +145,52 @@ def _split_terms(text: str) -> list[tuple[bool, str, str]]:
     return terms
 
 
-def _make_term(name: str, value: str, negated: bool) -> _Term | None:
+def _make_term(fields: dict[str, FilterField], backend: Backend, name: str, value: str, negated: bool) -> _Term | None:
     """The term, or None for one still being typed (``src:``, ``!``, ``""``)."""
-    if name and name not in FIELDS:
-        raise _BadTerm(f"unknown field '{name}:' — {_UNKNOWN_FIELD_HINT}")
+    declared = fields.get(name) if name else None
+    if name and declared is None:
+        raise FilterValueError(f"unknown field '{name}:' — use " + ", ".join(f"{known}:" for known in fields))
     needle = value.strip().casefold()
     if not needle:
         return None
-    if name == "ack":
+    if declared is None:
+        return _Term("", needle, negated, _text_test(needle, backend))
+    normal, test = declared.make(needle)
+    if negated and declared.opposite is not None:
         # "!ack:yes" is "ack:no": one spelling, one filter_id.
-        wanted = _ack_value(needle) != negated
-        return _Term("ack", "yes" if wanted else "no", False, _acknowledged if wanted else _unacknowledged)
-    make_test = _FIELD_TESTS[name] if name else _text_test
-    normalised, test = make_test(needle)
-    return _Term(name, normalised, negated, test)
+        normal, test = declared.make(declared.opposite(normal))
+        negated = False
+    return _Term(name, normal, negated, test, declared.describe)
 
 
 def _negation(test: Test) -> Test:
     return lambda incident: not test(incident)
 
 
-# ---------------------------------------------------------------------------
-# Tests, one maker per field: (case-folded value) -> (normalised value, test).
-
-
-def _text_test(needle: str) -> tuple[str, Test]:
+def _text_test(needle: str, backend: Backend) -> Test:
     cached_text = _text_by_id.get
 
     def test(incident: Incident) -> bool:
         # searchable_text() inlined: this runs for every incident on every keystroke.
         text = cached_text(id(incident))
         if text is None:
-            text = searchable_text(incident)
+            text = searchable_text(incident, backend)
         return needle in text
 
-    return needle, test
-
-
-def _source_test(needle: str) -> tuple[str, Test]:
-    """A whole address matches itself; an address fragment a prefix; other text a substring
-    of the source or its reverse DNS."""
-    try:
-        address = str(ipaddress.ip_address(needle))
-    except ValueError:
-        pass
-    else:
-        return address, lambda incident: incident.src_host.casefold() == address
-    if _ADDRESS_PREFIX.fullmatch(needle):
-        return needle, lambda incident: incident.src_host.casefold().startswith(needle)
-    return needle, lambda incident: needle in incident.src_host.casefold() or needle in incident.src_host_reverse.casefold()
-
-
-def _node_test(needle: str) -> tuple[str, Test]:
-    return needle, lambda incident: needle in incident.node_name.casefold() or needle in incident.node_id.casefold()
-
-
-def _flock_test(needle: str) -> tuple[str, Test]:
-    return needle, lambda incident: needle in incident.flock_id.casefold() or needle in incident.flock_name.casefold()
-
-
-def _type_test(needle: str) -> tuple[str, Test]:
-    """A logtype number, or text found in the logtype's name or the incident's summary."""
-    if needle.isdigit():
-        logtype = int(needle)
-        return str(logtype), lambda incident: incident.logtype == logtype
-    logtypes = frozenset(logtype_by_name(needle))
-    return needle, lambda incident: incident.logtype in logtypes or needle in incident.summary.casefold()
-
-
-def _port_test(needle: str) -> tuple[str, Test]:
-    if not needle.isdigit() or int(needle) > 65535:
-        raise _BadTerm(f"port: takes a port number (0–65535), not '{needle}'")
-    port = int(needle)
-    return str(port), lambda incident: incident.dst_port == port
-
-
-def _key_test(needle: str) -> tuple[str, Test]:
-    return needle, lambda incident: needle in incident.key.casefold()
-
-
-def _ack_value(needle: str) -> bool:
-    if needle not in _ACK_WORDS:
-        raise _BadTerm(f"ack: takes yes or no, not '{needle}'")
-    return _ACK_WORDS[needle]
-
-
-def _acknowledged(incident: Incident) -> bool:
-    return incident.acknowledged
-
-
-def _unacknowledged(incident: Incident) -> bool:
-    return not incident.acknowledged
-
-
-_FIELD_TESTS: dict[str, Callable[[str], tuple[str, Test]]] = {
-    "src": _source_test,
-    "node": _node_test,
-    "flock": _flock_test,
-    "type": _type_test,
-    "port": _port_test,
-    "key": _key_test,
-}
+    return test
 
 
 # ---------------------------------------------------------------------------
 # Searchable text.
 
 
-def searchable_text(incident: Incident) -> str:
-    """Everything bare text searches, case-folded, fields separated by NUL (so a
-    needle never matches across two fields); folded once per incident object."""
+def searchable_text(incident: Incident, backend: Backend) -> str:
+    """Everything bare text searches (``backend.searchable_text``), case-folded, fields
+    separated by NUL (so a needle never matches across two fields); folded once per
+    incident object."""
     text = _text_by_id.get(id(incident))
     if text is None:
-        text = _fold(incident)
+        text = "\0".join(backend.searchable_text(incident)).casefold()
         _remember(incident, text)
     return text
 
@@ -285,22 +211,3 @@ def _remember(incident: Incident, text: str) -> None:
             del _text_by_id[id(_folded.pop(key))]
     _folded[incident.key] = incident
     _text_by_id[id(incident)] = text
-
-
-def _fold(incident: Incident) -> str:
-    parts = [
-        incident.summary,
-        incident.logtype_name,
-        incident.src_host,
-        incident.src_host_reverse,
-        incident.dst_host,
-        incident.node_name,
-        incident.node_id,
-        incident.flock_name,
-        incident.memo,
-    ]
-    for event in incident.events:
-        for name, value in event.fields:
-            parts.append(name)
-            parts.append(value)
-    return "\0".join(parts).casefold()

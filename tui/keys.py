@@ -22,6 +22,9 @@ ACTION_CAPABILITIES = {
     "history": Capability.HISTORY,
     "search": Capability.SEARCH,
 }
+#: The view keys (by binding id, what keymaps know them by) and the feed each shows: the main
+#: screen names them after the backend's statuses.
+VIEW_FEEDS = {"view-unacknowledged": "open", "view-acknowledged": "closed", "view-all": "all"}
 #: Actions that act on the marks when there are any (the footer says so).
 MARK_AWARE_ACTIONS = frozenset({"acknowledge", "unacknowledge", "delete", "export"})
 
@@ -58,8 +61,8 @@ _GROUPED: list[tuple[str, list[Binding]]] = [
     (
         "Views",
         [
-            Binding("1", "view('unacknowledged')", "Unacknowledged", show=False, id="view-unacknowledged"),
-            Binding("2", "view('acknowledged')", "Acknowledged", show=False, id="view-acknowledged"),
+            Binding("1", "view('open')", "Open incidents", show=False, id="view-unacknowledged"),
+            Binding("2", "view('closed')", "Closed incidents", show=False, id="view-acknowledged"),
             Binding("3", "view('all')", "All incidents", show=False, id="view-all"),
             Binding("s", "sort_next", "Sort by next column", show=False, id="sort-next"),
             Binding("S", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),

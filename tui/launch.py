@@ -1,4 +1,4 @@
-"""Start the TUI: settings, a checked connection, the cache, then the app in this terminal."""
+"""Start the TUI: settings, the backend the profile names, checked, the cache, then the app in this terminal."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import select
 import signal
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Awaitable, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TextIO
 
-from .backends.canary.client import CanaryClient
+from .backends import registry
+from .backends.base import Backend
 from .backends.errors import ApiError, ConfigError
 from .cache import SnapshotCache, cache_path_for
 from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings, shown
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 DEMO_BACKLOG = 300
 DEMO_RATE_PER_MINUTE = 12
 TERMINAL_CHECK_SECONDS = 0.2
-# One rate limit or 5xx at start-up is retried (with the client's backoff), as the live loop does.
-START_PING_ATTEMPTS = 4
+# One rate limit or 5xx at start-up is retried (with the backend's backoff), as the live loop does.
+START_CHECK_ATTEMPTS = 4
 
 
 @dataclass
@@ -78,23 +79,26 @@ def connect(args: argparse.Namespace) -> Connection:
 
 def open_cache(settings: Settings) -> SnapshotCache | None:
     """The console's local snapshot; read later, in the sync worker, not before the UI shows."""
+    documents = registry.backend_class(settings.backend).documents
     try:
-        return SnapshotCache(cache_path_for(settings.console, private_dir(cache_dir())))
+        return SnapshotCache(cache_path_for(settings.console, private_dir(cache_dir())), documents.incident)
     except OSError:
         return None
 
 
 def session_app(
     settings: Settings,
-    client: CanaryClient,
+    client: Any,
     cache: SnapshotCache | None,
     *,
     startup_check: Callable[[], Awaitable[object]] | None = None,
 ) -> RoostApp:
-    """The app for one session: its files in the user's data directory, its snapshot in ``cache``."""
+    """The app for one session over the backend's connection ``client`` (what the app still takes):
+    its files in the user's data directory, its snapshot in ``cache``."""
     from .app import RoostApp
 
-    store = IncidentStore()
+    declared = registry.backend_class(settings.backend)
+    store = IncidentStore(declared.statuses, declared.columns)
 
     async def persist(changes) -> None:
         await asyncio.to_thread(cache.save_changes, store, changes)
@@ -195,39 +199,41 @@ def _terminal_lost(app) -> None:
 
 
 async def _checked_session(settings: Settings, *, with_cache: bool) -> tuple[RoostApp, int]:
-    """Run the app on one client and connection (one loop, one handshake), after a ping.
+    """Run the app on one backend and connection (one loop, one handshake), after a check.
 
-    With nothing cached the ping comes first, failing fast with one line on a wrong
+    With nothing cached the check comes first, failing fast with one line on a wrong
     token or an unreachable console.  With a cached snapshot the app draws it at once
-    and the ping runs beside it: a console that refuses the token still ends Roost
+    and the check runs beside it: a console that refuses the token still ends Roost
     with that one line, while one that is only slow or away leaves the analyst the
     last known state, marked as not live.
     """
     cache = open_cache(settings) if with_cache else None
+    # The app is still handed the backend's connection (``client``) and makes its own backend over it.
     if cache is None or not cache.holds_incidents():
-        client = await checked_client(settings)
-        app = session_app(settings, client, cache)
+        backend = await checked_backend(settings)
+        app = session_app(settings, backend.client, cache)
         return app, await run_in_terminal(app)
-    client = CanaryClient(settings.console, settings.token)
-    app = session_app(settings, client, cache, startup_check=lambda: client.ping(attempts=START_PING_ATTEMPTS))
+    backend = registry.open_backend(settings)
+    check = lambda: backend.check(attempts=START_CHECK_ATTEMPTS)  # noqa: E731
+    app = session_app(settings, backend.client, cache, startup_check=check)
     status = await run_in_terminal(app)
     if app.refused_at_start:
         raise ConfigError(f"Cannot use {shown(settings.console)}: {app.refused_at_start}")
     return app, status
 
 
-async def checked_client(settings: Settings) -> CanaryClient:
-    """A client for the settings' console, once it has answered a ping.
+async def checked_backend(settings: Settings) -> Backend:
+    """The backend the settings name, once its console has answered a check.
 
-    What may pass (a rate limit, a 5xx: the client decides) is retried with backoff;
+    What may pass (a rate limit, a 5xx: the backend decides) is retried with backoff;
     a wrong token or a console that stays unreachable ends with one line.
     """
-    client = CanaryClient(settings.console, settings.token)
+    backend = registry.open_backend(settings)
     try:
-        await client.ping(attempts=START_PING_ATTEMPTS)
+        await backend.check(attempts=START_CHECK_ATTEMPTS)
     except BaseException as error:
-        await client.aclose()
+        await backend.aclose()
         if isinstance(error, ApiError):
             raise ConfigError(f"Cannot use {shown(settings.console)}: {error}") from None
         raise
-    return client
+    return backend

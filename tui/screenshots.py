@@ -17,8 +17,8 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
-from .backends.canary.client import DEFAULT_TIMEOUT, CanaryClient
 from .app import RoostApp
+from .backends.registry import open_backend
 from .config import Settings
 from .emulator.canary.app import create_app
 from .emulator.faults import FaultPlan
@@ -51,17 +51,17 @@ def in_process_app(
     profile: str = "test console",
     faults: FaultPlan | None = None,
     transport: Callable[..., httpx.AsyncBaseTransport] = httpx.ASGITransport,
-    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    timeout: httpx.Timeout | float | None = None,
     **settings_options: Any,
 ) -> RoostApp:
     """The real app talking to an in-process emulator serving ``state``.
 
     ``token`` is what the app sends; ``console_token`` what the emulator accepts
     (the same unless a test wants a wrong or read-only token).  ``faults`` makes
-    the emulator fail now and then; ``settings_options`` are more Settings fields.
+    the emulator fail now and then; ``timeout`` replaces the backend's own;
+    ``settings_options`` are more Settings fields.
     """
     emulator = create_app(state, console_token or token, read_only_token=read_only_token, faults=faults)
-    client = CanaryClient(IN_PROCESS_URL, Secret(token), transport=transport(app=emulator), timeout=timeout)
     settings = Settings(
         console=IN_PROCESS_URL,
         token=Secret(token),
@@ -71,9 +71,13 @@ def in_process_app(
         page_size=page_size,
         **settings_options,
     )
+    connection: dict[str, Any] = {"transport": transport(app=emulator)}
+    if timeout is not None:
+        connection["timeout"] = timeout
+    # The app still takes the backend's connection and makes its own backend over it.
     app = RoostApp(
         settings,
-        client,
+        open_backend(settings, **connection).client,
         data_directory=data_directory,
         clock=lambda: datetime.fromtimestamp(now, tz=timezone.utc),
     )

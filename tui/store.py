@@ -6,28 +6,36 @@ by diff.  A ``View`` (feed x filter x sort) answers "page N" in time that does n
 grow with the store: each live view keeps its incidents as sorted entries that
 ``apply`` updates one incident at a time.
 
+The store knows no console: it is given the backend's statuses (which count as
+open: the "open" and "closed" feeds, the open count) and columns (their sort
+keys), and judges freshness by ``Incident.version``.
+
 Change the store from one thread (the UI's event loop); nothing here knows about
 Textual or HTTP.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 from itertools import accumulate, chain
 from typing import Any, Callable, Iterable, Iterator, KeysView, Literal, get_args
 
+from .backends.base import NEUTRAL_SORTS, Column, StatusSpec
 from .model import Incident
 
-Feed = Literal["unacknowledged", "acknowledged", "all"]
-SortColumn = Literal["created", "updated", "type", "src", "node", "port", "events", "state"]
+#: Which incidents a view shows, by whether the backend counts their status as open.
+Feed = Literal["open", "closed", "all"]
 
 FEEDS: tuple[str, ...] = get_args(Feed)
-SORT_COLUMNS: tuple[str, ...] = get_args(SortColumn)
+
+
+def feed_statuses(feed: Feed, statuses: Iterable[StatusSpec]) -> tuple[StatusSpec, ...]:
+    """The declared statuses whose incidents a view of ``feed`` shows."""
+    return tuple(status for status in statuses if feed == "all" or status.is_open == (feed == "open"))
+
 
 # An entry in a view's sorted list: the sort values, ending with the incident key,
 # which makes the order total (no two incidents compare equal).
@@ -39,8 +47,8 @@ class ChangeSet:
     """The keys one store operation added, changed and removed (disjoint sets).
 
     ``watermarks`` is the store's ``max_updated_id`` before and after the operation:
-    once the cache has saved this change set it holds every incident updated in
-    that range, whatever order concurrent saves finish in.  It takes no part in
+    once the cache has saved this change set it holds every incident whose version
+    is in that range, whatever order concurrent saves finish in.  It takes no part in
     equality: two change sets are equal when they name the same keys.
     """
 
@@ -57,14 +65,14 @@ class ChangeSet:
 class ViewSpec:
     """What a view shows and in what order.
 
-    ``filter`` is any pure predicate that does not raise; ``filter_id`` names it
-    (e.g. the filter's text) and is what views are cached by, so two specs with the
-    same ``filter_id`` must mean the same predicate.  The predicate itself takes
-    no part in equality or hashing.
+    ``sort`` is one of the store's ``sorts``.  ``filter`` is any pure predicate that
+    does not raise; ``filter_id`` names it (e.g. the filter's text) and is what views
+    are cached by, so two specs with the same ``filter_id`` must mean the same
+    predicate.  The predicate itself takes no part in equality or hashing.
     """
 
-    feed: Feed = "unacknowledged"
-    sort: SortColumn = "created"
+    feed: Feed = "open"
+    sort: str = "created"
     descending: bool = True
     filter: Callable[[Incident], bool] | None = field(default=None, compare=False)
     filter_id: str = ""
@@ -72,8 +80,6 @@ class ViewSpec:
     def __post_init__(self) -> None:
         if self.feed not in FEEDS:
             raise ValueError(f"unknown feed {self.feed!r}; expected one of {FEEDS}")
-        if self.sort not in SORT_COLUMNS:
-            raise ValueError(f"unknown sort column {self.sort!r}; expected one of {SORT_COLUMNS}")
         if (self.filter is None) != (self.filter_id == ""):
             raise ValueError("a filter needs a filter_id, and a filter_id needs a filter")
 
@@ -84,8 +90,9 @@ class ViewSpec:
 
 
 # ---------------------------------------------------------------------------
-# Sort entries, one function per column.  Secondary order is the creation time,
-# then the key; the whole tuple reverses for a descending view.
+# Sort entries: the sort's own values, then the creation time, then the key (the
+# neutral sorts by creation and update need no more); the whole tuple reverses for
+# a descending view.
 
 _NEVER = float("-inf")
 
@@ -94,67 +101,29 @@ def _seconds(moment: datetime | None) -> float:
     return _NEVER if moment is None else moment.timestamp()
 
 
-@lru_cache(maxsize=8192)
-def _address_order(text: str) -> tuple[int, int | str]:
-    """IPv4 numerically, then IPv6 numerically, then other text, then nothing."""
-    try:
-        address = ipaddress.ip_address(text.strip())
-    except ValueError:
-        return (2, text.casefold()) if text else (3, "")
-    return (address.version // 6, int(address))  # 4 // 6 == 0, 6 // 6 == 1
-
-
 def _by_created(incident: Incident) -> Entry:
     return (_seconds(incident.created), incident.key)
 
 
 def _by_updated(incident: Incident) -> Entry:
-    return (_seconds(incident.updated), incident.updated_id, incident.key)
+    return (_seconds(incident.updated), incident.version, incident.key)
 
 
-def _by_type(incident: Incident) -> Entry:
-    name = incident.logtype_name.casefold()
-    return (name, incident.logtype or 0, _seconds(incident.created), incident.key)
+def _by_status(rank: dict[str, int]) -> Callable[[Incident], Entry]:
+    """In the order the statuses are declared; one the backend did not declare, last."""
+    unknown = len(rank)
+
+    def entry(incident: Incident) -> Entry:
+        return (rank.get(incident.status, unknown), _seconds(incident.created), incident.key)
+
+    return entry
 
 
-def _by_source(incident: Incident) -> Entry:
-    return (_address_order(incident.src_host), _seconds(incident.created), incident.key)
+def _by_column(sort_key: Callable[[Incident], Any]) -> Callable[[Incident], Entry]:
+    def entry(incident: Incident) -> Entry:
+        return (sort_key(incident), _seconds(incident.created), incident.key)
 
-
-def _by_node(incident: Incident) -> Entry:
-    name = incident.node_name.casefold()
-    return (name, incident.node_id, _seconds(incident.created), incident.key)
-
-
-def _by_port(incident: Incident) -> Entry:
-    port = incident.dst_port
-    return (port is None, port or 0, _seconds(incident.created), incident.key)
-
-
-def _by_events(incident: Incident) -> Entry:
-    return (incident.events_count, _seconds(incident.created), incident.key)
-
-
-def _by_state(incident: Incident) -> Entry:
-    return (incident.acknowledged, _seconds(incident.created), incident.key)
-
-
-_ENTRY_FOR_SORT: dict[str, Callable[[Incident], Entry]] = {
-    "created": _by_created,
-    "updated": _by_updated,
-    "type": _by_type,
-    "src": _by_source,
-    "node": _by_node,
-    "port": _by_port,
-    "events": _by_events,
-    "state": _by_state,
-}
-
-_FEED_ADMITS: dict[str, Callable[[Incident], bool] | None] = {
-    "all": None,
-    "acknowledged": lambda incident: incident.acknowledged,
-    "unacknowledged": lambda incident: not incident.acknowledged,
-}
+    return entry
 
 
 # ---------------------------------------------------------------------------
@@ -274,14 +243,19 @@ class _ViewIndex:
     __slots__ = ("_feed_admits", "_filter", "entry_for", "entries")
 
     def __init__(
-        self, spec: ViewSpec, incidents: dict[str, Incident], base: _ViewIndex | None = None
+        self,
+        spec: ViewSpec,
+        incidents: dict[str, Incident],
+        entry_for: Callable[[Incident], Entry],
+        feed_admits: Callable[[Incident], bool] | None,
+        base: _ViewIndex | None = None,
     ) -> None:
         """Index ``incidents`` for ``spec``; ``base``, a live index in the same order
         holding a superset, is filtered instead of sorting everything anew."""
-        self._feed_admits = _FEED_ADMITS[spec.feed]
+        self._feed_admits = feed_admits
         self._filter = spec.filter
-        self.entry_for = _ENTRY_FOR_SORT[spec.sort]
-        entry_for, admits = self.entry_for, self._admits
+        self.entry_for = entry_for
+        admits = self._admits
         if base is None:
             entries = sorted(entry_for(i) for i in incidents.values() if admits(i))
         else:
@@ -367,23 +341,55 @@ def _check_page_size(size: int) -> None:
 
 
 class IncidentStore:
-    """Incidents by key, the sync watermark, and the live views."""
+    """Incidents by key, the sync watermark, and the live views.
 
-    def __init__(self, max_live_views: int = 8) -> None:
+    ``statuses`` and ``columns`` are the backend's: a status not declared open is
+    closed, and the sorts are the ``NEUTRAL_SORTS`` and the columns' sort keys.
+    """
+
+    def __init__(
+        self,
+        statuses: Iterable[StatusSpec] = (),
+        columns: Iterable[Column] = (),
+        *,
+        max_live_views: int = 8,
+    ) -> None:
         self._incidents: dict[str, Incident] = {}
-        self._unacknowledged = 0
+        statuses = tuple(statuses)
+        self._open_statuses = frozenset(status.id for status in statuses if status.is_open)
+        self._open = 0
         self._max_updated_id = 0
-        # Keys whose acknowledged flag was set locally and not yet confirmed by a
-        # console state with a higher updated_id.
-        self._optimistic: set[str] = set()
+        # Keys whose status was set locally and not yet confirmed by a console state
+        # with a higher version.
+        self._pending_status: set[str] = set()
+        neutral: dict[str, Callable[[Incident], Entry]] = {
+            "created": _by_created,
+            "updated": _by_updated,
+            "state": _by_status({status.id: rank for rank, status in enumerate(statuses)}),
+        }
+        declared = {column.id: _by_column(column.sort_key) for column in columns if column.sort_key is not None}
+        self._entry_for = {name: neutral[name] for name in NEUTRAL_SORTS} | {
+            name: entry for name, entry in declared.items() if name not in neutral
+        }
+        open_statuses = self._open_statuses
+        self._feed_admits: dict[str, Callable[[Incident], bool] | None] = {
+            "all": None,
+            "open": lambda incident: incident.status in open_statuses,
+            "closed": lambda incident: incident.status not in open_statuses,
+        }
         self._views: OrderedDict[tuple[str, str, str], _ViewIndex] = OrderedDict()
         self._max_live_views = max_live_views
 
     # -- reading -------------------------------------------------------------
 
     @property
+    def sorts(self) -> tuple[str, ...]:
+        """The names a ``ViewSpec.sort`` may take."""
+        return tuple(self._entry_for)
+
+    @property
     def max_updated_id(self) -> int:
-        """The highest updated_id seen: the ``incidents_since`` watermark."""
+        """The highest version seen, or watermark given: what a load asks for changes since."""
         return self._max_updated_id
 
     def get(self, key: str) -> Incident | None:
@@ -408,11 +414,12 @@ class IncidentStore:
         return key in self._incidents
 
     def counts(self) -> tuple[int, int]:
-        """(unacknowledged, total)."""
-        return self._unacknowledged, len(self._incidents)
+        """(open, total)."""
+        return self._open, len(self._incidents)
 
     def view(self, spec: ViewSpec) -> View:
-        """The view for ``spec``; its index is built now if it is not live."""
+        """The view for ``spec``; its index is built now if it is not live.  ValueError
+        for a sort the store does not have."""
         self._live_index(spec)
         return View(self, spec)
 
@@ -427,80 +434,81 @@ class IncidentStore:
     ) -> ChangeSet:
         """Upsert ``incidents`` by key, then remove the ``removed`` keys.
 
-        An incoming incident older than the stored one (lower updated_id) is ignored,
-        as is one at the same updated_id while a local acknowledge is pending: both
-        are states the console has since moved past.  ``watermark`` (e.g. a cached
-        or a page's ``max_updated_id``) raises ``max_updated_id`` if it is higher.
+        An incoming incident older than the stored one (lower version) is ignored, as
+        is one at the same version while a status set locally is pending: both are
+        states the console has since moved past.  ``watermark`` (e.g. a cached one,
+        or a batch's) raises ``max_updated_id`` if it is higher.
         """
         before: dict[str, Incident | None] = {}
         previous_watermark = self._max_updated_id
         highest = previous_watermark if watermark is None else max(previous_watermark, watermark)
         for incident in incidents:
-            highest = max(highest, incident.updated_id)
+            highest = max(highest, incident.version)
             key = incident.key
             current = self._incidents.get(key)
             if current is not None and self._is_stale(incident, current):
                 continue
-            self._optimistic.discard(key)
+            self._pending_status.discard(key)
             before.setdefault(key, current)
             self._incidents[key] = incident
         self._max_updated_id = highest
         for key in removed:
             if key in self._incidents:
                 before.setdefault(key, self._incidents.pop(key))
-                self._optimistic.discard(key)
+                self._pending_status.discard(key)
         return self._commit(before, previous_watermark)
 
     def _is_stale(self, incoming: Incident, current: Incident) -> bool:
-        if incoming.updated_id != current.updated_id:
-            return incoming.updated_id < current.updated_id
-        return current.key in self._optimistic
+        if incoming.version != current.version:
+            return incoming.version < current.version
+        return current.key in self._pending_status
 
     def reconcile(self, console_keys: set[str], *, as_of: int | None = None) -> ChangeSet:
         """Remove what the console no longer has (deletions never arrive in a delta).
 
         ``as_of`` is ``max_updated_id`` when the console's key listing began: an
-        incident updated after that may be missing from the listing only because it
-        moved, so it is kept.
+        incident updated after that (a higher version) may be missing from the listing
+        only because it moved, so it is kept.
         """
         missing = [
             key
             for key, incident in self._incidents.items()
-            if key not in console_keys and (as_of is None or incident.updated_id <= as_of)
+            if key not in console_keys and (as_of is None or incident.version <= as_of)
         ]
         return self.apply((), removed=missing)
 
-    def set_acknowledged(self, keys: Iterable[str], value: bool) -> ChangeSet:
-        """Optimistically set the acknowledged flag before the console confirms it.
+    def set_status(self, keys: Iterable[str], status: str) -> ChangeSet:
+        """Optimistically give ``keys`` the status ``status`` before the console confirms it.
 
         Roll back with ``restore(previous)``, ``previous`` being ``incidents(keys)``
-        taken before this call.  Until the console reports a higher updated_id for a
-        key, states at the old updated_id are ignored (they predate the action), so
-        a poll cannot flip the row back while the request is in flight.
+        taken before this call (their statuses are what an undo puts back).  Until the
+        console reports a higher version for a key, states at the old version are
+        ignored (they predate the action), so a poll cannot flip the row back while the
+        request is in flight.
         """
         before: dict[str, Incident | None] = {}
         for current in self.incidents(keys):
-            if current.acknowledged != value:
+            if current.status != status:
                 before.setdefault(current.key, current)
-                self._incidents[current.key] = replace(current, status="acknowledged" if value else "unacknowledged")  # transitional (issue 9)
-                self._optimistic.add(current.key)
+                self._incidents[current.key] = replace(current, status=status)
+                self._pending_status.add(current.key)
         return self._commit(before, self._max_updated_id)
 
     def restore(self, previous: Iterable[Incident]) -> ChangeSet:
         """Put back incidents as they were before an optimistic change (a rollback).
 
-        A key the console has since updated (higher updated_id) keeps the console's
+        A key the console has since updated (higher version) keeps the console's
         state, and a key removed meanwhile stays removed: the console is the truth.
         """
         before: dict[str, Incident | None] = {}
         for incident in previous:
             key = incident.key
             current = self._incidents.get(key)
-            if current is None or current.updated_id > incident.updated_id:
+            if current is None or current.version > incident.version:
                 continue
             before.setdefault(key, current)
             self._incidents[key] = incident
-            self._optimistic.discard(key)
+            self._pending_status.discard(key)
         return self._commit(before, self._max_updated_id)
 
     def _commit(self, before: dict[str, Incident | None], previous_watermark: int) -> ChangeSet:
@@ -521,7 +529,7 @@ class IncidentStore:
                 continue
             else:
                 changed.append(key)
-            self._unacknowledged += _unacknowledged(new) - _unacknowledged(old)
+            self._open += self._is_open(new) - self._is_open(old)
             transitions.append((old, new))
         for index in self._views.values():
             index.update(transitions)
@@ -534,11 +542,18 @@ class IncidentStore:
 
     # -- views ---------------------------------------------------------------
 
+    def _is_open(self, incident: Incident | None) -> int:
+        return int(incident is not None and incident.status in self._open_statuses)
+
     def _live_index(self, spec: ViewSpec) -> _ViewIndex:
         key = spec._index_key
         index = self._views.get(key)
         if index is None:
-            index = self._views[key] = _ViewIndex(spec, self._incidents, self._base_for(spec))
+            entry_for = self._entry_for.get(spec.sort)
+            if entry_for is None:
+                raise ValueError(f"unknown sort {spec.sort!r}; expected one of {self.sorts}")
+            index = _ViewIndex(spec, self._incidents, entry_for, self._feed_admits[spec.feed], self._base_for(spec))
+            self._views[key] = index
             if len(self._views) > self._max_live_views:
                 self._views.popitem(last=False)
         else:
@@ -552,7 +567,3 @@ class IncidentStore:
             if base is not None and (feed, spec.filter_id) != (spec.feed, ""):
                 return base
         return None
-
-
-def _unacknowledged(incident: Incident | None) -> int:
-    return int(incident is not None and not incident.acknowledged)

@@ -6,7 +6,7 @@ changed since the highest version seen and applies it.  Every few minutes (and o
 demand) it reconciles against ``backend.census()``, because a deletion made
 elsewhere never shows up in a delta.  The next poll is
 scheduled when the last one finished (no overlap); errors back off with
-jitter and honour ``Retry-After``; one bad page never stops the loop.
+jitter and honour ``Retry-After``; one failed request never stops the loop.
 
 The status never claims more than is true: a request the console has not
 answered within ``stall_after`` seconds shows as ``stalled`` (not ``live``)
@@ -44,8 +44,8 @@ BACKOFF_FIRST = 2.0
 BACKOFF_MAX = 120.0
 # Never retry sooner than this, even when a console says Retry-After: 0.
 BACKOFF_MIN = 1.0
-#: Seconds a request may go unanswered before the feed is no longer shown as current.
-#: A poll normally answers within a second or two; the client gives up at its deadline.
+#: Seconds a request may go unanswered before the incidents are no longer shown as current.
+#: A poll normally answers within a second or two; the backend gives up at its deadline.
 STALL_AFTER = 10.0
 
 
@@ -176,7 +176,7 @@ class SyncEngine:
                 await self._with_retries(self.poll_once)
 
     async def initial_load(self) -> None:
-        """Page through the whole feed (or the delta since a cached watermark)."""
+        """Load every incident (or what changed since a cached watermark)."""
         if self._preload is not None:
             await self._load_cache()
         since = self.store.max_updated_id or None
@@ -214,7 +214,7 @@ class SyncEngine:
         if self._paused:
             for incident in incoming:
                 held = self._pending.get(incident.key)
-                if held is None or held.updated_id <= incident.updated_id:
+                if held is None or held.version <= incident.version:
                     self._pending[incident.key] = incident
         elif incoming:
             self._apply(incoming)

@@ -1,38 +1,36 @@
-"""Acknowledge, unacknowledge and delete.  No Textual here.
+"""Set status and delete, through the session's backend.  No Textual here.
 
 Every action names its targets as a frozen tuple of incident keys taken when
-the key was pressed; a refresh cannot change what an action touches.
-Acknowledge and unacknowledge apply optimistically and roll back what failed;
-they set a state, so a transient failure is retried a few times.  Delete is
-preceded by an archive on disk: no archive, no delete; it is sent once.  The
-console deletes only acknowledged incidents, so an unacknowledged one (the
-dialog's explicit D) is acknowledged first, then deleted; if that acknowledge
-fails, it is not deleted.  When a failure may hide an action the console did (a
-timeout, a cut-off answer), the console is asked before anything is said.
+the key was pressed; a refresh cannot change what an action touches.  A status
+change applies optimistically and rolls back what failed; each incident
+remembers the status it had, which is what undo puts back.  Delete is preceded
+by an archive on disk: no archive, no delete.  Sending, retrying what is safe to
+repeat, a step the console needs first (Canary deletes only acknowledged
+incidents, so it acknowledges them first) and asking the console how an
+unanswered request ended are the backend's business; it reports each outcome
+here, and waits for this side to write it down.
 
 Every action that reaches the console is appended to the audit log.  A delete
 is recorded as requested before anything is sent (no audit, no delete), then
 incident by incident as each outcome is known, so a session killed part way
 leaves every delete it learnt of on record; an outcome no answer told is
-recorded as unknown, and again once the console has been asked.  Acknowledge
-and unacknowledge batches are recorded when they finish.
+recorded as unknown, and again once the console has been asked.  A request in
+flight when the session ends is recorded as unknown (interrupted).  Status
+batches are recorded when they finish.
 
-Bulk actions by filter (``act_by_filter``) use the console's bulk endpoints on
-what ``bulk.count_matching`` counted; a delete by filter archives every counted
-incident first.
+Bulk actions by filter (``act_by_filter``) send what the backend counted
+(``Backend.count_matching``); a delete by filter archives every counted incident
+first.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
-from functools import partial
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Mapping, Protocol, TypeVar
+from typing import Callable, Iterable, Mapping
 
-from .backends.errors import ApiError, NotFound, PermissionDenied
 from .archive import archive_before_delete
-from .backoff import retry_wait
 from .audit import (
     ALREADY_GONE,
     DELETED,
@@ -45,50 +43,38 @@ from .audit import (
     UNKNOWN,
     AuditLog,
 )
-from .bulk import Action, BulkPreview
-from .backends.canary.parse import BulkResult
+from .backends.base import Backend, BulkPreview, Outcome, StopSending
+from .backends.errors import ApiError, PermissionDenied
 from .model import Incident
 from .store import ChangeSet, IncidentStore
 
-DEFAULT_CONCURRENCY = 8
-# Tries per acknowledge/unacknowledge, and per read asking how an action ended, on transient errors.
-ATTEMPTS = 3
-# Seconds before the first retry, doubling after; a Retry-After is honoured up to the cap.
-RETRY_DELAY = 0.5
-RETRY_WAIT_MAX = 10.0
 #: Called with (done, total) as the requests of one action complete.
 Progress = Callable[[int, int], None]
-T = TypeVar("T")
+# Whole incidents fetched at once for a delete by filter's archive.
+ARCHIVE_FETCHES = 8
 
 # Reasons the rollback logic recognises.
 REASON_NOT_FOUND = "not found on the console"
-REASON_DENIED = "not permitted"
 
-REASON_INTERRUPTED = "interrupted before the console answered"
-ACKNOWLEDGED_FIRST = "acknowledged first, to delete it"
-
-_PAST = {"acknowledge": "Acknowledged", "unacknowledge": "Unacknowledged", "delete": "Deleted"}
-
-
-class ActionClient(Protocol):
-    async def acknowledge(self, key: str) -> Any: ...
-    async def unacknowledge(self, key: str) -> Any: ...
-    async def delete(self, key: str) -> Any: ...
-    async def fetch(self, incident: str | None = None, **kwargs: Any) -> Incident: ...
-    async def acknowledge_many(self, **filters: Any) -> BulkResult: ...
-    async def unacknowledge_many(self, **filters: Any) -> BulkResult: ...
-    async def delete_many(self, *, include_unacknowledged: bool = False, **filters: Any) -> BulkResult: ...
+DELETE = "delete"
 
 
 @dataclass(frozen=True)
 class ActionResult:
-    action: Action
+    #: The audit log's word for it: a ``StatusAction.verb``, or "delete".
+    action: str
     targets: tuple[str, ...]
     succeeded: tuple[str, ...] = ()
     #: (key, one-line reason) for each incident the console did not change.
     failed: tuple[tuple[str, str], ...] = ()
-    #: Targets that were already in the wanted state, so nothing was sent.
+    #: Targets that already had the wanted status, so nothing was sent.
     skipped: tuple[str, ...] = ()
+    #: The toast's word for it: "Acknowledged", "Deleted".
+    past: str = ""
+    #: The status it set; "" for a delete.
+    status: str = ""
+    #: (key, status before) of each incident whose status it changed: what undo puts back.
+    previous: tuple[tuple[str, str], ...] = ()
     archive: Path | None = None
     #: Set when nothing could be attempted (e.g. the archive failed).
     error: str = ""
@@ -100,8 +86,10 @@ class ActionResult:
     unarchived: tuple[str, ...] = ()
     #: Delete only: the console no longer knew them (someone deleted them first); not counted as deleted.
     already_gone: tuple[str, ...] = ()
-    #: Delete only: unacknowledged incidents acknowledged before their delete was sent.
-    acknowledged_first: tuple[str, ...] = ()
+    #: Delete only: incidents given the status the console deletes from before their delete was sent,
+    #: and that status's word ("acknowledged").
+    readied: tuple[str, ...] = ()
+    readied_as: str = ""
 
     @property
     def ok(self) -> bool:
@@ -113,10 +101,10 @@ class ActionResult:
             return self.error
         if self.by_filter:
             return self._filter_summary()
-        if self.action == "delete":
+        if not self.status:
             return self._delete_summary()
         noun = "incident" if len(self.targets) == 1 else "incidents"
-        verb = _PAST[self.action]
+        verb = self.past
         if not self.failed:
             line = f"{verb} {len(self.succeeded)} {noun}" if self.succeeded else f"Nothing to do: already {verb.lower()}"
             if self.skipped and self.succeeded:
@@ -135,8 +123,8 @@ class ActionResult:
             line = f"Nothing deleted: {_incidents(gone)} {were} already gone (deleted elsewhere first)"
         else:
             line = f"Deleted {deleted} of {len(self.targets)}" if self.failed else f"Deleted {_incidents(deleted)}"
-            if self.acknowledged_first:
-                line += f" ({len(self.acknowledged_first)} acknowledged first)"
+            if self.readied:
+                line += f" ({len(self.readied)} {self.readied_as} first)"
             if gone:
                 line += f"; {gone} already gone (deleted elsewhere first)"
             if self.failed:
@@ -148,7 +136,7 @@ class ActionResult:
 
     def _filter_summary(self) -> str:
         touched = len(self.succeeded)
-        line = f"{_PAST[self.action]} {touched} incident{'' if touched == 1 else 's'} {self.by_filter}"
+        line = f"{self.past} {touched} incident{'' if touched == 1 else 's'} {self.by_filter}"
         if touched != len(self.targets):
             line += f" (counted {len(self.targets)} before sending)"
         if self.archive is not None:
@@ -176,13 +164,62 @@ class _Answer:
         return not self.reason
 
 
+def _unanswered(outcome: Outcome) -> str:
+    return f"outcome unknown ({outcome.reason}); press r to check"
+
+
+def _status_answer(outcome: Outcome) -> _Answer:
+    """A status change's (or a step's) outcome as an audit result."""
+    if outcome.result == "done":
+        return _Answer(SUCCESS)
+    if outcome.result == "gone":
+        return _Answer(FAILED, REASON_NOT_FOUND)
+    if outcome.result == "unknown":
+        return _Answer(UNKNOWN, _unanswered(outcome))
+    return _Answer(FAILED, outcome.reason, outcome.denied)
+
+
+def _delete_answer(outcome: Outcome) -> _Answer:
+    """A delete's own outcome as an audit result."""
+    if outcome.checked:  # asked after an unknown: the console has it, or not
+        if outcome.result == "done":
+            return _Answer(DELETED_AFTER_UNKNOWN)
+        return _Answer(NOT_DELETED_AFTER_UNKNOWN, outcome.reason)
+    if outcome.result == "done":
+        return _Answer(DELETED)
+    if outcome.result == "gone":
+        return _Answer(ALREADY_GONE)
+    if outcome.result == "unknown":
+        return _Answer(UNKNOWN, _unanswered(outcome))
+    return _Answer(FAILED, outcome.reason, outcome.denied)
+
+
+@dataclass
+class _Answers:
+    """Each incident's latest answer, in the order they arrive, with progress told on the first."""
+
+    total: int
+    progress: Progress | None
+    by_key: dict[str, _Answer] = field(default_factory=dict)
+
+    def take(self, key: str, answer: _Answer) -> None:
+        first = key not in self.by_key
+        self.by_key[key] = answer
+        if first and self.progress is not None:
+            self.progress(len(self.by_key), self.total)
+
+
 @dataclass
 class _DeleteBatch:
     """What one delete learns as its answers arrive (read even when it is cut short)."""
 
     #: Said on every audit line of the batch: which archive holds these incidents.
     detail: str
-    acknowledged: list[str] = field(default_factory=list)
+    answers: _Answers
+    #: Given the status the console deletes from, as a step before their delete.
+    readied: list[str] = field(default_factory=list)
+    #: Whose step did not happen: their delete was not sent.
+    not_readied: set[str] = field(default_factory=set)
     gone: list[str] = field(default_factory=list)
     #: Set once an audit line could not be written: nothing more is sent.
     audit_error: str = ""
@@ -190,254 +227,244 @@ class _DeleteBatch:
 
 @dataclass
 class Triage:
-    client: ActionClient
+    backend: Backend
     store: IncidentStore
     archive_dir: Path
     audit: AuditLog | None = None
     on_change: Callable[[ChangeSet], None] = lambda changes: None
-    concurrency: int = DEFAULT_CONCURRENCY
     read_only: bool = False
-    retry_delay: float = RETRY_DELAY
 
     # ``known``: incidents the caller has seen that the store may not hold (search results).
     # ``progress``: told (done, total) as the console answers.
 
-    async def acknowledge(
-        self, keys: tuple[str, ...], *, known: Mapping[str, Incident] = {}, progress: Progress | None = None
-    ) -> ActionResult:
-        return await self._set_acknowledged("acknowledge", keys, True, known, progress)
-
-    async def unacknowledge(
-        self, keys: tuple[str, ...], *, known: Mapping[str, Incident] = {}, progress: Progress | None = None
-    ) -> ActionResult:
-        return await self._set_acknowledged("unacknowledge", keys, False, known, progress)
-
-    async def delete(
-        self, keys: tuple[str, ...], *, known: Mapping[str, Incident] = {}, progress: Progress | None = None
-    ) -> ActionResult:
-        """Archive, then per incident: acknowledge it if it is not, then delete it; each outcome audited at once."""
-        targets = tuple(keys)
-        if self.read_only:
-            return ActionResult("delete", targets, error="Read-only session: nothing was deleted.")
-        incidents = [incident for key in targets if (incident := self._current(key, known)) is not None]
-        if not incidents:
-            return ActionResult("delete", targets, error="Those incidents are no longer loaded: nothing was deleted.")
-        try:
-            archive = await asyncio.to_thread(archive_before_delete, incidents, self.archive_dir)
-        except OSError as error:
-            return ActionResult("delete", targets, error=self._no_archive(error))
-        batch = _DeleteBatch(detail=f"archive {archive}")
-        unacknowledged = sum(1 for incident in incidents if not incident.acknowledged)
-        first = f" · {unacknowledged} to acknowledge first" if unacknowledged else ""
-        # Before anything is sent: a session killed mid-batch leaves what it may have deleted on record.
-        batch.audit_error = await self._record("delete", [i.key for i in incidents], REQUESTED, batch.detail + first)
-        if batch.audit_error:
-            return ActionResult("delete", targets, archive=archive,
-                                error=f"{batch.audit_error}: nothing was deleted (archived to {archive}).")
-        try:
-            work = {incident.key: partial(self._acknowledge_then_delete, incident, batch) for incident in incidents}
-            answers = await self._each(work, progress)
-        finally:  # cut short too: the view shows what the console was seen to do
-            self._emit(self.store.set_acknowledged([k for k in batch.acknowledged if k not in batch.gone], True))
-            self._emit(self.store.apply((), removed=batch.gone))
-        sent = {incident.key for incident in incidents}
-        return ActionResult(
-            "delete",
-            targets,
-            succeeded=tuple(key for key, answer in answers if answer.result in (DELETED, DELETED_AFTER_UNKNOWN)),
-            failed=tuple((key, answer.reason) for key, answer in answers if not answer.done)
-            + tuple((key, "no longer loaded") for key in targets if key not in sent),
-            archive=archive,
-            permission_denied=self._denied(answers),
-            audit_error=batch.audit_error,
-            already_gone=tuple(key for key, answer in answers if answer.result == ALREADY_GONE),
-            acknowledged_first=tuple(batch.acknowledged),
-        )
-
-    async def _acknowledge_then_delete(self, incident: Incident, batch: _DeleteBatch) -> _Answer:
-        key = incident.key
-        if batch.audit_error:
-            return _Answer(FAILED, f"not sent: {batch.audit_error}")
-        if not incident.acknowledged:  # the console refuses to delete it as it is
-            acknowledged = await self._interruptible("acknowledge", key, batch, self._send_one("acknowledge", key))
-            if acknowledged.reason == REASON_NOT_FOUND:
-                acknowledged = _Answer(ALREADY_GONE)
-            detail = f"{ACKNOWLEDGED_FIRST} · {batch.detail}"
-            if not acknowledged.done:
-                detail += f" · {acknowledged.reason}"
-            await self._record_for(batch, "acknowledge", key, acknowledged.result, detail)
-            if acknowledged.result == ALREADY_GONE:
-                batch.gone.append(key)
-                return acknowledged
-            if not acknowledged.done:
-                return replace(acknowledged, reason=f"not acknowledged, so not deleted: {acknowledged.reason}")
-            batch.acknowledged.append(key)
-            if batch.audit_error:
-                return _Answer(FAILED, f"acknowledged but not deleted: {batch.audit_error}")
-        return await self._delete_one(key, batch)
-
-    async def _delete_one(self, key: str, batch: _DeleteBatch) -> _Answer:
-        """Send one delete, once; record its outcome, and when no answer told it, ask and record again."""
-        try:
-            await self._interruptible("delete", key, batch, self.client.delete(key))
-            answer = _Answer(DELETED)
-        except NotFound:
-            answer = _Answer(ALREADY_GONE)
-        except PermissionDenied as error:
-            answer = _Answer(FAILED, f"{REASON_DENIED}: {error}", denied=True)
-        except ApiError as error:
-            if not error.may_have_acted:
-                answer = _Answer(FAILED, str(error))
-            else:
-                await self._record_for(batch, "delete", key, UNKNOWN, f"{batch.detail} · {error}")
-                answer = await self._was_deleted(key, error)
-                if answer.result == UNKNOWN:  # still unknown: its line is written already
-                    return answer
-        if answer.result in (DELETED, DELETED_AFTER_UNKNOWN, ALREADY_GONE):
-            batch.gone.append(key)
-        detail = batch.detail if answer.done else f"{batch.detail} · {answer.reason}"
-        await self._record_for(batch, "delete", key, answer.result, detail)
-        return answer
-
-    async def _was_deleted(self, key: str, error: ApiError) -> _Answer:
-        """After a delete with no telling answer: whether the incident is gone, from a fetch."""
-        try:
-            await self._retrying(lambda: self.client.fetch(key))
-        except NotFound:
-            return _Answer(DELETED_AFTER_UNKNOWN)
-        except ApiError:
-            return _Answer(UNKNOWN, f"outcome unknown ({error}); press r to check")
-        return _Answer(NOT_DELETED_AFTER_UNKNOWN, str(error))
-
-    async def _interruptible(self, action: Action, key: str, batch: _DeleteBatch, request: Awaitable[T]) -> T:
-        """Await ``request``; if the session ends while it is in flight, record its outcome as unknown."""
-        try:
-            return await request
-        except asyncio.CancelledError:
-            # No awaiting here: the task is being torn down.  A plain write still lands.
-            if self.audit is not None:
-                try:
-                    self.audit.record(action, [key], UNKNOWN, f"{batch.detail} · {REASON_INTERRUPTED}")
-                except OSError:
-                    pass
-            raise
-
-    async def _set_acknowledged(
+    async def set_status(
         self,
-        action: Action,
         keys: tuple[str, ...],
-        value: bool,
-        known: Mapping[str, Incident],
-        progress: Progress | None,
+        status: str,
+        *,
+        known: Mapping[str, Incident] = {},
+        progress: Progress | None = None,
     ) -> ActionResult:
+        """Give each incident the declared status ``status``: shown at once, rolled back where it failed."""
+        named = self.backend.status_action(status)
         targets = tuple(keys)
         if self.read_only:
-            return ActionResult(action, targets, error=f"Read-only session: nothing was {_PAST[action].lower()}.")
+            return ActionResult(named.verb, targets, past=named.past, status=status,
+                                error=f"Read-only session: nothing was {named.past.lower()}.")
         before = {key: incident for key in targets if (incident := self._current(key, known)) is not None}
-        to_send = [key for key, incident in before.items() if incident.acknowledged != value]
-        skipped = tuple(key for key in before if key not in to_send)
+        to_send = tuple(incident for incident in before.values() if incident.status != status)
+        skipped = tuple(key for key, incident in before.items() if incident.status == status)
         gone = [(key, "no longer loaded") for key in targets if key not in before]
-        self._emit(self.store.set_acknowledged(to_send, value))
+        answers = _Answers(len(to_send), progress)
+        already: list[str] = []
+
+        async def report(outcome: Outcome) -> None:
+            if outcome.interrupted:  # the action is being cancelled: rolled back below
+                return
+            if outcome.result == "already":  # the console had it so: the view is right
+                already.append(outcome.key)
+                return
+            answers.take(outcome.key, _status_answer(outcome))
+
+        self._emit(self.store.set_status([incident.key for incident in to_send], status))
         try:
-            answers = await self._each({key: partial(self._send_one, action, key) for key in to_send}, progress)
+            await self.backend.set_status(to_send, status, report)
         except BaseException:  # a bug, or cancelled: show what the console last said, not what was hoped
-            self._emit(self.store.restore(before[key] for key in to_send))
+            self._emit(self.store.restore(before[incident.key] for incident in to_send))
             raise
-        failed = [(key, answer.reason) for key, answer in answers if not answer.done]
+        ordered = [(incident.key, answers.by_key[incident.key]) for incident in to_send if incident.key in answers.by_key]
+        failed = [(key, answer.reason) for key, answer in ordered if not answer.done]
         vanished = [key for key, reason in failed if reason == REASON_NOT_FOUND]
         rollback = [before[key] for key, reason in failed if reason != REASON_NOT_FOUND]
         if rollback:
             self._emit(self.store.restore(rollback))
         if vanished:
             self._emit(self.store.apply((), removed=vanished))
-        succeeded = tuple(key for key, answer in answers if answer.done)
-        audit_error = await self._record_batch(action, answers)
+        succeeded = tuple(key for key, answer in ordered if answer.done)
+        audit_error = await self._record_batch(named.verb, ordered)
         return ActionResult(
-            action,
+            named.verb,
             targets,
             succeeded,
             tuple(failed + gone),
-            skipped=skipped,
-            permission_denied=self._denied(answers),
+            skipped=skipped + tuple(already),
+            past=named.past,
+            status=status,
+            previous=tuple((key, before[key].status) for key in succeeded),
+            permission_denied=any(answer.denied for _, answer in ordered),
             audit_error=audit_error,
         )
+
+    async def delete(
+        self, keys: tuple[str, ...], *, known: Mapping[str, Incident] = {}, progress: Progress | None = None
+    ) -> ActionResult:
+        """Archive, then delete each incident (with any step the console needs first); each outcome audited at once."""
+        targets = tuple(keys)
+        if self.read_only:
+            return ActionResult(DELETE, targets, past="Deleted", error="Read-only session: nothing was deleted.")
+        incidents = tuple(incident for key in targets if (incident := self._current(key, known)) is not None)
+        if not incidents:
+            return ActionResult(DELETE, targets, past="Deleted",
+                                error="Those incidents are no longer loaded: nothing was deleted.")
+        try:
+            archive = await asyncio.to_thread(archive_before_delete, list(incidents), self.archive_dir)
+        except OSError as error:
+            return ActionResult(DELETE, targets, past="Deleted", error=self._no_archive(error))
+        batch = _DeleteBatch(detail=f"archive {archive}", answers=_Answers(len(incidents), progress))
+        needs = self.backend.delete_needs
+        first = ""
+        if needs is not None:
+            unready = sum(1 for incident in incidents if incident.status != needs)
+            first = f" · {unready} to {self.backend.status_action(needs).verb} first" if unready else ""
+        # Before anything is sent: a session killed mid-batch leaves what it may have deleted on record.
+        batch.audit_error = await self._record(DELETE, [i.key for i in incidents], REQUESTED, batch.detail + first)
+        if batch.audit_error:
+            return ActionResult(DELETE, targets, past="Deleted", archive=archive,
+                                error=f"{batch.audit_error}: nothing was deleted (archived to {archive}).")
+        try:
+            await self.backend.delete(incidents, lambda outcome: self._delete_reported(batch, outcome))
+        finally:  # cut short too: the view shows what the console was seen to do
+            if needs is not None:
+                self._emit(self.store.set_status([k for k in batch.readied if k not in batch.gone], needs))
+            self._emit(self.store.apply((), removed=batch.gone))
+        readied_as = self.backend.status(needs).label.lower() if needs is not None else ""
+        answers = [(incident.key, self._delete_outcome(batch, incident.key, readied_as)) for incident in incidents]
+        sent = {incident.key for incident in incidents}
+        return ActionResult(
+            DELETE,
+            targets,
+            succeeded=tuple(key for key, answer in answers if answer.result in (DELETED, DELETED_AFTER_UNKNOWN)),
+            failed=tuple((key, answer.reason) for key, answer in answers if not answer.done)
+            + tuple((key, "no longer loaded") for key in targets if key not in sent),
+            past="Deleted",
+            archive=archive,
+            permission_denied=any(answer.denied for _, answer in answers),
+            audit_error=batch.audit_error,
+            already_gone=tuple(key for key, answer in answers if answer.result == ALREADY_GONE),
+            readied=tuple(batch.readied),
+            readied_as=readied_as,
+        )
+
+    def _delete_outcome(self, batch: _DeleteBatch, key: str, readied_as: str) -> _Answer:
+        """``key``'s answer, or why it was not sent (an audit line could not be written)."""
+        answer = batch.answers.by_key.get(key)
+        if answer is not None:
+            return answer
+        if key in batch.readied:
+            return _Answer(FAILED, f"{readied_as} but not deleted: {batch.audit_error}")
+        return _Answer(FAILED, f"not sent: {batch.audit_error}")
+
+    async def _delete_reported(self, batch: _DeleteBatch, outcome: Outcome) -> None:
+        """Write down one outcome of a delete before the backend sends the next request in its slot."""
+        key = outcome.key
+        action = outcome.step or DELETE
+        if outcome.interrupted:
+            # No awaiting here: the task is being torn down.  A plain write still lands.
+            if self.audit is not None:
+                try:
+                    self.audit.record(action, [key], UNKNOWN, f"{batch.detail} · {outcome.reason}")
+                except OSError:
+                    pass
+            return
+        if outcome.step:
+            await self._step_reported(batch, outcome)
+        elif key in batch.not_readied:  # its step did not happen, so its delete was not sent: no line
+            answer = _delete_answer(outcome)
+            if answer.result == ALREADY_GONE:
+                batch.gone.append(key)
+            batch.answers.take(key, answer)
+        elif outcome.result == "unknown":  # on record at once; the backend now asks the console
+            await self._record_for(batch, DELETE, key, UNKNOWN, f"{batch.detail} · {outcome.reason}")
+            batch.answers.take(key, _delete_answer(outcome))
+        else:
+            answer = _delete_answer(outcome)
+            if answer.result in (DELETED, DELETED_AFTER_UNKNOWN, ALREADY_GONE):
+                batch.gone.append(key)
+            detail = batch.detail if answer.done else f"{batch.detail} · {answer.reason}"
+            await self._record_for(batch, DELETE, key, answer.result, detail)
+            batch.answers.take(key, answer)
+        if batch.audit_error:
+            raise StopSending(batch.audit_error)
+
+    async def _step_reported(self, batch: _DeleteBatch, outcome: Outcome) -> None:
+        key = outcome.key
+        answer = _Answer(ALREADY_GONE) if outcome.result == "gone" else _status_answer(outcome)
+        readied_as = self.backend.status(self.backend.delete_needs).label.lower() if self.backend.delete_needs else ""
+        detail = f"{readied_as} first, to delete it · {batch.detail}"
+        if not answer.done:
+            detail += f" · {answer.reason}"
+        await self._record_for(batch, outcome.step, key, answer.result, detail)
+        if answer.result == SUCCESS:
+            batch.readied.append(key)
+        else:
+            batch.not_readied.add(key)
 
     async def act_by_filter(self, preview: BulkPreview) -> ActionResult:
         """One bulk call for ``preview.request``; a delete archives every counted incident first."""
         request = preview.request
-        action, counted, by_filter = request.action, preview.keys, request.describe()
+        deleting = request.status is None
+        past = "Deleted" if deleting else self.backend.status_action(request.status).past
+        counted, by_filter = preview.keys, request.describe
+        action = request.verb
         if self.read_only:
-            return ActionResult(action, counted, error=f"Read-only session: nothing was {_PAST[action].lower()}.")
+            return ActionResult(action, counted, past=past, status=request.status or "",
+                                error=f"Read-only session: nothing was {past.lower()}.")
         archive = None
         audited = f"{action} by filter"
-        including = request.include_unacknowledged and action == "delete"
-        # What the console was asked, for the audit: the filters, and whether unacknowledged ones go too.
-        asked = f"{by_filter} · including unacknowledged" if including else by_filter
-        if action == "delete":
+        if deleting:
             try:
                 incidents = await self._full_incidents(preview.incidents)
                 archive = await asyncio.to_thread(archive_before_delete, incidents, self.archive_dir)
             except ApiError as error:
-                return ActionResult(action, counted, error=f"Could not fetch what to archive ({error}): nothing was deleted.")
+                return ActionResult(action, counted, past=past,
+                                    error=f"Could not fetch what to archive ({error}): nothing was deleted.")
             except OSError as error:
-                return ActionResult(action, counted, error=self._no_archive(error))
+                return ActionResult(action, counted, past=past, error=self._no_archive(error))
             # Recorded before it is sent, as a single delete is: no audit, no delete.
-            audit_error = await self._record(audited, counted, REQUESTED, f"{asked} · archive {archive}")
+            audit_error = await self._record(audited, counted, REQUESTED, f"{request.asked} · archive {archive}")
             if audit_error:
-                return ActionResult(action, counted, archive=archive,
+                return ActionResult(action, counted, past=past, archive=archive,
                                     error=f"{audit_error}: nothing was deleted (archived to {archive}).")
-        detail = f"{asked} · archive {archive}" if archive else asked
-        options = {"include_unacknowledged": True} if including else {}
+        detail = f"{request.asked} · archive {archive}" if archive else request.asked
         try:
-            touched: BulkResult = await self._bulk_sender(action)(**request.filters(), **options)
+            keys = tuple(await self.backend.act_on_matching(preview))
         except ApiError as error:
             unknown = error.may_have_acted
             maybe = " The console may have acted: press r to check." if unknown else ""
             audit_error = await self._record(audited, counted, UNKNOWN if unknown else FAILED, f"{detail} · {error}")
             return ActionResult(
-                action, counted, error=f"Bulk {action} {by_filter} failed: {error}.{maybe}", archive=archive,
-                by_filter=by_filter, permission_denied=isinstance(error, PermissionDenied), audit_error=audit_error,
+                action, counted, past=past, status=request.status or "", archive=archive, by_filter=by_filter,
+                error=f"Bulk {action} {by_filter} failed: {error}.{maybe}",
+                permission_denied=isinstance(error, PermissionDenied), audit_error=audit_error,
             )
-        keys = tuple(touched.keys)
-        if action == "delete":
+        previous: tuple[tuple[str, str], ...] = ()
+        if request.status is None:
             self._emit(self.store.apply((), removed=keys))
         else:
-            self._emit(self.store.set_acknowledged(keys, action == "acknowledge"))
+            seen = {incident.key: incident for incident in preview.incidents}
+            before = {key: incident for key in keys if (incident := self.store.get(key) or seen.get(key)) is not None}
+            previous = tuple((key, incident.status) for key, incident in before.items() if incident.status != request.status)
+            self._emit(self.store.set_status(keys, request.status))
         archived = set(counted)
-        unarchived = tuple(key for key in keys if key not in archived) if action == "delete" else ()
-        audit_error = await self._record(audited, keys, DELETED if action == "delete" else SUCCESS, detail)
+        unarchived = tuple(key for key in keys if key not in archived) if deleting else ()
+        audit_error = await self._record(audited, keys, DELETED if deleting else SUCCESS, detail)
         if unarchived:
             problem = await self._record(audited, unarchived, DELETED_WITHOUT_ARCHIVE, "matched only after the count")
             audit_error = audit_error or problem
-        return ActionResult(action, counted, keys, archive=archive, by_filter=by_filter, unarchived=unarchived,
-                            audit_error=audit_error)
+        return ActionResult(action, counted, keys, past=past, status=request.status or "", previous=previous,
+                            archive=archive, by_filter=by_filter, unarchived=unarchived, audit_error=audit_error)
 
     async def _full_incidents(self, counted: tuple[Incident, ...]) -> list[Incident]:
         """Each incident as the feed delivered it (the store's copy) or as the console fetches it: whole, for the archive."""
         missing = [incident.key for incident in counted if incident.key not in self.store]
-        gate = asyncio.Semaphore(self.concurrency)
+        gate = asyncio.Semaphore(ARCHIVE_FETCHES)
 
         async def fetch(key: str) -> Incident:
             async with gate:
-                return await self.client.fetch(key)
+                return await self.backend.fetch(key)
 
         fetched = {incident.key: incident for incident in await asyncio.gather(*(fetch(key) for key in missing))}
         return [self.store.get(incident.key) or fetched[incident.key] for incident in counted]
-
-    def _sender(self, action: Action) -> Callable[[str], Awaitable[Any]]:
-        """The client's call for one incident's ``action`` (named, not built from a string)."""
-        if action == "acknowledge":
-            return self.client.acknowledge
-        if action == "unacknowledge":
-            return self.client.unacknowledge
-        return self.client.delete
-
-    def _bulk_sender(self, action: Action) -> Callable[..., Awaitable[BulkResult]]:
-        if action == "acknowledge":
-            return self.client.acknowledge_many
-        if action == "unacknowledge":
-            return self.client.unacknowledge_many
-        return self.client.delete_many
 
     def _current(self, key: str, known: Mapping[str, Incident]) -> Incident | None:
         return self.store.get(key) or known.get(key)
@@ -445,70 +472,6 @@ class Triage:
     def _no_archive(self, error: OSError) -> str:
         reason = error.strerror or type(error).__name__
         return f"Could not write the archive in {self.archive_dir} ({reason}): nothing was deleted."
-
-    async def _each(
-        self, work: Mapping[str, Callable[[], Awaitable[_Answer]]], progress: Progress | None = None
-    ) -> list[tuple[str, _Answer]]:
-        """Each key's ``work()``, at most ``concurrency`` at a time; (key, answer) in the order given.
-
-        A key's work, its audit lines included, ends before its slot goes to the next key.
-        """
-        gate = asyncio.Semaphore(self.concurrency)
-        done = 0
-
-        async def run(key: str, job: Callable[[], Awaitable[_Answer]]) -> tuple[str, _Answer]:
-            nonlocal done
-            async with gate:
-                answer = await job()
-            done += 1
-            if progress is not None:
-                progress(done, len(work))
-            return key, answer
-
-        return list(await asyncio.gather(*(run(key, job) for key, job in work.items())))
-
-    async def _send_one(self, action: Action, key: str) -> _Answer:
-        """Acknowledge or unacknowledge one incident (retried: it sets a state); done when the console did it or had."""
-        try:
-            send = self._sender(action)
-            await self._retrying(lambda: send(key))
-            return _Answer(SUCCESS)
-        except NotFound:
-            return _Answer(FAILED, REASON_NOT_FOUND)
-        except PermissionDenied as error:
-            return _Answer(FAILED, f"{REASON_DENIED}: {error}", denied=True)
-        except ApiError as error:
-            if error.may_have_acted:
-                return await self._outcome_unknown(action, key, error)
-            return _Answer(FAILED, str(error))
-
-    async def _outcome_unknown(self, action: Action, key: str, error: ApiError) -> _Answer:
-        """Whether the console did ``action`` to ``key`` after all, from a fetch."""
-        try:
-            incident = await self._retrying(lambda: self.client.fetch(key))
-        except NotFound:
-            return _Answer(FAILED, REASON_NOT_FOUND)
-        except ApiError:
-            return _Answer(UNKNOWN, f"outcome unknown ({error}); press r to check")
-        return _Answer(SUCCESS) if incident.acknowledged == (action == "acknowledge") else _Answer(FAILED, str(error))
-
-
-    async def _retrying(self, call: Callable[[], Awaitable[T]], *, retry: bool = True) -> T:
-        """``call()``, repeated after transient errors while attempts remain; the last error is raised."""
-        attempt = 1
-        while True:
-            try:
-                return await call()
-            except ApiError as error:
-                if not (retry and error.transient and attempt < ATTEMPTS):
-                    raise
-                wait = retry_wait(error, attempt, first=self.retry_delay, cap=RETRY_WAIT_MAX)
-            await asyncio.sleep(wait)
-            attempt += 1
-
-    @staticmethod
-    def _denied(answers: list[tuple[str, _Answer]]) -> bool:
-        return any(answer.denied for _, answer in answers)
 
     def _emit(self, changes: ChangeSet) -> None:
         if changes:
@@ -531,8 +494,8 @@ class Triage:
         problem = await self._record(action, [key], result, detail)
         batch.audit_error = batch.audit_error or problem
 
-    async def _record_batch(self, action: Action, answers: list[tuple[str, _Answer]]) -> str:
-        """An acknowledge or unacknowledge batch: one line for what was done, one per other result and reason."""
+    async def _record_batch(self, action: str, answers: list[tuple[str, _Answer]]) -> str:
+        """A status batch: one line for what was done, one per other result and reason."""
         groups: dict[tuple[str, str], list[str]] = {}
         for key, answer in answers:
             groups.setdefault((answer.result, answer.reason), []).append(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import RadioSet
 
+from tui.backends.canary.parse import ACKNOWLEDGED, canary_fields
 from tui.screens.bulk import BulkScreen
 from tui.screens.confirm import ConfirmBulkScreen
 from tui.widgets.incident_table import IncidentTable
@@ -46,7 +47,7 @@ async def test_acknowledge_everything_from_the_highlighted_source(console, tmp_p
     app = build_app(console, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        source = app.store.get(app.screen.query_one(IncidentTable).cursor_key).src_host
+        source = app.store.get(app.screen.query_one(IncidentTable).cursor_key).source
         expected = console_matches(console, "unacknowledged", src_host=source)
         untouched = set(console.keys("unacknowledged")) - expected
         await open_bulk(pilot)
@@ -58,7 +59,7 @@ async def test_acknowledge_everything_from_the_highlighted_source(console, tmp_p
         await wait_for_triage(pilot)
         assert set(console.keys("unacknowledged")) == untouched
         assert all(console.is_acknowledged(key) for key in expected)
-        assert not any(app.store.get(key).acknowledged for key in untouched)
+        assert not any(app.store.get(key).status == ACKNOWLEDGED for key in untouched)
 
 
 async def test_unacknowledge_a_bird_older_than_a_day(console, tmp_path):
@@ -66,7 +67,7 @@ async def test_unacknowledge_a_bird_older_than_a_day(console, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("2")
-        node = app.store.get(app.screen.query_one(IncidentTable).cursor_key).node_id
+        node = canary_fields(app.store.get(app.screen.query_one(IncidentTable).cursor_key)).node_id
         day_ago = console.now() - 86400
         expected = {key for key in console_matches(console, "acknowledged", node_id=node)
                     if console.get(key).created < day_ago}
@@ -88,7 +89,7 @@ async def test_delete_by_filter_archives_first_and_without_an_archive_sends_noth
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("2")
-        source = app.store.get(app.screen.query_one(IncidentTable).cursor_key).src_host
+        source = app.store.get(app.screen.query_one(IncidentTable).cursor_key).source
         expected = console_matches(console, "acknowledged", src_host=source)
         blocker = tmp_path / "a-regular-file"
         blocker.write_text("")
@@ -114,7 +115,7 @@ async def test_deleting_unacknowledged_incidents_by_filter_needs_the_box_and_a_s
     app = build_app(console, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        source = app.store.get(app.screen.query_one(IncidentTable).cursor_key).src_host
+        source = app.store.get(app.screen.query_one(IncidentTable).cursor_key).source
         everything = console_matches(console, "all", src_host=source)
         await open_bulk(pilot, action_steps=2)
         await pilot.click("#include-unacknowledged")

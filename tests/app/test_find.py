@@ -19,7 +19,7 @@ def table(app) -> IncidentTable:
 
 
 def expected_keys(app, query: str, feed: str = "unacknowledged") -> set[str]:
-    matches = parse_filter(query).matches
+    matches = parse_filter(query, app.backend).matches
     admitted = {"unacknowledged": lambda i: not i.acknowledged, "acknowledged": lambda i: i.acknowledged, "all": bool}[feed]
     return {incident.key for incident in app.store.snapshot() if admitted(incident) and matches(incident)}
 

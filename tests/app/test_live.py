@@ -66,10 +66,14 @@ async def test_no_animations_by_default(console, tmp_path, monkeypatch):
 
 
 def test_table_columns_match_what_a_profile_may_choose():
-    from tui.config import TABLE_COLUMNS
-    from tui.widgets.incident_table import COLUMNS
+    # A profile chooses among the backend's columns (config checks against them); the table
+    # draws every one of them after its own flag and status glyph.
+    from tui.backends.canary import CanaryBackend
+    from tui.widgets.incident_table import layout_columns, own_columns
 
-    assert set(TABLE_COLUMNS) == {column.key for column in COLUMNS} - {"flag", "state"}
+    may_choose = [column.id for column in CanaryBackend.columns]
+    drawn = layout_columns(own_columns(CanaryBackend.statuses), CanaryBackend.columns, width=200)
+    assert set(may_choose) == {column.id for column, _ in drawn} - {"flag", "state"}
 
 
 async def test_a_profile_chooses_and_orders_the_table_columns(console, tmp_path):

@@ -7,9 +7,11 @@ analyst at work).  Log360 joins the parametrisation when its backend exists.
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Mapping
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ from starlette.applications import Starlette
 
 from tui.backends.canary.client import CanaryClient
 from tui.backends.errors import AuthError, ConsoleTimeout, NotFound, RateLimited, ServerError
-from tui.backends.base import Backend, Capability, Outcome
+from tui.backends.base import Backend, Capability, Outcome, StopSending
 from tui.backends.registry import backend_class, names
 from tui.emulator.canary.app import create_app
 from tui.emulator.faults import FaultInjector, FaultPlan
@@ -37,6 +39,8 @@ class Console:
     delete_elsewhere: Callable[[str], None]
     change_elsewhere: Callable[[str], None]
     fail_next: Callable[[str], None]
+    #: With Capability.BULK_BY_FILTER: bulk form values that match every incident.
+    match_everything: Mapping[str, str] = field(default_factory=dict)
 
 
 def canary_console(token: str = TOKEN) -> Console:
@@ -58,6 +62,7 @@ def canary_console(token: str = TOKEN) -> Console:
         delete_elsewhere=state.delete,
         change_elsewhere=change_elsewhere,
         fail_next=functools.partial(_fail_next, emulator),
+        match_everything={"older_than": "0h"},
     )
 
 
@@ -109,6 +114,12 @@ async def outcomes(act) -> list[Outcome]:
 
 def closed_status(backend: Backend) -> str:
     return next(status.id for status in backend.statuses if not status.is_open)
+
+
+def deletable(backend: Backend, incidents) -> tuple:
+    """Those a delete reaches without a step first, by key."""
+    return tuple(sorted((incident for incident in incidents if backend.delete_needs in (None, incident.status)),
+                        key=lambda incident: incident.key))
 
 
 def test_every_backend_is_in_the_registry():
@@ -214,3 +225,69 @@ async def test_a_timeout_is_a_typed_error(console):
     console.fail_next("timeout")
     with pytest.raises(ConsoleTimeout):
         await everything(console.backend)
+
+
+async def test_a_delete_whose_answer_is_lost_is_reported_unknown_then_checked(console):
+    loaded, _ = await everything(console.backend)
+    incident = deletable(console.backend, loaded.values())[0]
+    console.fail_next("truncated")  # the console deletes it; the answer is cut off
+    answers = await outcomes(functools.partial(console.backend.delete, (incident,)))
+    assert [(o.key, o.result, o.checked) for o in answers] == [(incident.key, "unknown", False), (incident.key, "done", True)]
+    assert incident.key not in console.keys()
+
+
+async def test_a_request_in_flight_when_the_action_is_cancelled_is_reported_as_interrupted(console):
+    loaded, _ = await everything(console.backend)
+    incident = deletable(console.backend, loaded.values())[0]
+    console.fail_next("timeout")  # no answer before the cancel
+    reported: list[Outcome] = []
+
+    async def report(outcome: Outcome) -> None:
+        reported.append(outcome)
+
+    task = asyncio.create_task(console.backend.delete((incident,), report))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [(o.key, o.result, o.interrupted) for o in reported] == [(incident.key, "unknown", True)]
+
+
+async def test_a_report_that_stops_the_action_leaves_nothing_done_unreported(console):
+    loaded, _ = await everything(console.backend)
+    chosen = deletable(console.backend, loaded.values())
+    done: set[str] = set()
+
+    async def report(outcome: Outcome) -> None:
+        if outcome.result == "done":
+            done.add(outcome.key)
+        raise StopSending("the audit log cannot be written")
+
+    await console.backend.delete(chosen, report)
+    deleted = {incident.key for incident in chosen} - console.keys()
+    assert deleted == done and 0 < len(deleted) < len(chosen)
+
+
+async def test_a_console_search_for_one_status_finds_exactly_those(console):
+    if Capability.SEARCH not in console.backend.capabilities:
+        pytest.skip("no console search")
+    status = closed_status(console.backend)
+    query = console.backend.search_query({}, status)
+    page = await console.backend.search(query, limit=25)
+    found = {incident.key for incident in page.incidents}
+    while page.next is not None:
+        page = await console.backend.search(query, page.next, limit=25)
+        found |= {incident.key for incident in page.incidents}
+    assert found == {key for key in console.keys() if console.status_of(key) == status}
+
+
+async def test_a_bulk_action_by_filter_touches_exactly_what_it_counted(console):
+    if Capability.BULK_BY_FILTER not in console.backend.capabilities:
+        pytest.skip("no bulk action by filter")
+    status = closed_status(console.backend)
+    request = console.backend.bulk_request(status, console.match_everything, frozenset())
+    preview = await console.backend.count_matching(request, now=datetime.now(timezone.utc))
+    expected = {key for key in console.keys() if console.status_of(key) != status}
+    assert set(preview.keys) == expected
+    assert set(await console.backend.act_on_matching(preview)) == expected
+    assert {console.status_of(key) for key in console.keys()} == {status}

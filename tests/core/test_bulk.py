@@ -1,4 +1,4 @@
-"""Bulk actions by filter: requests, the count before sending, and the call itself, against the emulator."""
+"""Bulk actions by filter through the Canary backend: requests, the count before sending, and the call itself, against the emulator."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
+from tui.backends.base import FormValueError
+from tui.backends.canary import CanaryBackend
+from tui.backends.canary.bulk import BulkCall, bulk_call, count_matching, older_than_time, parse_logtypes
 from tui.backends.canary.client import CanaryClient
+from tui.backends.canary.parse import ACKNOWLEDGED, UNACKNOWLEDGED
 from tui.backends.errors import ConnectionFailed
 from tui.audit import AuditLog
-from tui.bulk import BulkRequest, count_matching, older_than_time, parse_logtypes
 from tui.emulator.canary.app import create_app
 from tui.emulator.canary.state import ConsoleState
 from tui.screenshots import FIXED_NOW, seeded_console
@@ -28,31 +31,42 @@ def client_for(console) -> CanaryClient:
     return CanaryClient("http://console.test", Secret(TOKEN), transport=httpx.ASGITransport(app=emulator))
 
 
+async def counted(backend, status, options=frozenset(), **values):
+    """The preview of setting ``status`` (None: deleting) on what ``values`` match, counted now."""
+    return await backend.count_matching(backend.bulk_request(status, values, frozenset(options)), now=NOW)
+
+
 def busiest_source(console) -> str:
     sources = [console.get(key).text("src_host") for key in console.keys("unacknowledged")]
     return max(set(sources), key=sources.count)
 
 
 def test_a_request_without_filters_or_with_both_source_and_bird_is_refused():
-    assert BulkRequest("acknowledge").problems() == ["Choose at least one filter (older than 0h means every incident)."]
-    both = BulkRequest("acknowledge", src_host="1.2.3.4", node_id="abc")
+    assert BulkCall("acknowledge").problems() == ["Choose at least one filter (older than 0h means every incident)."]
+    both = BulkCall("acknowledge", src_host="1.2.3.4", node_id="abc")
     assert "cannot combine a source IP and a bird" in both.problems()[0]
-    assert "period" in BulkRequest("delete", older_than="3 days").problems()[0]
-    assert BulkRequest("delete", older_than="0h").problems() == []
+    assert "period" in BulkCall("delete", older_than="3 days").problems()[0]
+    assert BulkCall("delete", older_than="0h").problems() == []
+    # The backend refuses the form with the first of them, the logtypes' first.
+    with pytest.raises(FormValueError, match="cannot combine a source IP and a bird"):
+        bulk_call(ACKNOWLEDGED, {"src_host": "1.2.3.4", "node_id": "abc"}, frozenset())
+    with pytest.raises(FormValueError, match="No logtype is called 'nosuch'"):
+        bulk_call(None, {"logtypes": "nosuch"}, frozenset())
 
 
 def test_filters_and_description():
-    request = BulkRequest("acknowledge", src_host="1.2.3.4", older_than="1d", filter_str="ssh", logtypes=(4002,))
+    request = BulkCall("acknowledge", src_host="1.2.3.4", older_than="1d", filter_str="ssh", logtypes=(4002,))
     assert request.filters() == {"src_host": "1.2.3.4", "older_than": "1d", "filter_str": "ssh", "filter_logtypes": (4002,)}
     assert request.describe() == 'from 1.2.3.4 · older than 1d · matching "ssh" · logtype 4002'
-    assert BulkRequest("delete", older_than="0h").describe() == "of any age"
+    assert BulkCall("delete", older_than="0h").describe() == "of any age"
 
 
 def test_which_incidents_each_bulk_endpoint_acts_on():
-    assert BulkRequest("acknowledge").state == "unacknowledged"
-    assert BulkRequest("unacknowledge").state == "acknowledged"
-    assert BulkRequest("delete").state == "acknowledged"
-    assert BulkRequest("delete", include_unacknowledged=True).state == "all"
+    assert BulkCall("acknowledge").state == "unacknowledged"
+    assert BulkCall("unacknowledge").state == "acknowledged"
+    assert BulkCall("delete").state == "acknowledged"
+    assert BulkCall("delete", include_unacknowledged=True).state == "all"
+    assert bulk_call(None, {"older_than": "0h"}, frozenset({"include-unacknowledged"})).state == "all"
 
 
 def test_logtypes_by_number_or_name():
@@ -70,21 +84,21 @@ def test_older_than_reaches_back_from_now():
 @pytest.mark.parametrize(
     "make_request",
     [
-        pytest.param(lambda console: BulkRequest("acknowledge", src_host=busiest_source(console)), id="source"),
-        pytest.param(lambda console: BulkRequest("acknowledge", node_id=next(iter(console.devices))), id="bird"),
-        pytest.param(lambda console: BulkRequest("acknowledge", older_than="1d"), id="older"),
-        pytest.param(lambda console: BulkRequest("acknowledge", logtypes=(4002,)), id="logtype"),
-        pytest.param(lambda console: BulkRequest("unacknowledge", flock_id="flock:default"), id="flock"),
+        pytest.param(lambda console: BulkCall("acknowledge", src_host=busiest_source(console)), id="source"),
+        pytest.param(lambda console: BulkCall("acknowledge", node_id=next(iter(console.devices))), id="bird"),
+        pytest.param(lambda console: BulkCall("acknowledge", older_than="1d"), id="older"),
+        pytest.param(lambda console: BulkCall("acknowledge", logtypes=(4002,)), id="logtype"),
+        pytest.param(lambda console: BulkCall("unacknowledge", flock_id="flock:default"), id="flock"),
     ],
 )
 async def test_the_count_is_exactly_what_the_bulk_call_then_touches(make_request):
     console = seeded_console()
     request = make_request(console)
     async with client_for(console) as client:
-        preview = await count_matching(client, request, now=NOW)
-        assert preview.keys, "the seeded console should have something to act on"
+        incidents, _ = await count_matching(client, request, now=NOW)
+        assert incidents, "the seeded console should have something to act on"
         touched = await getattr(client, f"{request.action}_many")(**request.filters())
-    assert sorted(touched.keys) == sorted(preview.keys)
+    assert sorted(touched.keys) == sorted(incident.key for incident in incidents)
 
 
 async def test_act_by_filter_acknowledges_on_the_console_and_audits(tmp_path):
@@ -94,12 +108,14 @@ async def test_act_by_filter_acknowledges_on_the_console_and_audits(tmp_path):
     audit = AuditLog(tmp_path / "audit.jsonl", console="test")
     async with client_for(console) as client:
         store.apply([incident async for page in client.iter_feed("all") for incident in page.incidents])
-        triage = Triage(client, store, tmp_path / "archives", audit=audit)
-        preview = await count_matching(client, BulkRequest("acknowledge", src_host=source), now=NOW)
+        backend = CanaryBackend(client)
+        triage = Triage(backend, store, tmp_path / "archives", audit=audit)
+        preview = await counted(backend, ACKNOWLEDGED, src_host=source)
         result = await triage.act_by_filter(preview)
     assert result.ok and sorted(result.succeeded) == sorted(preview.keys)
     assert all(console.is_acknowledged(key) for key in preview.keys)
-    assert all(store.get(key).acknowledged for key in preview.keys)
+    assert all(store.get(key).status == ACKNOWLEDGED for key in preview.keys)
+    assert result.previous == tuple((key, UNACKNOWLEDGED) for key in result.succeeded)  # what z puts back
     assert result.summary().startswith(f"Acknowledged {len(preview.keys)} incident")
     entry = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])
     assert entry["action"] == "acknowledge by filter" and f"from {source}" in entry["detail"]
@@ -109,8 +125,9 @@ async def test_delete_by_filter_archives_every_counted_incident_first(tmp_path):
     console = seeded_console()
     async with client_for(console) as client:
         # Nothing loaded in the store: the archive is fetched from the console.
-        triage = Triage(client, IncidentStore(), tmp_path / "archives")
-        preview = await count_matching(client, BulkRequest("delete", older_than="0h"), now=NOW)
+        backend = CanaryBackend(client)
+        triage = Triage(backend, IncidentStore(), tmp_path / "archives")
+        preview = await counted(backend, None, older_than="0h")
         events = {key: console.get(key).events for key in preview.keys}
         result = await triage.act_by_filter(preview)
     assert result.ok and sorted(result.succeeded) == sorted(preview.keys)
@@ -127,8 +144,9 @@ async def test_delete_by_filter_without_an_archive_sends_nothing(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     async with client_for(console) as client:
-        triage = Triage(client, IncidentStore(), blocker / "archives")
-        preview = await count_matching(client, BulkRequest("delete", older_than="0h"), now=NOW)
+        backend = CanaryBackend(client)
+        triage = Triage(backend, IncidentStore(), blocker / "archives")
+        preview = await counted(backend, None, older_than="0h")
         result = await triage.act_by_filter(preview)
     assert "nothing was deleted" in result.summary()
     assert console.deleted_keys == []
@@ -137,8 +155,9 @@ async def test_delete_by_filter_without_an_archive_sends_nothing(tmp_path):
 async def test_what_matched_only_after_the_count_is_reported_as_not_archived(tmp_path):
     console = seeded_console()
     async with client_for(console) as client:
-        triage = Triage(client, IncidentStore(), tmp_path / "archives")
-        preview = await count_matching(client, BulkRequest("delete", older_than="0h"), now=NOW)
+        backend = CanaryBackend(client)
+        triage = Triage(backend, IncidentStore(), tmp_path / "archives")
+        preview = await counted(backend, None, older_than="0h")
         late = console.keys("unacknowledged")[0]
         console.acknowledge(late)  # someone acknowledges it between the count and the call
         result = await triage.act_by_filter(preview)
@@ -154,11 +173,11 @@ async def test_a_delete_by_filter_is_on_record_before_it_is_sent_and_says_what_i
     console = seeded_console()
     log = tmp_path / "audit.jsonl"
     source = busiest_source(console)
-    request = BulkRequest("delete", src_host=source, include_unacknowledged=True)
     async with client_for(console) as client:
-        triage = Triage(client, IncidentStore(), tmp_path / "archives", audit=AuditLog(log, console="test"))
-        preview = await count_matching(client, request, now=NOW)
-        assert any(not incident.acknowledged for incident in preview.incidents)
+        backend = CanaryBackend(client)
+        triage = Triage(backend, IncidentStore(), tmp_path / "archives", audit=AuditLog(log, console="test"))
+        preview = await counted(backend, None, {"include-unacknowledged"}, src_host=source)
+        assert any(incident.status != ACKNOWLEDGED for incident in preview.incidents)
         on_record_when_sent = []
         delete_many = client.delete_many
 
@@ -181,8 +200,9 @@ async def test_a_delete_by_filter_whose_answer_is_lost_is_recorded_as_unknown(tm
     console = seeded_console()
     log = tmp_path / "audit.jsonl"
     async with client_for(console) as client:
-        triage = Triage(client, IncidentStore(), tmp_path / "archives", audit=AuditLog(log, console="test"))
-        preview = await count_matching(client, BulkRequest("delete", older_than="0h"), now=NOW)
+        backend = CanaryBackend(client)
+        triage = Triage(backend, IncidentStore(), tmp_path / "archives", audit=AuditLog(log, console="test"))
+        preview = await counted(backend, None, older_than="0h")
         delete_many = client.delete_many
 
         async def answer_lost(**filters):

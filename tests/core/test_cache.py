@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import stat
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tui.backends.canary import CanaryBackend
 from tui.cache import SnapshotCache, cache_path_for
-from tui.backends.canary.parse import parse_incident
+from tui.backends.canary.parse import ACKNOWLEDGED, UNACKNOWLEDGED, canary_fields, parse_incident
 from tui.model import Incident
 from tui.store import ChangeSet, IncidentStore
 
@@ -40,6 +42,10 @@ def feed_item(key: str, updated_id: int, *, acknowledged: bool = False, memo: st
     })
 
 
+# The cache reads its rows back through the backend.
+READ = CanaryBackend.documents.incident
+
+
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     return tmp_path / "cache" / "incidents.sqlite3"
@@ -48,14 +54,14 @@ def path(tmp_path: Path) -> Path:
 def saved(path: Path, *incidents: Incident) -> IncidentStore:
     """A store holding ``incidents``, saved to a cache at ``path`` (then closed)."""
     store = IncidentStore()
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
     cache.save_changes(store, store.apply(incidents))
     cache.close()
     return store
 
 
 def reopened(path: Path) -> tuple[list[Incident], int]:
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
     try:
         return cache.load()
     finally:
@@ -80,21 +86,21 @@ def test_save_writes_only_what_changed(path):
     with sqlite3.connect(path) as database:
         database.execute("UPDATE incidents SET raw = ? WHERE key = 'b'", ('{"id": "b", "summary": "marked"}',))
     database.close()
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
     cache.save_changes(store, store.apply([feed_item("a", 4, memo="new")], removed=["c"]))
     incidents, watermark = cache.load()
     cache.close()
     by_key = {incident.key: incident for incident in incidents}
     assert sorted(by_key) == ["a", "b"]
-    assert by_key["a"].memo == "new"
-    assert by_key["b"].summary == "marked"
+    assert canary_fields(by_key["a"]).memo == "new"
+    assert by_key["b"].title == "marked"
     assert watermark == 4
 
 
 def test_a_key_gone_from_the_store_is_deleted_even_if_named_as_changed(path):
     store = saved(path, feed_item("a", 1), feed_item("b", 2))
     store.apply((), removed=["a"])
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
     cache.save_changes(store, ChangeSet(changed=frozenset({"a"})))
     assert [i.key for i in cache.load()[0]] == ["b"]
     cache.close()
@@ -102,7 +108,7 @@ def test_a_key_gone_from_the_store_is_deleted_even_if_named_as_changed(path):
 
 def test_saves_finishing_out_of_order_never_hide_an_incident(path):
     store = IncidentStore()
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
     first = store.apply([feed_item("a", 1), feed_item("b", 2)])
     second = store.apply([feed_item("c", 3), feed_item("a", 4, memo="newer")])
     cache.save_changes(store, second)
@@ -111,13 +117,13 @@ def test_saves_finishing_out_of_order_never_hide_an_incident(path):
     cache.save_changes(store, first)
     incidents, watermark = cache.load()
     assert watermark == 4
-    assert {i.key: i.memo for i in incidents} == {"a": "newer", "b": "", "c": ""}
+    assert {i.key: canary_fields(i).memo for i in incidents} == {"a": "newer", "b": "", "c": ""}
     cache.close()
 
 
 def test_rows_newer_than_the_watermark_wait_for_the_delta(path):
     store = IncidentStore()
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
     cache.save_changes(store, store.apply([feed_item("a", 1), feed_item("b", 2)]))
     store.apply([feed_item("b", 5)])  # applied, but its own save has not run yet...
     cache.save_changes(store, ChangeSet(changed=frozenset({"b"}), watermarks=(2, 2)))
@@ -130,16 +136,16 @@ def test_rows_newer_than_the_watermark_wait_for_the_delta(path):
 
 def test_optimistic_changes_keep_the_consoles_json(path):
     store = saved(path, feed_item("a", 1))
-    cache = SnapshotCache(path)
-    cache.save_changes(store, store.set_acknowledged(["a"], True))
+    cache = SnapshotCache(path, READ)
+    cache.save_changes(store, store.set_status(["a"], ACKNOWLEDGED))
     incidents, _ = cache.load()
     cache.close()
-    assert incidents[0].acknowledged is False  # the console has not confirmed it yet
+    assert incidents[0].status == UNACKNOWLEDGED  # the console has not confirmed it yet
 
 
 def test_clear_forgets_everything(path):
     saved(path, feed_item("a", 1))
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
     cache.clear()
     assert cache.load() == ([], 0)
     cache.close()
@@ -148,7 +154,7 @@ def test_clear_forgets_everything(path):
 def test_garbage_file_is_rebuilt(path, caplog):
     path.parent.mkdir(parents=True)
     path.write_bytes(b"this is not a database\x00" * 200)
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
     assert "rebuilding" in caplog.text
     assert cache.load() == ([], 0)
     store = IncidentStore()
@@ -181,9 +187,39 @@ def test_a_foreign_database_is_replaced(path):
     assert tables == {"incidents", "coverage"}
 
 
+def test_a_cache_written_before_versions_were_neutral_still_loads(path):
+    """Schema 1 named the version column updated_id (Canary's); its rows are the same documents."""
+    incidents = [feed_item("a", 3), feed_item("b", 8, acknowledged=True)]
+    path.parent.mkdir(parents=True)
+    database = sqlite3.connect(path)
+    database.executescript(
+        "CREATE TABLE incidents (key TEXT PRIMARY KEY, updated_id INTEGER NOT NULL, raw TEXT NOT NULL);"
+        "CREATE TABLE coverage (low INTEGER NOT NULL, high INTEGER NOT NULL);"
+        "PRAGMA application_id = 1383035764; PRAGMA user_version = 1;"
+    )
+    with database:
+        database.executemany("INSERT INTO incidents VALUES (?, ?, ?)",
+                             [(i.key, i.version, json.dumps(i.raw)) for i in incidents])
+        database.execute("INSERT INTO coverage VALUES (0, 8)")
+    database.close()
+    loaded, watermark = reopened(path)
+    assert sorted(loaded, key=lambda i: i.key) == incidents and watermark == 8
+    with sqlite3.connect(path) as database:
+        assert database.execute("PRAGMA user_version").fetchone()[0] == 2
+    database.close()
+
+
+def test_a_cache_of_an_unknown_schema_is_replaced(path):
+    saved(path, feed_item("a", 1))
+    with sqlite3.connect(path) as database:
+        database.execute("PRAGMA user_version = 99")
+    database.close()
+    assert reopened(path) == ([], 0)
+
+
 def test_a_failed_save_rebuilds_the_file_with_the_whole_store(path, caplog):
     store = saved(path, feed_item("a", 1), feed_item("b", 2))
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
     with sqlite3.connect(path) as database:
         database.execute("DROP TABLE incidents")
     database.close()
@@ -205,7 +241,7 @@ def test_unparseable_row_discards_the_snapshot(path):
 def test_unusable_location_falls_back_to_memory(tmp_path, caplog):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    cache = SnapshotCache(blocker / "incidents.sqlite3")
+    cache = SnapshotCache(blocker / "incidents.sqlite3", READ)
     store = IncidentStore()
     cache.save_changes(store, store.apply([feed_item("a", 1)]))
     assert [i.key for i in cache.load()[0]] == ["a"]
@@ -220,7 +256,7 @@ def test_file_is_private_even_under_a_permissive_umask(path):
     previous = os.umask(0)
     try:
         saved(path, feed_item("a", 1))
-        cache = SnapshotCache(path)
+        cache = SnapshotCache(path, READ)
         store = IncidentStore()
         cache.save_changes(store, store.apply([feed_item("b", 2)]))
         modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
@@ -233,7 +269,7 @@ def test_file_is_private_even_under_a_permissive_umask(path):
 
 def test_usable_from_worker_threads(path):
     store = IncidentStore()
-    cache = SnapshotCache(path)
+    cache = SnapshotCache(path, READ)
 
     async def save_twice() -> None:
         first = store.apply([feed_item("a", 1)])

@@ -1,6 +1,6 @@
 """A delete killed part way: every incident the console deleted is already in the audit log.
 
-A child process runs ``Triage.delete`` on 50 incidents against an emulator on a
+A child process runs ``Triage.delete`` (through the Canary backend) on 50 incidents against an emulator on a
 loopback socket.  The emulator answers the first ``ANSWERED`` deletes and then
 holds every further delete before acting on it.  Once it holds as many as the
 child sends at a time, every earlier incident has been answered and its slot
@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from tui.emulator.canary.app import create_app
 from tui.emulator.server import EmulatorServer
 from tui.screenshots import seeded_console
-from tui.triage import DEFAULT_CONCURRENCY
+from tui.backends.canary import CONCURRENCY
 
 TOKEN = "kill-test-token-0123456789"
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -37,6 +37,7 @@ DELETE_PATH = "/api/v1/incident/delete"
 CHILD = """
 import asyncio, json, os, sys
 from pathlib import Path
+from tui.backends.canary import CanaryBackend
 from tui.backends.canary.client import CanaryClient
 from tui.audit import AuditLog
 from tui.secret import Secret
@@ -49,7 +50,7 @@ async def main(url, directory, keys):
         async for page in client.iter_feed("all"):
             store.apply(page.incidents)
         audit = AuditLog(Path(directory) / "audit.jsonl", console=url)
-        triage = Triage(client, store, Path(directory) / "archives", audit=audit)
+        triage = Triage(CanaryBackend(client), store, Path(directory) / "archives", audit=audit)
         await triage.delete(tuple(keys))
 
 asyncio.run(main(sys.argv[1], sys.argv[2], json.loads(sys.argv[3])))
@@ -109,7 +110,7 @@ def test_sigkill_in_the_middle_of_a_delete_leaves_every_done_delete_in_the_audit
         )
         try:
             with gate.changed:
-                all_slots_held = gate.changed.wait_for(lambda: gate.held >= DEFAULT_CONCURRENCY, timeout=60)
+                all_slots_held = gate.changed.wait_for(lambda: gate.held >= CONCURRENCY, timeout=60)
             assert child.poll() is None, "the child ended before it could be killed"
             child.send_signal(signal.SIGKILL)
             assert child.wait(timeout=10) == -signal.SIGKILL

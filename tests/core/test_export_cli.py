@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from tui import cli
-from tui.backends.canary.client import CanaryClient
+from tui.backends.base import Backend
+from tui.backends.registry import open_backend
 from tui.backends.errors import AuthError, ConfigError
 from tui.emulator.canary.app import create_app
 from tui.emulator.canary.generator import populate
@@ -61,13 +62,13 @@ class Run:
         self.stdout = io.BytesIO()
         self.clients_made = 0
 
-    def client(self, console: str, token) -> CanaryClient:
+    def backend(self, settings) -> Backend:
         self.clients_made += 1
-        return CanaryClient(console, token, transport=httpx.ASGITransport(app=self.app))
+        return open_backend(settings, transport=httpx.ASGITransport(app=self.app))
 
     def __call__(self, *argv: str) -> int:
         args = cli.build_parser().parse_args(list(argv))
-        return export_command(args, client_factory=self.client, stderr=self.stderr, stdin=self.stdin, stdout=self.stdout)
+        return export_command(args, open_backend=self.backend, stderr=self.stderr, stdin=self.stdin, stdout=self.stdout)
 
 
 def test_exports_a_feed_with_console_options_and_never_writes_the_token(console, token_file, tmp_path):

@@ -8,9 +8,13 @@ import pytest
 
 from canary_builders import canary_incident
 from tui import filtering
-from tui.filtering import FIELDS, forget_searchable_text, parse_filter, searchable_text
+from tui.backends.canary import CanaryBackend
+from tui.filtering import forget_searchable_text, parse_filter, searchable_text
 from tui.model import Event, Incident
 from tui.store import IncidentStore, ViewSpec
+
+# The filter's fields and text are the backend's: Canary's, without a console behind it.
+CANARY = CanaryBackend(client=None)
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +68,7 @@ ALL = (SSH, TOKEN, SCAN)
 
 
 def matching(query: str) -> list[str]:
-    matches = parse_filter(query).matches
+    matches = parse_filter(query, CANARY).matches
     return [incident.key for incident in ALL if matches(incident)]
 
 
@@ -123,7 +127,7 @@ def test_bang_negates_any_term():
 
 def test_empty_query_matches_everything_and_has_no_id():
     for query in ("", "   ", "!", "src:", '""'):
-        result = parse_filter(query)
+        result = parse_filter(query, CANARY)
         assert not result
         assert result.filter_id == ""
         assert result.errors == ()
@@ -133,9 +137,9 @@ def test_empty_query_matches_everything_and_has_no_id():
 def test_colons_in_addresses_and_urls_stay_text():
     ipv6 = replace(SCAN, key="v6", source="fe80::1")
     url = replace(SCAN, key="url", events=(Event(None, (("URL", "http://x.test/a"),)),))
-    assert parse_filter("fe80::1").matches(ipv6)
-    assert parse_filter("http://x.test").matches(url)
-    assert parse_filter("http://x.test").errors == ()
+    assert parse_filter("fe80::1", CANARY).matches(ipv6)
+    assert parse_filter("http://x.test", CANARY).matches(url)
+    assert parse_filter("http://x.test", CANARY).errors == ()
 
 
 # -- fields -------------------------------------------------------------------
@@ -176,25 +180,25 @@ def test_field_tokens(query, expected):
 
 def test_type_matches_the_summary_when_no_logtype_name_does():
     custom = replace(SCAN, key="custom", title="Weird Custom Alert", extras=replace(SCAN.extras, logtype=99999))
-    assert parse_filter("type:weird").matches(custom)
-    assert not parse_filter("type:99998").matches(custom)
-    assert parse_filter("type:99999").matches(custom)
+    assert parse_filter("type:weird", CANARY).matches(custom)
+    assert not parse_filter("type:99998", CANARY).matches(custom)
+    assert parse_filter("type:99999", CANARY).matches(custom)
 
 
 def test_src_ipv6_address_and_prefix():
     ipv6 = replace(SCAN, key="v6", source="2001:db8::1")
-    assert parse_filter("src:2001:db8::1").matches(ipv6)
-    assert parse_filter("src:2001:0db8:0000::1").matches(ipv6)  # same address, spelled out
-    assert parse_filter("src:2001:db8:").matches(ipv6)
-    assert not parse_filter("src:2001:db9:").matches(ipv6)
+    assert parse_filter("src:2001:db8::1", CANARY).matches(ipv6)
+    assert parse_filter("src:2001:0db8:0000::1", CANARY).matches(ipv6)  # same address, spelled out
+    assert parse_filter("src:2001:db8:", CANARY).matches(ipv6)
+    assert not parse_filter("src:2001:db9:", CANARY).matches(ipv6)
 
 
 # -- errors -------------------------------------------------------------------
 
 
 def test_unknown_field_is_reported_and_the_rest_still_filters():
-    result = parse_filter("foo:bar ssh")
-    assert result.errors == ("unknown field 'foo:' — use " + ", ".join(f"{name}:" for name in FIELDS),)
+    result = parse_filter("foo:bar ssh", CANARY)
+    assert result.errors == ("unknown field 'foo:' — use src:, node:, flock:, type:, ack:, port:, key:",)
     assert matching("foo:bar ssh") == keys(SSH)
     assert result.filter_id == "ssh"
 
@@ -208,7 +212,7 @@ def test_unknown_field_is_reported_and_the_rest_still_filters():
     ],
 )
 def test_bad_values_are_reported(query, message):
-    result = parse_filter(f"{query} finance")
+    result = parse_filter(f"{query} finance", CANARY)
     assert result.errors == (message,)
     assert matching(f"{query} finance") == keys(TOKEN, SCAN)
 
@@ -232,22 +236,22 @@ def test_bad_values_are_reported(query, message):
     ],
 )
 def test_equivalent_queries_share_a_filter_id(first, second):
-    assert parse_filter(first).filter_id == parse_filter(second).filter_id != ""
+    assert parse_filter(first, CANARY).filter_id == parse_filter(second, CANARY).filter_id != ""
 
 
 @pytest.mark.parametrize(("first", "second"), [("ssh", "!ssh"), ("ack:yes", "ack:no"), ("src:10.0.", "10.0.")])
 def test_different_queries_have_different_ids(first, second):
-    assert parse_filter(first).filter_id != parse_filter(second).filter_id
+    assert parse_filter(first, CANARY).filter_id != parse_filter(second, CANARY).filter_id
 
 
 def test_filter_id_quotes_phrases():
-    assert parse_filter('!"login attempt" port:22').filter_id == '!"login attempt" port:22'
+    assert parse_filter('!"login attempt" port:22', CANARY).filter_id == '!"login attempt" port:22'
 
 
 def test_describe_is_one_short_line():
-    assert parse_filter("").describe() == "no filter"
-    assert parse_filter('ssh !src:10.0. ack:no "a b"').describe() == '"ssh" · not src 10.0. · unacknowledged · "a b"'
-    long = parse_filter(" ".join(f"word{n}" for n in range(40))).describe()
+    assert parse_filter("", CANARY).describe() == "no filter"
+    assert parse_filter('ssh !src:10.0. ack:no "a b"', CANARY).describe() == '"ssh" · not src 10.0. · unacknowledged · "a b"'
+    long = parse_filter(" ".join(f"word{n}" for n in range(40)), CANARY).describe()
     assert len(long) == 80 and long.endswith("…") and "\n" not in long
 
 
@@ -255,18 +259,18 @@ def test_describe_is_one_short_line():
 
 
 def test_a_new_version_of_an_incident_is_searched_afresh():
-    assert parse_filter("root").matches(SSH)
+    assert parse_filter("root", CANARY).matches(SSH)
     changed = replace(SSH, events=(Event(None, (("USERNAME", "admin"),)),), version=SSH.version + 1)
-    assert not parse_filter("root").matches(changed)
-    assert parse_filter("admin").matches(changed)
+    assert not parse_filter("root", CANARY).matches(changed)
+    assert parse_filter("admin", CANARY).matches(changed)
     # Even a look-alike with the same key and updated_id is its own object.
     lookalike = replace(SSH, extras=replace(SSH.extras, memo="quarantined"))
-    assert parse_filter("quarantined").matches(lookalike)
+    assert parse_filter("quarantined", CANARY).matches(lookalike)
 
 
 def test_one_cached_text_per_key():
     for n in range(5):
-        searchable_text(replace(SSH, version=n))
+        searchable_text(replace(SSH, version=n), CANARY)
     assert len(filtering._folded) == len(filtering._text_by_id) == 1
 
 
@@ -274,10 +278,10 @@ def test_the_cache_is_bounded(monkeypatch):
     monkeypatch.setattr(filtering, "_FOLDED_LIMIT", 8)
     incidents = [replace(SCAN, key=f"k{n}", extras=replace(SCAN.extras, memo=f"memo {n}")) for n in range(20)]
     for incident in incidents:
-        searchable_text(incident)
+        searchable_text(incident, CANARY)
     assert len(filtering._folded) <= 8
     assert set(filtering._text_by_id) == {id(incident) for incident in filtering._folded.values()}
-    assert all(parse_filter(f'"memo {n}"').matches(incidents[n]) for n in range(20))
+    assert all(parse_filter(f'"memo {n}"', CANARY).matches(incidents[n]) for n in range(20))
 
 
 # -- with the store -----------------------------------------------------------
@@ -286,7 +290,7 @@ def test_the_cache_is_bounded(monkeypatch):
 def test_a_filter_drives_a_store_view_and_keeps_applying_to_new_incidents():
     store = IncidentStore()
     store.apply(ALL)
-    query = parse_filter("finance")
+    query = parse_filter("finance", CANARY)
     spec = ViewSpec(feed="all", filter=query.matches, filter_id=query.filter_id)
     assert set(store.view(spec).keys()) == {TOKEN.key, SCAN.key}
     newcomer = replace(SCAN, key="incident:scan:4", version=9)

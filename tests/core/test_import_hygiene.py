@@ -9,7 +9,7 @@ import pytest
 
 CORE = (
     "tui.model", "tui.store", "tui.sync", "tui.triage", "tui.cache", "tui.details", "tui.filtering",
-    "tui.export", "tui.archive", "tui.audit", "tui.bulk", "tui.timefmt", "tui.backoff", "tui.sanitize",
+    "tui.export", "tui.archive", "tui.audit", "tui.backends.canary.bulk", "tui.timefmt", "tui.backoff", "tui.sanitize",
 )
 
 

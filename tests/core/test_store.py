@@ -1,4 +1,5 @@
-"""IncidentStore: change sets, stale states, optimistic acknowledge, live views."""
+"""IncidentStore: change sets, stale states, optimistic status changes, live views (over Canary's
+statuses and columns)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 
 from canary_builders import canary_incident
 from tui import store as store_module
+from tui.backends.base import NEUTRAL_SORTS
+from tui.backends.canary import CanaryBackend
+from tui.backends.canary.parse import ACKNOWLEDGED, UNACKNOWLEDGED, canary_fields
 from tui.model import Incident
 from tui.store import (
-    SORT_COLUMNS,
     ChangeSet,
     IncidentStore,
     SortedEntries,
@@ -30,22 +33,29 @@ def incident(key: str, updated_id: int = 1, created: int = 1_700_000_000, **fiel
     )
 
 
+def canary_store(**options) -> IncidentStore:
+    return IncidentStore(CanaryBackend.statuses, CanaryBackend.columns, **options)
+
+
 def store_with(*incidents: Incident, **options) -> IncidentStore:
-    store = IncidentStore(**options)
+    store = canary_store(**options)
     store.apply(incidents)
     return store
+
+
+SORT_COLUMNS = canary_store().sorts
 
 
 # -- apply, reconcile ---------------------------------------------------------
 
 
 def test_apply_adds_and_reports_added_keys():
-    store = IncidentStore()
+    store = canary_store()
     changes = store.apply([incident("a", 5), incident("b", 9, acknowledged=True)])
     assert changes == ChangeSet(added=frozenset({"a", "b"}))
     assert changes
     assert len(store) == 2 and "a" in store and "zz" not in store
-    assert store.get("b").updated_id == 9
+    assert store.get("b").version == 9
     assert store.counts() == (1, 2)
     assert store.max_updated_id == 9
 
@@ -69,8 +79,8 @@ def test_stale_state_never_undoes_a_newer_one():
     store = store_with(incident("a", 7, acknowledged=True))
     changes = store.apply([incident("a", 6, acknowledged=False)])
     assert not changes
-    assert store.get("a").acknowledged is True
-    assert store.get("a").updated_id == 7
+    assert store.get("a").status == ACKNOWLEDGED
+    assert store.get("a").version == 7
     assert store.counts() == (0, 1)
 
 
@@ -96,7 +106,7 @@ def test_one_key_twice_in_one_batch_is_judged_from_first_to_last_state():
         removed=["gone"],
     )
     assert changes == ChangeSet(added=frozenset({"new"}), changed=frozenset({"known"}))
-    assert store.get("new").updated_id == 2
+    assert store.get("new").version == 2
     assert "gone" not in store
 
 
@@ -111,7 +121,7 @@ def test_watermark_only_rises():
 def test_change_sets_carry_the_watermarks_they_span():
     store = store_with(incident("a", 4))
     assert store.apply([incident("b", 9), incident("c", 7)]).watermarks == (4, 9)
-    assert store.set_acknowledged(["b"], True).watermarks == (9, 9)
+    assert store.set_status(["b"], ACKNOWLEDGED).watermarks == (9, 9)
     assert store.apply((), removed=["a"]).watermarks == (9, 9)
 
 
@@ -131,29 +141,29 @@ def test_reconcile_keeps_incidents_updated_after_the_listing_began():
     assert sorted(store.keys()) == ["moved", "new"]
 
 
-# -- optimistic acknowledge and rollback -------------------------------------
+# -- optimistic status changes and rollback ---------------------------------
 
 
-def test_set_acknowledged_changes_only_what_differs():
+def test_set_status_changes_only_what_differs():
     store = store_with(incident("a"), incident("b", acknowledged=True))
-    changes = store.set_acknowledged(["a", "b", "unknown"], True)
+    changes = store.set_status(["a", "b", "unknown"], ACKNOWLEDGED)
     assert changes == ChangeSet(changed=frozenset({"a"}))
-    assert store.get("a").acknowledged is True
-    assert store.get("a").updated_id == 1
+    assert store.get("a").status == ACKNOWLEDGED
+    assert store.get("a").version == 1
     assert store.counts() == (0, 2)
 
 
 def test_optimistic_ack_survives_a_page_fetched_before_the_ack():
     store = store_with(incident("a", 4))
-    store.set_acknowledged(["a"], True)
+    store.set_status(["a"], ACKNOWLEDGED)
     # A full page that left the console before the ack reached it: same updated_id.
     assert not store.apply([incident("a", 4, acknowledged=False)])
-    assert store.get("a").acknowledged is True
+    assert store.get("a").status == ACKNOWLEDGED
 
 
 def test_console_confirmation_replaces_the_optimistic_state():
     store = store_with(incident("a", 4))
-    store.set_acknowledged(["a"], True)
+    store.set_status(["a"], ACKNOWLEDGED)
     confirmed = incident("a", 5, acknowledged=True, memo="acked by console")
     assert store.apply([confirmed]).changed == {"a"}
     assert store.get("a") is confirmed
@@ -164,7 +174,7 @@ def test_console_confirmation_replaces_the_optimistic_state():
 def test_restore_rolls_back_a_failed_acknowledge():
     store = store_with(incident("a", 4), incident("b", 4))
     previous = store.incidents(["a", "b"])
-    store.set_acknowledged(["a", "b"], True)
+    store.set_status(["a", "b"], ACKNOWLEDGED)
     changes = store.restore(previous)
     assert changes == ChangeSet(changed=frozenset({"a", "b"}))
     assert store.get("a") is previous[0]
@@ -176,12 +186,12 @@ def test_restore_rolls_back_a_failed_acknowledge():
 def test_restore_leaves_newer_console_states_and_removals_alone():
     store = store_with(incident("a", 4), incident("b", 4), incident("c", 4))
     previous = store.incidents(["a", "b", "c"])
-    store.set_acknowledged(["a", "b", "c"], True)
+    store.set_status(["a", "b", "c"], ACKNOWLEDGED)
     store.apply([incident("b", 9, acknowledged=True)], removed=["c"])
     changes = store.restore(previous)
     assert changes == ChangeSet(changed=frozenset({"a"}))
-    assert store.get("a").acknowledged is False
-    assert store.get("b").updated_id == 9 and store.get("b").acknowledged is True
+    assert store.get("a").status == UNACKNOWLEDGED
+    assert store.get("b").version == 9 and store.get("b").status == ACKNOWLEDGED
     assert "c" not in store
 
 
@@ -231,7 +241,7 @@ def test_each_sort_column(column, ascending):
 
 
 def test_every_sort_column_is_tested_and_known_to_the_store():
-    assert set(SORT_COLUMNS) == set(store_module._ENTRY_FOR_SORT)
+    assert set(SORT_COLUMNS) == set(NEUTRAL_SORTS) | {column.id for column in CanaryBackend.columns if column.sortable}
     assert set(SORT_COLUMNS) == {"created", "updated", "type", "src", "node", "port", "events", "state"}
 
 
@@ -239,7 +249,7 @@ def test_source_addresses_sort_numerically_v4_then_v6_then_names_then_nothing():
     sources = ["scanner.example", "", "10.0.0.10", "2001:db8::2", "9.255.0.1", "10.0.0.9",
                "::1", "Alpha-host", "192.168.1.1"]
     store = store_with(*(incident(f"k{n}", src_host=src) for n, src in enumerate(sources)))
-    ordered = [store.get(key).src_host for key in keys_of(store, sort="src", descending=False)]
+    ordered = [store.get(key).source for key in keys_of(store, sort="src", descending=False)]
     assert ordered == ["9.255.0.1", "10.0.0.9", "10.0.0.10", "192.168.1.1",
                        "::1", "2001:db8::2", "Alpha-host", "scanner.example", ""]
 
@@ -258,9 +268,9 @@ def test_ties_fall_back_to_creation_then_key_in_both_directions():
 
 def test_feed_views_follow_acknowledge_changes():
     store = store_with(incident("a", created=1), incident("b", created=2), incident("c", created=3))
-    unacknowledged = store.view(ViewSpec(feed="unacknowledged"))
-    acknowledged = store.view(ViewSpec(feed="acknowledged"))
-    store.set_acknowledged(["b"], True)
+    unacknowledged = store.view(ViewSpec(feed="open"))
+    acknowledged = store.view(ViewSpec(feed="closed"))
+    store.set_status(["b"], ACKNOWLEDGED)
     assert unacknowledged.keys() == ["c", "a"]
     assert acknowledged.keys() == ["b"]
     store.apply([incident("b", 2, created=2, acknowledged=False)])
@@ -284,7 +294,7 @@ def test_paging_clamps_and_counts():
 
 
 def test_empty_view_has_one_empty_page():
-    view = IncidentStore().view(ViewSpec())
+    view = canary_store().view(ViewSpec())
     assert (len(view), view.page_count(50), view.page(3, 50)) == (0, 1, [])
 
 
@@ -304,7 +314,7 @@ def test_filter_is_evaluated_only_for_changed_incidents():
 
     def on_port_22(candidate: Incident) -> bool:
         calls.append(candidate.key)
-        return candidate.dst_port == 22
+        return canary_fields(candidate).dst_port == 22
 
     store = store_with(*(incident(f"k{n}", dst_port=22 if n % 2 else 80) for n in range(100)))
     view = store.view(ViewSpec(feed="all", filter=on_port_22, filter_id="port:22"))
@@ -343,7 +353,7 @@ def test_both_directions_share_one_live_index():
 )
 def test_view_spec_rejects_nonsense(arguments):
     with pytest.raises(ValueError):
-        ViewSpec(**arguments)
+        canary_store().view(ViewSpec(**arguments))  # a sort is known to the store, not the spec
 
 
 def test_view_specs_with_the_same_filter_id_are_equal():
@@ -370,8 +380,10 @@ def _random_incident(rng: random.Random, key: str, updated_id: int) -> Incident:
 
 
 def _brute_force(store: IncidentStore, spec: ViewSpec) -> list[str]:
-    entry_for = store_module._ENTRY_FOR_SORT[spec.sort]
-    feed_admits = store_module._FEED_ADMITS[spec.feed] or (lambda i: True)
+    entry_for = store._entry_for[spec.sort]
+    feed_admits = {"open": lambda i: i.status == UNACKNOWLEDGED, "closed": lambda i: i.status == ACKNOWLEDGED}.get(
+        spec.feed, lambda i: True
+    )
     chosen = [i for i in (store.get(k) for k in store.keys())
               if feed_admits(i) and (spec.filter is None or spec.filter(i))]
     return [i.key for i in sorted(chosen, key=entry_for, reverse=spec.descending)]
@@ -380,12 +392,12 @@ def _brute_force(store: IncidentStore, spec: ViewSpec) -> list[str]:
 def _random_spec(rng: random.Random) -> ViewSpec:
     filters = [
         (None, ""),
-        (lambda i: i.dst_port == 22, "port:22"),
-        (lambda i: i.src_host.startswith("10."), "src:10."),
+        (lambda i: canary_fields(i).dst_port == 22, "port:22"),
+        (lambda i: i.source.startswith("10."), "src:10."),
     ]
     predicate, filter_id = rng.choice(filters)
     return ViewSpec(
-        feed=rng.choice(["unacknowledged", "acknowledged", "all"]),
+        feed=rng.choice(["open", "closed", "all"]),
         sort=rng.choice(SORT_COLUMNS),
         descending=rng.random() < 0.5,
         filter=predicate,
@@ -398,7 +410,7 @@ def test_live_views_match_brute_force_after_random_deltas(seed, monkeypatch):
     # Tiny blocks, so splits and merges of the sorted blocks happen all the time.
     monkeypatch.setattr(store_module, "BLOCK_SIZE", 8)
     rng = random.Random(seed)
-    store = IncidentStore(max_live_views=5)
+    store = canary_store(max_live_views=5)
     next_updated_id = 1
     keys = [f"incident:{n}" for n in range(120)]
     for step in range(300):
@@ -406,13 +418,13 @@ def test_live_views_match_brute_force_after_random_deltas(seed, monkeypatch):
         for key in rng.sample(keys, rng.randrange(1, 12)):
             current = store.get(key)
             # Mostly newer states; sometimes a stale or an equal one.
-            updated_id = next_updated_id if current is None or rng.random() < 0.8 else current.updated_id - rng.randrange(2)
+            updated_id = next_updated_id if current is None or rng.random() < 0.8 else current.version - rng.randrange(2)
             batch.append(_random_incident(rng, key, updated_id))
             next_updated_id += 1
         removed = rng.sample(keys, rng.randrange(3)) if rng.random() < 0.3 else []
         store.apply(batch, removed=removed)
         if rng.random() < 0.2:
-            store.set_acknowledged(rng.sample(keys, 5), rng.random() < 0.5)
+            store.set_status(rng.sample(keys, 5), ACKNOWLEDGED if rng.random() < 0.5 else UNACKNOWLEDGED)
         for spec in (_random_spec(rng), _random_spec(rng)):
             view = store.view(spec)
             expected = _brute_force(store, spec)
@@ -424,7 +436,7 @@ def test_live_views_match_brute_force_after_random_deltas(seed, monkeypatch):
                 size = rng.randrange(1, 9)
                 page = rng.randrange(view.page_count(size))
                 assert [i.key for i in view.page(page, size)] == expected[page * size : (page + 1) * size]
-    unacknowledged = sum(not store.get(k).acknowledged for k in store.keys())
+    unacknowledged = sum(store.get(k).status != ACKNOWLEDGED for k in store.keys())
     assert store.counts() == (unacknowledged, len(store))
 
 
@@ -459,7 +471,7 @@ def test_sorted_entries_match_a_sorted_list(monkeypatch):
 def test_an_optimistic_change_is_a_plain_replacement():
     original = incident("a", 3, memo="keep me")
     store = store_with(original)
-    store.set_acknowledged(["a"], True)
+    store.set_status(["a"], ACKNOWLEDGED)
     assert store.get("a") == replace(original, status="acknowledged")
 
 

@@ -25,7 +25,9 @@ from tui.secret import Secret
 from tui.store import IncidentStore
 from tui.backends.canary import CanaryBackend
 from tui.sync import SyncEngine, SyncStatus
-from tui.triage import ATTEMPTS, RETRY_WAIT_MAX, Triage
+from tui.backends.canary import ATTEMPTS, RETRY_WAIT_MAX
+from tui.backends.canary.parse import ACKNOWLEDGED
+from tui.triage import Triage
 from tui.widgets.incident_table import IncidentTable
 
 from .conftest import DeadlineTransport, fail_next
@@ -51,7 +53,7 @@ class Console:
             IN_PROCESS_URL, Secret(TOKEN), transport=DeadlineTransport(app=self.emulator), timeout=httpx.Timeout(0.3)
         )
         self.store = IncidentStore()
-        self.triage = Triage(self.client, self.store, tmp_path / "archives", retry_delay=0)
+        self.triage = Triage(CanaryBackend(self.client, retry_delay=0), self.store, tmp_path / "archives")
 
     @classmethod
     async def loaded(cls, tmp_path) -> Console:
@@ -134,7 +136,7 @@ async def test_acknowledge_is_retried_until_it_lands(fault, tmp_path):
     console = await Console.loaded(tmp_path)
     [key] = console.keys("unacknowledged", 1)
     fail_next(console.emulator, fault, ACKNOWLEDGE, times=ATTEMPTS - 1)
-    result = await console.triage.acknowledge((key,))
+    result = await console.triage.set_status((key,), ACKNOWLEDGED)
     assert result.ok and result.succeeded == (key,)
     assert console.state.is_acknowledged(key) and console.shown() == console.truth()
 
@@ -144,7 +146,7 @@ async def test_acknowledge_that_keeps_failing_is_reported_and_the_view_follows_t
     console = await Console.loaded(tmp_path)
     [key] = console.keys("unacknowledged", 1)
     fail_next(console.emulator, fault, ACKNOWLEDGE, times=ATTEMPTS)
-    result = await console.triage.acknowledge((key,))
+    result = await console.triage.set_status((key,), ACKNOWLEDGED)
     if fault in ACTED_ANYWAY:  # the console acknowledged; asked, it says so
         assert result.ok
     else:
@@ -191,7 +193,7 @@ async def test_bulk_acknowledge_lands_everywhere(fault, tmp_path):
     console = await Console.loaded(tmp_path)
     keys = console.keys("unacknowledged", 6)
     fail_next(console.emulator, fault, ACKNOWLEDGE, times=4)  # several requests meet it, some twice
-    result = await console.triage.acknowledge(keys)
+    result = await console.triage.set_status(keys, ACKNOWLEDGED)
     assert result.ok and set(result.succeeded) == set(keys)
     assert console.shown() == console.truth()
 
@@ -223,9 +225,9 @@ async def test_a_retry_after_is_honoured_up_to_a_cap(tmp_path, monkeypatch):
 
     console = await Console.loaded(tmp_path)
     [key] = console.keys("unacknowledged", 1)
-    triage = Triage(LimitedConsole(), console.store, tmp_path)
+    triage = Triage(CanaryBackend(LimitedConsole()), console.store, tmp_path)
     monkeypatch.setattr(asyncio, "sleep", no_sleep)
-    result = await triage.acknowledge((key,))
+    result = await triage.set_status((key,), ACKNOWLEDGED)
     assert waits == [3.0, RETRY_WAIT_MAX]
     assert result.failed == ((key, "slow down"),) and not console.store.get(key).acknowledged
 
@@ -246,7 +248,7 @@ async def test_a_session_with_one_request_in_ten_failing(tmp_path, monkeypatch):
     plan = FaultPlan.parse("all=0.1", seed=SESSION_SEED, retry_after=0, slow_seconds=(0.01, 0.05))
     app = in_process_app(console, tmp_path, token=TOKEN, faults=plan, transport=DeadlineTransport,
                          timeout=httpx.Timeout(0.5))
-    app.triage.retry_delay = 0
+    app.backend.retry_delay = 0
     toasts: list[tuple[str, str]] = []
     notify = app.notify
     app.notify = lambda message, **options: (toasts.append((message, options["severity"])), notify(message, **options))

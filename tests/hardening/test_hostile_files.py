@@ -13,6 +13,7 @@ import json
 import pytest
 
 from tui.archive import archive_before_delete
+from tui.backends.canary import CanaryBackend
 from tui.audit import AuditLog
 from tui.cache import SnapshotCache
 from tui.export import export_incidents
@@ -37,12 +38,12 @@ def incidents():
 def test_the_cache_keeps_them_exactly(incidents, tmp_path):
     store = IncidentStore()
     changes = store.apply(incidents)
-    SnapshotCache(tmp_path / "cache.sqlite3").save_changes(store, changes)
-    loaded, watermark = SnapshotCache(tmp_path / "cache.sqlite3").load()
+    SnapshotCache(tmp_path / "cache.sqlite3", parse_incident).save_changes(store, changes)
+    loaded, watermark = SnapshotCache(tmp_path / "cache.sqlite3", parse_incident).load()
     assert watermark == len(incidents)
     assert {incident.key: incident.raw for incident in loaded} == {incident.key: incident.raw for incident in incidents}
     store.apply((), removed=[incidents[0].key])  # and a hostile key can be deleted again
-    SnapshotCache(tmp_path / "cache.sqlite3").save_changes(store, store.apply((), removed=[incidents[1].key]))
+    SnapshotCache(tmp_path / "cache.sqlite3", parse_incident).save_changes(store, store.apply((), removed=[incidents[1].key]))
 
 
 def test_the_audit_log_keeps_them_exactly(incidents, tmp_path):
@@ -60,12 +61,12 @@ def test_archives_and_exports_keep_them(incidents, tmp_path):
     archive = archive_before_delete(incidents, tmp_path / "archives")
     assert [raw for raw in json.loads(archive.read_text())["incidents"]] == [incident.raw for incident in incidents]
     for fmt in ("json", "jsonl"):
-        text = export_incidents(incidents, fmt, tmp_path / f"export.{fmt}").read_text()
+        text = export_incidents(incidents, fmt, tmp_path / f"export.{fmt}", documents=CanaryBackend.documents).read_text()
         raws = json.loads(text)["incidents"] if fmt == "json" else [json.loads(line) for line in text.splitlines()]
         assert raws == [incident.raw for incident in incidents]
     limit = csv.field_size_limit(1_000_000)  # the 100,000-character string fills a cell twice over
     try:
-        with export_incidents(incidents, "csv", tmp_path / "export.csv").open(encoding="utf-8-sig", newline="") as file:
+        with export_incidents(incidents, "csv", tmp_path / "export.csv", documents=CanaryBackend.documents).open(encoding="utf-8-sig", newline="") as file:
             rows = list(csv.reader(file))
     finally:
         csv.field_size_limit(limit)

@@ -21,7 +21,8 @@ from rich.console import Console
 from textual.geometry import Region
 
 from app.conftest import screen_lines, settle, wait_for, wait_for_triage
-from tui.details import DetailContext
+from tui.backends.canary import CanaryBackend
+from tui.details import DetailSource
 from tui.emulator.canary.state import ConsoleState
 from tui.backends.canary.parse import parse_incident
 from tui.sanitize import clean
@@ -144,7 +145,8 @@ def forging_incident(value: str):
 def test_no_value_wraps_into_a_line_posing_as_a_row(width):
     incident = forging_incident(CORPUS["forged row"])
     console = Console(width=width, file=io.StringIO(), color_system=None, legacy_windows=False)
-    rendered = console.render_lines(render_detail(DetailContext(incident)), console.options, pad=False)
+    context, _ = DetailSource(CanaryBackend(client=None)).context(incident)  # its lookups still loading
+    rendered = console.render_lines(render_detail(context), console.options, pad=False)
     lines = ["".join(segment.text for segment in line).rstrip() for line in rendered]
     assert forged_rows(lines, incident.key) == [], "\n".join(lines)
     assert len([line for line in lines if line.startswith("Key ")]) == 1
@@ -223,7 +225,7 @@ class HostileConsoleMessages(httpx.ASGITransport):
 async def test_toasts_carrying_console_messages_stay_inert(tmp_path):
     console, keys = hostile_console()
     app = in_process_app(console, tmp_path, token=TOKEN, transport=HostileConsoleMessages)
-    app.triage.retry_delay = 0
+    app.backend.retry_delay = 0
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("a")

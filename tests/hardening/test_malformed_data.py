@@ -17,7 +17,8 @@ from canary_builders import canary_incident
 from tui.backends.canary.client import CanaryClient
 from tui.app import RoostApp
 from tui.config import Settings
-from tui.details import DetailContext
+from tui.backends.canary import CanaryBackend
+from tui.details import DetailSource
 from tui.model import Event, Incident
 from tui.screenshots import FIXED_NOW, IN_PROCESS_URL
 from tui.secret import Secret
@@ -126,7 +127,8 @@ def wide_incident(value_length: int = 12) -> Incident:
 
 def rendered_lines(incident: Incident, width: int) -> list[str]:
     console = Console(width=width, color_system=None, file=io.StringIO())
-    lines = console.render_lines(render_detail(DetailContext(incident)), console.options, pad=False)
+    context, _ = DetailSource(CanaryBackend(client=None)).context(incident)  # its lookups still loading
+    lines = console.render_lines(render_detail(context), console.options, pad=False)
     return ["".join(segment.text for segment in line) for line in lines]
 
 

@@ -1,8 +1,8 @@
 """One 429 or 5xx does not end the start-up ping or ``roost export`` (issue 8, item 11).
 
-Both go through the real wiring (``checked_client``, ``roost export`` through
-``cli.main``), with only the client's transport swapped for an in-process console
-and its waits shortened.
+Both go through the real wiring (``checked_backend``, ``roost export`` through
+``cli.main``), with only the Canary client's transport swapped for an in-process
+console and its waits shortened.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tui.backends.canary.client import CanaryClient
 from tui.backends.errors import ConfigError
 from tui.config import Settings
 from tui.emulator.canary.app import create_app
-from tui.launch import START_PING_ATTEMPTS, checked_client
+from tui.launch import START_CHECK_ATTEMPTS, checked_backend
 from tui.screenshots import IN_PROCESS_URL, seeded_console
 from tui.secret import Secret
 
@@ -37,7 +37,8 @@ def emulator(console):
 
 @pytest.fixture
 def in_process(emulator, monkeypatch):
-    """Every CanaryClient made by launch.py and export_cli.py talks to ``emulator``; waits are counted, not slept."""
+    """Every CanaryClient the Canary backend makes (for launch.py and export_cli.py) talks to ``emulator``;
+    waits are counted, not slept."""
     waits: list[float] = []
 
     async def counted(seconds: float) -> None:
@@ -46,8 +47,7 @@ def in_process(emulator, monkeypatch):
     def client(console, token, **options):
         return CanaryClient(console, token, transport=DeadlineTransport(app=emulator), sleep=counted, **options)
 
-    monkeypatch.setattr("tui.launch.CanaryClient", client)
-    monkeypatch.setattr("tui.export_cli.CanaryClient", client)
+    monkeypatch.setattr("tui.backends.canary.CanaryClient", client)
     return waits
 
 
@@ -56,22 +56,22 @@ SETTINGS = Settings(console=IN_PROCESS_URL, token=Secret(TOKEN))
 
 @pytest.mark.parametrize("fault", ["429", "500", "503"])
 async def test_the_start_up_ping_rides_out_a_transient_failure(emulator, in_process, fault):
-    fail_next(emulator, fault, "/api/v1/ping", times=START_PING_ATTEMPTS - 1)
-    client = await checked_client(SETTINGS)
-    await client.aclose()
-    assert len(in_process) == START_PING_ATTEMPTS - 1  # it waited before each new try
+    fail_next(emulator, fault, "/api/v1/ping", times=START_CHECK_ATTEMPTS - 1)
+    backend = await checked_backend(SETTINGS)
+    await backend.aclose()
+    assert len(in_process) == START_CHECK_ATTEMPTS - 1  # it waited before each new try
 
 
 async def test_the_start_up_ping_gives_up_in_one_line_when_failures_persist(emulator, in_process):
-    fail_next(emulator, "500", "/api/v1/ping", times=START_PING_ATTEMPTS)
+    fail_next(emulator, "500", "/api/v1/ping", times=START_CHECK_ATTEMPTS)
     with pytest.raises(ConfigError, match=r"^Cannot use http://console.test: ") as failure:
-        await checked_client(SETTINGS)
+        await checked_backend(SETTINGS)
     assert "\n" not in str(failure.value)
 
 
 async def test_the_start_up_ping_does_not_retry_a_wrong_token(emulator, in_process):
     with pytest.raises(ConfigError, match="^Cannot use http://console.test: "):
-        await checked_client(Settings(console=IN_PROCESS_URL, token=Secret("wrong-token-0123456789")))
+        await checked_backend(Settings(console=IN_PROCESS_URL, token=Secret("wrong-token-0123456789")))
     assert in_process == []
 
 

@@ -26,6 +26,7 @@ from app.conftest import screen_text, wait_for, wait_for_triage
 from tui import cli
 from tui.backends.canary.client import CanaryClient
 from tui.backends.errors import AuthError
+from tui.backends.registry import open_backend
 from tui.config import cache_dir, resolve_settings
 from tui.emulator.canary.app import create_app
 from tui.export_cli import export_command
@@ -114,7 +115,7 @@ async def test_the_token_is_in_nothing_roost_shows_writes_logs_or_prints(profile
     stderr = io.StringIO()
     await asyncio.to_thread(  # roost export runs its own event loop
         export_command, arguments, stderr=stderr,
-        client_factory=lambda url, token: CanaryClient(url, token, transport=EchoingConsole(app=emulator)),
+        open_backend=lambda settings: open_backend(settings, transport=EchoingConsole(app=emulator)),
     )
     shown.append(stderr.getvalue())
 

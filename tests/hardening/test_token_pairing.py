@@ -268,7 +268,7 @@ def test_roost_export_with_another_console_stops_in_one_line(morning, capsys, mo
     def no_client(*arguments, **options):
         raise AssertionError("a client was made for a console without its own token")
 
-    monkeypatch.setattr("tui.export_cli.export_client", no_client)
+    monkeypatch.setattr("tui.export_cli.export_backend", no_client)
     assert cli.main(["export", "--console", OTHER, "--output", str(morning / "x.json")]) == 2
     err = capsys.readouterr().err
     assert re.fullmatch(rf"roost: --console https://other.example needs its own token: {MORNING_ONLY}\. .*\n", err)

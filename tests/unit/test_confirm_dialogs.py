@@ -6,7 +6,8 @@ from textual.app import App
 from textual.widgets import Static
 
 from canary_builders import canary_incident
-from tui.bulk import BulkPreview, BulkRequest
+from tui.backends.canary import CanaryBackend
+from tui.backends.canary.bulk import bulk_preview
 from tui.model import Incident
 from tui.screens.confirm import ConfirmBulkScreen, ConfirmDeleteScreen
 
@@ -16,11 +17,20 @@ def incident(number: int, acknowledged: bool) -> Incident:
                     updated_id=number, acknowledged=acknowledged)
 
 
+BACKEND = CanaryBackend(None)  # declarations only: nothing is sent
+
+
+def preview(status, incidents, method, options=frozenset(), **values):
+    """What the Canary backend would show for ``incidents`` counted for setting ``status`` (None: deleting)."""
+    return bulk_preview(BACKEND.bulk_request(status, values, frozenset(options)), incidents, method)
+
+
 class Host(App):
     """Shows one dialog and keeps its answer."""
 
     def __init__(self, dialog) -> None:
         super().__init__()
+        self.backend = BACKEND
         self.dialog = dialog
         self.answers: list[bool | None] = []
 
@@ -58,9 +68,9 @@ async def test_deleting_only_acknowledged_incidents_needs_no_second_step():
 
 
 async def test_a_bulk_delete_including_unacknowledged_says_the_console_deletes_them_as_they_are():
-    request = BulkRequest("delete", src_host="203.0.113.5", include_unacknowledged=True)
-    preview = BulkPreview(request, (incident(1, False), incident(2, True)), "Counted on the console just now.")
-    dialog = ConfirmBulkScreen(preview, archive_dir="/archives")
+    counted = preview(None, (incident(1, False), incident(2, True)), "Counted on the console just now.",
+                      {"include-unacknowledged"}, src_host="203.0.113.5")
+    dialog = ConfirmBulkScreen(counted, archive_dir="/archives")
     app = Host(dialog)
     async with app.run_test() as pilot:
         assert "1 unacknowledged: the console deletes it as it is, without acknowledging." in shown(
@@ -74,8 +84,8 @@ async def test_a_bulk_delete_including_unacknowledged_says_the_console_deletes_t
 
 
 async def test_a_bulk_delete_of_acknowledged_incidents_says_so():
-    preview = BulkPreview(BulkRequest("delete", older_than="1d"), (incident(1, True),), "Counted.")
-    dialog = ConfirmBulkScreen(preview, archive_dir="/archives")
+    counted = preview(None, (incident(1, True),), "Counted.", older_than="1d")
+    dialog = ConfirmBulkScreen(counted, archive_dir="/archives")
     app = Host(dialog)
     async with app.run_test() as pilot:
         assert shown(dialog, "confirm-caution") == ""

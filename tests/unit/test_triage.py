@@ -1,4 +1,4 @@
-"""Triage actions: optimistic ack with rollback, archive-before-delete, acknowledge-before-delete, audit."""
+"""Triage through the Canary backend: optimistic status with rollback, archive-before-delete, acknowledge-before-delete, audit."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import json
 from canary_builders import canary_incident
 from tui.backends.errors import ConnectionFailed, InvalidParameter, NotFound, PermissionDenied, ServerError
 from tui.audit import AuditLog
+from tui.backends.canary import CanaryBackend
+from tui.backends.canary.parse import ACKNOWLEDGED, UNACKNOWLEDGED
 from tui.model import Incident
 from tui.store import IncidentStore
 from tui.triage import Triage
@@ -70,23 +72,31 @@ class FakeConsole:
         return canary_incident(key=incident, summary="", acknowledged=incident in self.acknowledged)
 
 
+def acknowledge(triage):
+    return lambda keys: triage.set_status(keys, ACKNOWLEDGED)
+
+
+def unacknowledge(triage):
+    return lambda keys: triage.set_status(keys, UNACKNOWLEDGED)
+
+
 def setup(tmp_path, count=3, **kwargs):
     store = IncidentStore()
     store.apply([incident(n, **kwargs) for n in range(1, count + 1)])
-    console = FakeConsole(store.keys(), [i.key for i in store.snapshot() if i.acknowledged])
+    console = FakeConsole(store.keys(), [i.key for i in store.snapshot() if i.status == ACKNOWLEDGED])
     changes = []
     audit = AuditLog(tmp_path / "audit.jsonl", console="https://example.canary.tools")
-    triage = Triage(console, store, tmp_path / "archives", audit=audit, on_change=changes.append, retry_delay=0)
+    triage = Triage(CanaryBackend(console, retry_delay=0), store, tmp_path / "archives", audit=audit, on_change=changes.append)
     return store, console, triage, changes
 
 
 async def test_acknowledge_shows_before_the_console_answers(tmp_path):
     store, console, triage, changes = setup(tmp_path)
     console.gate = asyncio.Event()
-    task = asyncio.create_task(triage.acknowledge(("incident:sshlogin:1",)))
+    task = asyncio.create_task(triage.set_status(("incident:sshlogin:1",), ACKNOWLEDGED))
     while not changes:
         await asyncio.sleep(0)
-    assert store.get("incident:sshlogin:1").acknowledged  # optimistic, request still in flight
+    assert store.get("incident:sshlogin:1").status == ACKNOWLEDGED  # optimistic, request still in flight
     assert console.acknowledged == set()
     console.gate.set()
     result = await task
@@ -98,9 +108,9 @@ async def test_acknowledge_shows_before_the_console_answers(tmp_path):
 async def test_failed_acknowledge_rolls_back_only_the_failures(tmp_path):
     store, console, triage, _ = setup(tmp_path)
     console.failures["incident:sshlogin:2"] = ServerError("The console answered 503.")
-    result = await triage.acknowledge(("incident:sshlogin:1", "incident:sshlogin:2"))
-    assert store.get("incident:sshlogin:1").acknowledged
-    assert not store.get("incident:sshlogin:2").acknowledged
+    result = await triage.set_status(("incident:sshlogin:1", "incident:sshlogin:2"), ACKNOWLEDGED)
+    assert store.get("incident:sshlogin:1").status == ACKNOWLEDGED
+    assert not store.get("incident:sshlogin:2").status == ACKNOWLEDGED
     assert result.failed == (("incident:sshlogin:2", "The console answered 503."),)
     assert "1 failed" in result.summary()
     entries = triage.audit.tail()
@@ -113,7 +123,7 @@ async def test_failed_acknowledge_rolls_back_only_the_failures(tmp_path):
 async def test_acknowledging_an_incident_deleted_elsewhere_drops_it(tmp_path):
     store, console, triage, _ = setup(tmp_path)
     console.existing.discard("incident:sshlogin:3")
-    result = await triage.acknowledge(("incident:sshlogin:3",))
+    result = await triage.set_status(("incident:sshlogin:3",), ACKNOWLEDGED)
     assert "incident:sshlogin:3" not in store
     assert not result.ok
 
@@ -121,14 +131,14 @@ async def test_acknowledging_an_incident_deleted_elsewhere_drops_it(tmp_path):
 async def test_permission_denied_is_flagged(tmp_path):
     store, console, triage, _ = setup(tmp_path)
     console.failures["incident:sshlogin:1"] = PermissionDenied("API key is read-only")
-    result = await triage.acknowledge(("incident:sshlogin:1",))
+    result = await triage.set_status(("incident:sshlogin:1",), ACKNOWLEDGED)
     assert result.permission_denied
-    assert not store.get("incident:sshlogin:1").acknowledged
+    assert not store.get("incident:sshlogin:1").status == ACKNOWLEDGED
 
 
 async def test_already_acknowledged_sends_nothing(tmp_path):
     store, console, triage, _ = setup(tmp_path, acknowledged=True)
-    result = await triage.acknowledge(("incident:sshlogin:1",))
+    result = await triage.set_status(("incident:sshlogin:1",), ACKNOWLEDGED)
     assert console.calls == []
     assert result.skipped == ("incident:sshlogin:1",)
 
@@ -175,7 +185,7 @@ async def test_delete_with_unknown_outcome_is_checked_against_the_console(tmp_pa
 async def test_read_only_refuses_everything(tmp_path):
     store, console, triage, _ = setup(tmp_path)
     triage.read_only = True
-    for action in (triage.acknowledge, triage.unacknowledge, triage.delete):
+    for action in (acknowledge(triage), unacknowledge(triage), triage.delete):
         result = await action(("incident:sshlogin:1",))
         assert result.error.startswith("Read-only")
     assert console.calls == []
@@ -187,7 +197,7 @@ async def test_archive_of_hostile_text_is_lossless(tmp_path):
                        raw={"id": "incident:x:1", "description": {"USERNAME": "bad\ud800surrogate\x1b[31m"}})
     store.apply([hostile])
     console = FakeConsole(store.keys(), store.keys())
-    triage = Triage(console, store, tmp_path / "archives")
+    triage = Triage(CanaryBackend(console), store, tmp_path / "archives")
     result = await triage.delete(("incident:x:1",))
     assert result.ok
     archived = json.loads(result.archive.read_text())
@@ -198,7 +208,7 @@ async def test_progress_counts_every_answer(tmp_path):
     store, console, triage, _ = setup(tmp_path, count=5)
     console.failures["incident:sshlogin:2"] = ServerError("boom")
     seen = []
-    result = await triage.acknowledge(tuple(store.keys()), progress=lambda done, total: seen.append((done, total)))
+    result = await triage.set_status(tuple(store.keys()), ACKNOWLEDGED, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(done, 5) for done in range(1, 6)]
     assert len(result.succeeded) == 4 and [key for key, _ in result.failed] == ["incident:sshlogin:2"]
 
@@ -207,7 +217,7 @@ async def test_incidents_the_store_does_not_hold_can_be_acted_on_when_known(tmp_
     store, console, triage, _ = setup(tmp_path, count=1)
     outside = incident(9)  # e.g. a search result older than what was loaded
     console.existing.add(outside.key)
-    result = await triage.acknowledge((outside.key,), known={outside.key: outside})
+    result = await triage.set_status((outside.key,), ACKNOWLEDGED, known={outside.key: outside})
     assert result.succeeded == (outside.key,)
     assert outside.key in console.acknowledged
     assert outside.key not in store
@@ -257,7 +267,7 @@ async def test_each_delete_is_audited_as_soon_as_its_answer_arrives(tmp_path):
 
 async def test_a_delete_cut_short_leaves_what_was_done_and_what_was_in_flight_on_record(tmp_path):
     store, console, triage, _ = setup(tmp_path, count=3, acknowledged=True)
-    triage.concurrency = 1
+    triage.backend.concurrency = 1
     first, second, third = keys = tuple(store.keys())
     console.gates[second] = asyncio.Event()  # its answer never comes
     second_sent = asyncio.Event()
@@ -316,10 +326,10 @@ async def test_an_unacknowledged_incident_is_acknowledged_then_deleted_and_both_
     store, console, triage, _ = setup(tmp_path, count=3)
     first, second, third = keys = tuple(store.keys())
     console.acknowledged.add(third)  # the console has it acknowledged already: one delete only
-    store.set_acknowledged([third], True)
+    store.set_status([third], ACKNOWLEDGED)
     result = await triage.delete(keys)
     assert result.ok and set(result.succeeded) == set(keys)
-    assert set(result.acknowledged_first) == {first, second}
+    assert set(result.readied) == {first, second}
     assert result.summary().startswith("Deleted 3 incidents (2 acknowledged first)")
     assert console.existing == set()
     for key in (first, second):
@@ -342,7 +352,7 @@ async def test_an_incident_whose_acknowledge_fails_is_not_deleted_and_is_reporte
     assert key == refused and reason.startswith("not acknowledged, so not deleted: not permitted")
     assert result.permission_denied
     assert ("delete", refused) not in console.calls and refused in console.existing
-    assert refused in store and not store.get(refused).acknowledged
+    assert refused in store and not store.get(refused).status == ACKNOWLEDGED
     assert ("acknowledge", "failed", [refused]) in audit_lines(triage)
     assert not any(action == "delete" and keys == [refused] for action, _, keys in audit_lines(triage)[1:])
 
@@ -352,8 +362,8 @@ async def test_acknowledged_but_not_deleted_shows_as_acknowledged(tmp_path):
     [key] = store.keys()
     console.failures_of["delete", key] = InvalidParameter("The console said no")
     result = await triage.delete((key,))
-    assert [k for k, _ in result.failed] == [key] and result.acknowledged_first == (key,)
-    assert store.get(key).acknowledged and key in console.acknowledged
+    assert [k for k, _ in result.failed] == [key] and result.readied == (key,)
+    assert store.get(key).status == ACKNOWLEDGED and key in console.acknowledged
 
 
 async def test_no_archive_means_no_acknowledge_either(tmp_path):
@@ -385,11 +395,11 @@ async def test_an_acknowledge_batch_is_one_line_per_result_and_an_unanswered_one
         raise ConnectionFailed("still no answer")
 
     console.fetch = fetch
-    result = await triage.acknowledge(keys)
+    result = await triage.set_status(keys, ACKNOWLEDGED)
     assert result.succeeded == (fine,)
     assert audit_lines(triage) == [
         ("acknowledge", "success", [fine]),
         ("acknowledge", "failed", [refused]),
         ("acknowledge", "unknown", [unanswered]),
     ]
-    assert not store.get(unanswered).acknowledged  # not claimed: rolled back until the console says
+    assert not store.get(unanswered).status == ACKNOWLEDGED  # not claimed: rolled back until the console says

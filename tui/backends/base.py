@@ -13,7 +13,7 @@ and, per session, its ``capabilities``: what it cannot do is hidden, not greyed.
 What it *reads*: ``load`` gives batches of incidents (everything, or what
 changed since a watermark it handed out earlier); ``census`` names every
 incident the console still holds, for finding deletions made elsewhere; ``fetch``
-re-reads one incident (to check an outcome no answer told, or before an edit).
+re-reads one incident (for an archive, or before an edit).
 
 What it *does*: ``set_status`` and ``delete`` act on a frozen set of incidents
 and hand each outcome to the caller's ``report`` as soon as it is known, and wait
@@ -21,7 +21,15 @@ for it: the caller writes its audit line before the backend sends the next
 request in that slot, so a session killed part way leaves every outcome it
 learnt of on record.  Batching, pacing, retries of what is safe to repeat, and
 any step a console needs first (Canary deletes only acknowledged incidents) are
-the backend's business and are reported as outcomes too.
+the backend's business and are reported as outcomes too; so is asking the console
+how a request no answer told ended (``Outcome.checked``).  Cancelled, a backend
+reports each request in flight as ``interrupted`` before it unwinds; a report
+raising ``StopSending`` (the caller can no longer keep a record) stops it sending.
+
+What it offers beyond that is declared and gated by capability: bulk by filter
+(``bulk_fields`` for its form, ``bulk_request``, ``count_matching``,
+``act_on_matching``) and console search (``search_fields``, ``search_query``,
+``search``); forms are ``FormField``s the UI draws without knowing the console.
 
 How Log360 fits, for the record: statuses open / in progress / closed (open and
 in progress count as open); ``load`` re-lists newest first in paced pages of 100
@@ -36,10 +44,16 @@ from __future__ import annotations
 
 import abc
 import enum
-from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, Iterable, Literal
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, ClassVar, Generic, Iterable, Literal, Mapping, TypeVar
 
-from ..model import Incident
+from ..model import JSON, Incident
+from ..secret import Secret
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 
 class Capability(enum.Enum):
@@ -69,11 +83,19 @@ class StatusSpec:
     glyph: str
     #: Still needs someone: counted as open and shown in the default view.
     is_open: bool
+    #: The top bar's word for a view of this status alone ("Unacked"); "" means the label.
+    short: str = ""
+
+
+#: Sorts every store has, by neutral fields: by creation, by last update, and by status (in
+#: the order the backend declares its statuses).  A column whose id is one of these sorts by it.
+NEUTRAL_SORTS = ("created", "updated", "state")
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column of the incident table, as the backend declares it."""
+    """One column of the incident table, as the backend declares it.  The table adds two
+    one-cell columns of its own before them: the mark flag and the status glyph."""
 
     #: What a profile's ``columns`` and the sort name it by ("src", "severity").
     id: str
@@ -84,12 +106,21 @@ class Column:
     #: What the cell shows, as plain text (the table cleans it; never markup).  ``wide``: the
     #: table has room for long forms (a time with seconds and date).
     render: Callable[[Incident, bool], str]
-    #: Sort order by this column, ties broken by the caller; None: not sortable.
+    #: Sort order by this column, ties broken by the caller (creation, then key); None: not
+    #: sortable, unless the id names one of the ``NEUTRAL_SORTS``.
     sort_key: Callable[[Incident], Any] | None = None
     flex: int = 0
     #: Hidden when the table is narrower than this (unless the profile chose it).
     min_table_width: int = 0
     justify: Literal["left", "right"] = "left"
+    #: Cells when the table is wide (``render`` then gets ``wide``); 0: ``width`` still.
+    wide_width: int = 0
+    #: What the info line calls this sort ("sort source"); "": the title in lower case.
+    sort_title: str = ""
+
+    @property
+    def sortable(self) -> bool:
+        return self.sort_key is not None or self.id in NEUTRAL_SORTS
 
 
 class FilterValueError(ValueError):
@@ -119,7 +150,9 @@ class Fact:
     #: "Source"; "" continues the fact above.
     label: str
     #: Literal texts (attacker's text included), shown joined by " · "; empty ones are skipped.
-    parts: tuple[str, ...]
+    #: A part given as several texts shows them run together, each cut to length on its own,
+    #: so a long attacker's value cannot push what follows it ("port 22") out of sight.
+    parts: tuple[str | tuple[str, ...], ...]
     #: Drawn quietly: a note about the value ("loading…", "unavailable: …") or an identifier.
     quiet: bool = False
 
@@ -132,17 +165,41 @@ class Section:
     label_width: int = 8
 
 
+Answer = TypeVar("Answer")
+
+
 @dataclass(frozen=True)
-class Lookup:
-    """More about an incident that takes a request (a bird's device, a source's history):
-    read off the UI's path, kept a while by ``key``, and shown as a section."""
+class Lookup(Generic[Answer]):
+    """More about an incident that takes a request (a bird's device): read off the UI's
+    path, kept a while by ``key``, and shown as a section."""
 
     #: Same key, same answer: lookups for two incidents on one bird share one request.
     key: str
-    #: The section, once the console answered; raises the typed errors.
-    load: Callable[[], Awaitable[Section]]
+    #: The console's answer; raises the typed errors.  Something the console does not have
+    #: may be an answer too (a device it no longer knows), which ``show`` then says.
+    load: Callable[[], Awaitable[Answer]]
+    #: The section for an answer, as of ``now`` (the answer is kept: "last seen 3m ago" is
+    #: worked out each time it is shown).
+    show: Callable[[Answer, datetime], Section]
     #: The section to show instead, given a note ("loading…", "unavailable: …").
     placeholder: Callable[[str], Section]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One incident in a source address's history (Capability.HISTORY), deleted ones included."""
+
+    key: str
+    title: str
+    created: datetime | None
+    #: Deleted on the console: only this entry remains.
+    deleted: bool
+    #: What was touched: its name, or the console's id for it until ``Backend.name_history``
+    #: finds a name.
+    target: str = ""
+    port: int | None = None
+    #: The group it was in (a flock, a site): by name, or by id until named.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -168,25 +225,204 @@ OutcomeResult = Literal["done", "already", "gone", "failed", "unknown"]
 
 
 @dataclass(frozen=True)
+class StatusAction:
+    """Setting one declared status, as the analyst and the audit log name it."""
+
+    #: The ``StatusSpec.id`` it sets.
+    status: str
+    #: The audit log's action and the dialogs' word: "acknowledge" (Log360: "reopen", "start", "close").
+    verb: str
+    #: For the toast: "Acknowledged 3 incidents" ("Reopened", "Started", "Closed").
+    past: str
+    #: For the info line while it runs: "acknowledging 3/12…".
+    doing: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What became of one incident in an action (or of one step of it)."""
 
     key: str
     #: done: the console did it; already: it was so, nothing was sent; gone: the console no
     #: longer has the incident; failed: the console refused or could not be asked; unknown: no
-    #: answer told (the caller may ``fetch`` to find out).
+    #: answer told (for the action itself the backend then asks the console, see ``checked``).
     result: OutcomeResult
     #: One line a person can act on, when not done.
     reason: str = ""
-    #: The step this reports when an action takes more than one (Canary acknowledges before
-    #: it deletes: "acknowledge"); "" for the action itself.
+    #: The step this reports when an action takes more than one: the ``StatusAction.verb`` of
+    #: a status the console needs first (Canary acknowledges before it deletes); "" for the
+    #: action itself.  A step is checked before it is reported: one outcome per step.
     step: str = ""
     #: The console refused because this token may not do it: the session turns read-only.
     denied: bool = False
+    #: What the backend found by asking the console after reporting ``unknown`` for the same
+    #: key: it follows that ``unknown``.  No such outcome: the console could not tell either.
+    checked: bool = False
+    #: Reported (result unknown) from a task being torn down, the request in flight: the
+    #: report must record it without waiting for anything (no thread, no sleep).
+    interrupted: bool = False
 
 
 #: The caller's hand for outcomes: awaited before the backend goes on (see the module).
 Report = Callable[[Outcome], Awaitable[None]]
+
+
+class StopSending(Exception):
+    """Raised by a report: the backend sends nothing more for this action (what is in flight
+    finishes and is reported) and returns; what was not sent gets no outcome."""
+
+
+# --- forms: bulk by filter and console search -----------------------------------------
+
+
+class FormValueError(ValueError):
+    """A form's values a backend cannot act on; the message is shown to the analyst as is."""
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One text field of a form the backend declares (bulk by filter, console search)."""
+
+    #: What the backend reads it as ("src_host").
+    name: str
+    #: "Source IP".
+    label: str
+    #: What it takes, shown beside it or inside it ("1h 3d 2w · 0h = all").
+    hint: str = ""
+    #: Its value from the incident the form starts from, exactly as the console has it.
+    value_of: Callable[[Incident], str] | None = None
+    #: What that value is called (a bird's name for its id), shown instead of the hint.
+    named: Callable[[Incident], str] | None = None
+    #: Chosen at the start when the incident gives it a value.
+    chosen: bool = False
+
+
+@dataclass(frozen=True)
+class FormOption:
+    """A tick box a form offers with one action."""
+
+    name: str
+    label: str
+    #: The ``BulkRequest.verb`` it goes with ("delete").
+    verb: str
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    """One action on everything the chosen filters match, as the backend understood it."""
+
+    #: The status to set; None: delete.
+    status: str | None
+    #: "acknowledge", "delete": the dialogs' word and, with " by filter", the audit log's action.
+    verb: str
+    #: The filters as a phrase: "from 203.0.113.5 · older than 1d".
+    describe: str
+    #: Which incidents it reaches, as a sentence: "Every acknowledged incident from 203.0.113.5."
+    scope: str
+    #: What the console is asked, for the audit log (the phrase and any option ticked).
+    asked: str
+    #: The backend's own form of it; only that backend reads it.
+    native: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    """What a bulk request would touch, counted on the console just before it is sent."""
+
+    request: BulkRequest
+    incidents: tuple[Incident, ...]
+    #: How they were counted, for the confirmation: the analyst decides on it.
+    method: str
+    #: What is out of the ordinary about them, and the explicit second yes it needs ("" for none).
+    caution: str = ""
+    risky: str = ""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(incident.key for incident in self.incidents)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A console search: its fields' values (normal forms) and at most one declared status."""
+
+    values: tuple[tuple[str, str], ...] = ()
+    #: A ``StatusSpec.id``; "" for every status.
+    status: str = ""
+    #: In words, for the results' title.
+    describe: str = "everything"
+    #: The backend's own form of it; only that backend reads it.
+    native: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a console search."""
+
+    incidents: tuple[Incident, ...]
+    #: Handles for the neighbouring pages (for ``Backend.search``); None at either end.
+    next: str | None = None
+    previous: str | None = None
+    #: Page ``number`` of ``pages``, ``total`` results, when the console says.
+    number: int | None = None
+    pages: int | None = None
+    total: int | None = None
+
+
+# --- documents: the cache, archives and exports ---------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentFormat:
+    """How a backend's incidents are kept in files: each as its ``Incident.raw``, the console's
+    own document, read back by the backend.  Pure functions: no session, no console."""
+
+    #: The incident a stored ``Incident.raw`` holds (the cache rebuilds its rows with this);
+    #: ValueError or TypeError for a document it cannot read.
+    incident: Callable[[JSON], Incident]
+    #: A CSV export's header: one name per value of ``csv_row``.
+    csv_columns: tuple[str, ...]
+    #: One incident as a CSV row (text or numbers; the exporter defuses spreadsheet formulas).
+    csv_row: Callable[[Incident], tuple[object, ...]]
+
+
+# --- construction: config sources and opening a session ---------------------------------
+
+
+@dataclass(frozen=True)
+class ToolConfig:
+    """A console and its token from the console's own tool's config file: the token goes only
+    to that console."""
+
+    console: str
+    token: Secret = field(repr=False)
+    path: Path
+    mode: int
+    #: What that file calls the token and the console, for messages ("api_key", "domain").
+    token_label: str = "token"
+    console_label: str = "console"
+
+
+@dataclass(frozen=True)
+class ConfigSources:
+    """Where a backend's console and token may be found beyond Roost's own config, and how it
+    tells two spellings of one console apart.  Roost's config applies its precedence and its
+    token-to-console pairing rule to what these give."""
+
+    #: Environment variables naming a console and its token, as the console's own tools read
+    #: them; "" when there is none.
+    console_variable: str
+    token_variable: str
+    #: The console and token in the console's own tool's config file, read only when nothing
+    #: is configured for Roost (given the environment); None when there is none.  ConfigError
+    #: for a file that is there but cannot be used.
+    read_tool_config: Callable[[Mapping[str, str]], ToolConfig | None]
+    #: The console's API address for a console setting (a domain hash, a URL); ConfigError
+    #: with one line for a setting that names no usable console.
+    api_url: Callable[[str], str]
+    #: One spelling per console, for pairing tokens with consoles: like ``api_url``, but
+    #: allowing what a test's in-process console needs; ConfigError as ``api_url``.
+    console_identity: Callable[[str], str]
 
 
 class Backend(abc.ABC):
@@ -205,6 +441,22 @@ class Backend(abc.ABC):
     #: The ``/`` filter's ``name:value`` tokens.
     filter_fields: ClassVar[tuple[FilterField, ...]]
 
+    #: How its incidents are kept in the cache, archives and exports.
+    documents: ClassVar[DocumentFormat]
+    #: Where its console and token may be found beyond Roost's config.
+    config_sources: ClassVar[ConfigSources]
+
+    @classmethod
+    @abc.abstractmethod
+    def open(cls, settings: Settings, *, read_attempts: int = 1, **connection: Any) -> Backend:
+        """A backend for the settings' console and token (and ``read_only``); nothing is sent yet.
+
+        ``read_attempts``: tries for every read, transient failures retried with backoff (a
+        whole-console export is many requests).  ``connection``: the backend's own connection
+        options (tests pass an in-process transport).  ConfigError for a console setting it
+        cannot use.
+        """
+
     @property
     @abc.abstractmethod
     def capabilities(self) -> frozenset[Capability]:
@@ -218,11 +470,12 @@ class Backend(abc.ABC):
         raise KeyError(status_id)
 
     @abc.abstractmethod
-    async def check(self) -> None:
+    async def check(self, *, attempts: int = 1) -> None:
         """Ask the console whether it will talk to this token at all (start-up).
 
         Raises AuthError for a refused token, ConnectionFailed / ConsoleTimeout when it
-        cannot be reached; transient errors (``error.transient``) may pass on their own.
+        cannot be reached; a transient error (``error.transient``) is tried again, with
+        backoff, up to ``attempts`` tries in all.
         """
 
     @abc.abstractmethod
@@ -232,6 +485,13 @@ class Backend(abc.ABC):
 
         May assume ``since`` came from this backend's own ``Batch.watermark``.  A failure
         part way raises; batches already yielded stay valid.
+        """
+
+    @abc.abstractmethod
+    def export_batches(self, status: str | None = None) -> AsyncIterator[Batch]:
+        """Every incident, or those with the declared status ``status``, in batches, for a
+        whole-console export (pages may be larger than ``load``'s).  An incident changed while
+        this runs may come in two batches: the later is newer.  A failure part way raises.
         """
 
     @abc.abstractmethod
@@ -245,14 +505,31 @@ class Backend(abc.ABC):
     async def fetch(self, key: str) -> Incident:
         """One incident as the console has it now; NotFound when it has gone."""
 
+    # --- Acting -------------------------------------------------------------------------
+
+    #: How setting each status is named, one per status the analyst can set.
+    status_actions: ClassVar[tuple[StatusAction, ...]]
+    #: The status the console deletes only from, or None: ``delete`` sets it first, as a
+    #: step named by its ``StatusAction.verb`` (Canary: acknowledged).
+    delete_needs: ClassVar[str | None] = None
+
+    def status_action(self, status_id: str) -> StatusAction:
+        """How setting ``status_id`` is named; KeyError for a status the analyst cannot set."""
+        for action in self.status_actions:
+            if action.status == status_id:
+                return action
+        raise KeyError(status_id)
+
     @abc.abstractmethod
     async def set_status(self, incidents: tuple[Incident, ...], status: str, report: Report) -> None:
         """Give each incident the status ``status`` (a declared ``StatusSpec.id``).
 
         Reports one outcome per incident, in the order answers arrive, and returns when all
-        are reported.  ``incidents`` are as the caller last saw them (so a backend can skip
-        what is already so, or send a whole record); the caller applies and rolls back its
-        own view.  Cancelled, it sends nothing more.
+        are reported; an ``unknown`` may be followed by a ``checked`` one.  ``incidents`` are as
+        the caller last saw them (so a backend can skip what is already so, or send a whole
+        record); the caller applies and rolls back its own view.  Cancelled, it reports what
+        was in flight (``interrupted``) and sends nothing more; a report raising StopSending
+        stops it too.
         """
 
     @abc.abstractmethod
@@ -260,14 +537,61 @@ class Backend(abc.ABC):
         """Delete each incident, once (a delete is never retried blindly).
 
         Reports the outcome of every step as it is known: a step the console needs first
-        (``Outcome.step``), then the delete itself.  The caller has archived them before.
+        (``Outcome.step``), then the delete itself; an ``unknown`` delete is reported at once,
+        before the console is asked how it ended (``checked``).  Cancelled or stopped as
+        ``set_status``.  The caller has archived them before.
         """
 
+    # --- Bulk by filter (Capability.BULK_BY_FILTER) -------------------------------------
+
+    #: The filters the bulk form offers, in its order.
+    bulk_fields: ClassVar[tuple[FormField, ...]] = ()
+    bulk_options: ClassVar[tuple[FormOption, ...]] = ()
+
+    def bulk_request(self, status: str | None, values: Mapping[str, str], options: frozenset[str]) -> BulkRequest:
+        """The request for setting ``status`` (None: deleting) on everything the chosen
+        filters match (``values`` by ``FormField.name``; ``options`` the ticked
+        ``FormOption.name``).  FormValueError for what the console would refuse or what
+        would act on everything by accident."""
+        raise NotImplementedError(f"{self.name} cannot act by filter")
+
+    async def count_matching(self, request: BulkRequest, *, now: datetime) -> BulkPreview:
+        """What ``request`` would touch now, counted on the console."""
+        raise NotImplementedError(f"{self.name} cannot act by filter")
+
+    async def act_on_matching(self, preview: BulkPreview) -> tuple[str, ...]:
+        """Send ``preview.request``, once; the keys the console says it touched.  The caller
+        has archived what was counted before a delete."""
+        raise NotImplementedError(f"{self.name} cannot act by filter")
+
+    # --- Console search (Capability.SEARCH) ---------------------------------------------
+
+    #: The search form's fields (the form adds a choice of one status, or all).
+    search_fields: ClassVar[tuple[FormField, ...]] = ()
+
+    def search_query(self, values: Mapping[str, str], status: str) -> SearchQuery:
+        """The search the form describes (``values`` by ``FormField.name``, ``status`` a
+        declared id or ""); FormValueError for values the console cannot take."""
+        raise NotImplementedError(f"{self.name} has no console search")
+
+    async def search(self, query: SearchQuery, page: str | None = None, *, limit: int) -> SearchPage:
+        """The first page of ``query`` (``page`` None), or the page a ``SearchPage`` handle names."""
+        raise NotImplementedError(f"{self.name} has no console search")
+
     # --- What the UI shows of one incident -------------------------------------------
+
+    #: The detail pane's heading over an incident's events or evidence ("Events (12)"), and
+    #: what it says when there are none.
+    events_heading: ClassVar[str] = "Events"
+    no_events_note: ClassVar[str] = "no events"
 
     @abc.abstractmethod
     def searchable_text(self, incident: Incident) -> Iterable[str]:
         """Every text the ``/`` filter's bare words search (title, addresses, names, event fields)."""
+
+    def display_title(self, incident: Incident) -> str:
+        """The line that names ``incident``; a backend may stand in for a missing title."""
+        return incident.title
 
     @abc.abstractmethod
     def details(self, incident: Incident) -> tuple[Section, ...]:
@@ -275,8 +599,24 @@ class Backend(abc.ABC):
         events or evidence."""
 
     def lookups(self, incident: Incident) -> tuple[Lookup, ...]:
-        """What more the console can tell about ``incident``, shown after ``details``."""
+        """What more the console can tell about ``incident``, shown after ``details`` (and
+        after the source's history, with Capability.HISTORY)."""
         return ()
+
+    # --- A source's history (Capability.HISTORY) ----------------------------------------
+
+    #: The history screen's headings for an entry's ``target`` and ``group``.
+    history_headings: ClassVar[tuple[str, str]] = ("Target", "Group")
+
+    async def history(self, source: str) -> tuple[HistoryEntry, ...]:
+        """Every incident the console knows ``source`` raised, deleted ones included, in the
+        console's order.  Called only with Capability.HISTORY."""
+        raise NotImplementedError(f"{self.name} keeps no history of a source")
+
+    def name_history(self, entries: tuple[HistoryEntry, ...], incidents: Iterable[Incident]) -> tuple[HistoryEntry, ...]:
+        """``entries`` with their targets and groups named from what ``incidents`` (those
+        loaded) tell; the console's history may give only ids."""
+        return entries
 
     async def aclose(self) -> None:
         """Release connections; safe to call twice."""

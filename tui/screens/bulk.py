@@ -1,9 +1,10 @@
-"""The bulk dialog (b): acknowledge, unacknowledge or delete every incident a filter matches, on the console.
+"""The bulk dialog (b): set a status on, or delete, every incident a filter matches, on the console.
 
-The filters start filled in from the highlighted incident (its source IP ticked),
-so "everything from this scanner" is b then enter.  Enter counts the matching
-incidents on the console (``bulk.count_matching``) and returns the count for the
-confirmation; nothing is sent from here.
+The backend declares the filters (``Backend.bulk_fields``); they start filled in
+from the highlighted incident (Canary: its source IP ticked), so "everything from
+this scanner" is b then enter.  Enter counts the matching incidents on the console
+(``Backend.count_matching``) and returns the count for the confirmation; nothing
+is sent from here.
 """
 
 from __future__ import annotations
@@ -16,23 +17,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, RadioSet, Static
 
+from ..backends.base import BulkPreview, BulkRequest, Capability, FormValueError
 from ..backends.errors import ApiError
-from ..bulk import BulkPreview, BulkRequest, count_matching, parse_logtypes
 from ..model import Incident
 from ..sanitize import clean
 from ..widgets.toggles import GlyphCheckbox, GlyphRadioButton
 from .worker_errors import ReportsWorkerErrors
 
-ACTIONS = (("acknowledge", "Acknowledge"), ("unacknowledge", "Unacknowledge"), ("delete", "Delete"))
-# (field, label, hint) for each filter row.
-ROWS = (
-    ("src_host", "Source IP", ""),
-    ("node_id", "Bird", ""),
-    ("flock_id", "Flock", ""),
-    ("older_than", "Older than", "1h 3d 2w · 0h = all"),
-    ("filter_str", "Text", "source, bird, token, rDNS"),
-    ("logtypes", "Logtypes", "4002,6001 or ssh,smb"),
-)
+DELETE = "delete"
 
 
 class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
@@ -45,30 +37,33 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
         super().__init__()
         self.highlighted = highlighted
         # The highlighted incident's values as the console knows them; the form shows them cleaned.
-        self._raw = {
-            "src_host": highlighted.src_host if highlighted else "",
-            "node_id": highlighted.node_id if highlighted else "",
-            "flock_id": highlighted.flock_id if highlighted else "",
-        }
+        self._raw: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
+        backend = self.app.backend
         incident = self.highlighted
-        values = {name: clean(raw, limit=200) for name, raw in self._raw.items()}
-        hints = {
-            "node_id": (incident.node_name or incident.memo) if incident else "",
-            "flock_id": incident.flock_name if incident else "",
+        self._raw = {
+            field.name: field.value_of(incident) if incident is not None and field.value_of else ""
+            for field in backend.bulk_fields
         }
+        values = {name: clean(raw, limit=200) for name, raw in self._raw.items()}
+        actions = [(named.verb, named.verb.capitalize()) for named in backend.status_actions]
+        if Capability.DELETE in backend.capabilities:
+            actions.append((DELETE, "Delete"))
         with Vertical(id="bulk-dialog"):
             yield Static(Text("Bulk action on the console, by filter", style="bold"))
             with RadioSet(id="bulk-action", compact=True):
-                for index, (action, label) in enumerate(ACTIONS):
+                for index, (action, label) in enumerate(actions):
                     yield GlyphRadioButton(label, value=index == 0, id=f"bulk-{action}", compact=True)
-            for name, label, hint in ROWS:
+            for field in backend.bulk_fields:
+                name = field.name
+                hint = (field.named(incident) if incident is not None and field.named else "") or field.hint
                 with Horizontal(classes="bulk-row"):
-                    yield GlyphCheckbox(label, value=name == "src_host" and bool(values.get(name)), id=f"use-{name}", compact=True)
-                    yield Input(values.get(name, ""), id=f"value-{name}", compact=True)
-                    yield Static(Text(clean(hints.get(name) or hint, limit=40), style="dim"), classes="bulk-hint")
-            yield GlyphCheckbox("Delete unacknowledged ones too", id="include-unacknowledged", compact=True)
+                    yield GlyphCheckbox(field.label, value=field.chosen and bool(values[name]), id=f"use-{name}", compact=True)
+                    yield Input(values[name], id=f"value-{name}", compact=True)
+                    yield Static(Text(clean(hint, limit=40), style="dim"), classes="bulk-hint")
+            for option in backend.bulk_options:
+                yield GlyphCheckbox(option.label, id=option.name, compact=True)
             yield Static(id="bulk-status")
             yield Static(
                 Text("enter counts them on the console · tab next · space ticks · esc cancel", style="bold"),
@@ -76,17 +71,23 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#include-unacknowledged").display = False
-        self.query_one("#value-src_host", Input).focus()
+        self._show_options()
+        self.query_one(Input).focus()
 
     @property
     def action(self) -> str:
+        """The chosen action: a ``StatusAction.verb``, or "delete"."""
         pressed = self.query_one(RadioSet).pressed_button
-        return pressed.id.removeprefix("bulk-") if pressed and pressed.id else "acknowledge"
+        return pressed.id.removeprefix("bulk-") if pressed and pressed.id else self.app.backend.status_actions[0].verb
 
     @on(RadioSet.Changed)
     def _action_changed(self) -> None:
-        self.query_one("#include-unacknowledged").display = self.action == "delete"
+        self._show_options()
+
+    def _show_options(self) -> None:
+        """Only the options of the chosen action are offered."""
+        for option in self.app.backend.bulk_options:
+            self.query_one(f"#{option.name}").display = option.verb == self.action
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -101,28 +102,30 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
         self.action_count()
 
     def action_count(self) -> None:
-        request, problem = self.request()
-        if problem:
-            self._status(problem, error=True)
+        try:
+            request = self.request()
+        except FormValueError as problem:
+            self._status(str(problem), error=True)
             return
         self._status("Counting the matching incidents on the console…")
         self.count(request)
 
-    def request(self) -> tuple[BulkRequest, str]:
-        """The request the form describes, and what is wrong with it (or "")."""
-        chosen = {
-            name: self._typed_or_raw(name, self.query_one(f"#value-{name}", Input).value.strip())
-            for name, _, _ in ROWS
-            if self.query_one(f"#use-{name}", Checkbox).value
+    def request(self) -> BulkRequest:
+        """The request the form describes; FormValueError for what is wrong with it."""
+        backend = self.app.backend
+        action = self.action
+        values = {
+            field.name: self._typed_or_raw(field.name, self.query_one(f"#value-{field.name}", Input).value.strip())
+            for field in backend.bulk_fields
+            if self.query_one(f"#use-{field.name}", Checkbox).value
         }
-        logtypes, problem = parse_logtypes(chosen.pop("logtypes", ""))
-        request = BulkRequest(
-            self.action,  # type: ignore[arg-type]
-            logtypes=logtypes,
-            include_unacknowledged=self.action == "delete" and self.query_one("#include-unacknowledged", Checkbox).value,
-            **chosen,
+        options = frozenset(
+            option.name
+            for option in backend.bulk_options
+            if option.verb == action and self.query_one(f"#{option.name}", Checkbox).value
         )
-        return request, problem or next(iter(request.problems()), "")
+        status = None if action == DELETE else next(named.status for named in backend.status_actions if named.verb == action)
+        return backend.bulk_request(status, values, options)
 
     def _typed_or_raw(self, name: str, shown: str) -> str:
         """The exact value behind a filled-in field the analyst left as it was shown."""
@@ -132,12 +135,12 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
     @work(exclusive=True, group="bulk-count", exit_on_error=False)
     async def count(self, request: BulkRequest) -> None:
         try:
-            preview = await count_matching(self.app.client, request, now=self.app.now())
+            preview = await self.app.backend.count_matching(request, now=self.app.now())
         except ApiError as error:
             self._status(f"Could not count on the console: {error}", error=True)
             return
         if not preview.incidents:
-            self._status(f"Nothing on the console matches {request.describe()} right now.", error=True)
+            self._status(f"Nothing on the console matches {request.describe} right now.", error=True)
             return
         self.dismiss(preview)
 

@@ -1,12 +1,12 @@
 """Confirmations: exactly what an action will touch, frozen when its key was pressed.
 
 Deleting cannot be undone through the API.  A dialog lists the incidents
-(count and the first few), defaults to No, and when any to be deleted is still
-unacknowledged says up front what happens to them and asks once more,
-explicitly, before confirming: the console deletes only acknowledged incidents,
-so Roost acknowledges them first, then deletes them (a bulk delete by filter
-asks the console to include them instead).  Bulk actions by filter say how many
-incidents the console will touch and how that was counted.
+(count and the first few), defaults to No, and when any to be deleted lacks the
+status the console deletes from (``Backend.delete_needs``: Canary deletes only
+acknowledged incidents) says up front that they are given it first and asks once
+more, explicitly, before confirming.  Bulk actions by filter say how many
+incidents the console will touch, how that was counted, and whatever the backend
+says is out of the ordinary about them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..bulk import BulkPreview
+from ..backends.base import Backend, BulkPreview
 from ..model import Incident
 from ..sanitize import clean
 from ..widgets.incident_table import format_time
@@ -28,17 +28,17 @@ from ..widgets.incident_table import format_time
 LISTED = 6
 
 
-def describe(incident: Incident) -> Text:
+def describe(incident: Incident, backend: Backend) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis", end="")
-    text.append("✓ " if incident.acknowledged else "● ")
+    text.append(f"{backend.status(incident.status).glyph} ")
     text.append(format_time(incident.created))
     text.append("  ")
-    text.append(clean(incident.summary, limit=40), style="bold")
+    text.append(clean(incident.title, limit=40), style="bold")
     text.append("  ")
-    text.append(clean(incident.src_host or "-", limit=40))
-    if incident.node_name:
+    text.append(clean(incident.source or "-", limit=40))
+    if incident.target:
         text.append(" → ")
-        text.append(clean(incident.node_name, limit=40))
+        text.append(clean(incident.target, limit=40))
     return text
 
 
@@ -85,7 +85,7 @@ class ConfirmScreen(ModalScreen[bool]):
             for incident in self.incidents[:LISTED]:
                 if listing:
                     listing.append("\n")
-                listing.append_text(describe(incident))
+                listing.append_text(describe(incident, self.app.backend))
             if count > LISTED:
                 listing.append(f"\n… and {count - LISTED:,} more")
             yield Static(listing, id="confirm-list")
@@ -121,28 +121,39 @@ def _them(count: int) -> str:
 
 
 class ConfirmDeleteScreen(ConfirmScreen):
-    """Delete what was highlighted or marked; unacknowledged ones need a second, explicit D and are acknowledged first."""
+    """Delete what was highlighted or marked; those without the status the console deletes from
+    need a second, explicit D and are given it first."""
 
     def __init__(self, incidents: list[Incident], *, archive_dir: str) -> None:
         count = len(incidents)
-        unacknowledged = sum(1 for incident in incidents if not incident.acknowledged)
         super().__init__(
             f"Delete {count:,} {'incident' if count == 1 else 'incidents'}?",
             incidents,
             notes=[f"They are archived to {archive_dir} first. Deleting cannot be undone."],
-            caution=(
-                f"{unacknowledged:,} unacknowledged: D acknowledges {_them(unacknowledged)} first, then deletes."
-                if unacknowledged
-                else ""
-            ),
-            risky=(
-                f"{unacknowledged:,} of these {'is' if unacknowledged == 1 else 'are'} NOT acknowledged. "
-                f"Press D (shift+d) to acknowledge {_them(unacknowledged)} first, then delete; n or esc to cancel."
-                if unacknowledged
-                else ""
-            ),
             prompt="y delete · n / esc cancel",
         )
+
+    def compose(self) -> ComposeResult:
+        self.caution, self.risky = _first_step_warnings(self.incidents, self.app.backend)
+        yield from super().compose()
+
+
+def _first_step_warnings(incidents: Sequence[Incident], backend: Backend) -> tuple[str, str]:
+    """(caution, risky) when some of ``incidents`` are given a status before their delete."""
+    needs = backend.delete_needs
+    unready = [incident for incident in incidents if needs is not None and incident.status != needs]
+    if needs is None or not unready:
+        return "", ""
+    count, them = len(unready), _them(len(unready))
+    needed = backend.status(needs).label.lower()
+    statuses = {incident.status for incident in unready}
+    theirs = backend.status(statuses.pop()).label.lower() if len(statuses) == 1 else f"not {needed}"
+    verb = backend.status_action(needs).verb  # a declared verb is a plain English one: "acknowledge"
+    return (
+        f"{count:,} {theirs}: D {verb}s {them} first, then deletes.",
+        f"{count:,} of these {'is' if count == 1 else 'are'} NOT {needed}. "
+        f"Press D (shift+d) to {verb} {them} first, then delete; n or esc to cancel.",
+    )
 
 
 class ConfirmBulkScreen(ConfirmScreen):
@@ -151,35 +162,18 @@ class ConfirmBulkScreen(ConfirmScreen):
     def __init__(self, preview: BulkPreview, *, archive_dir: str) -> None:
         request = preview.request
         count = len(preview.incidents)
-        verb = request.action.capitalize()
-        notes = [f"Every {_STATE_WORDS[request.state]}incident {request.describe()}.", preview.method]
-        if request.action == "delete":
+        deleting = request.status is None
+        notes = [request.scope, preview.method]
+        if deleting:
             notes.append(f"They are archived to {archive_dir} first. Deleting cannot be undone.")
         else:
             notes.append("z undoes it afterwards.")
-        # Counted with the state the bulk call acts on: unacknowledged ones are here only when included.
-        unacknowledged = sum(1 for incident in preview.incidents if not incident.acknowledged)
-        deletes_unacknowledged = request.action == "delete" and unacknowledged > 0
         super().__init__(
-            f"{verb} {count:,} {'incident' if count == 1 else 'incidents'} on the console?",
+            f"{request.verb.capitalize()} {count:,} {'incident' if count == 1 else 'incidents'} on the console?",
             preview.incidents,
             notes=notes,
-            # The console's bulk delete takes them as they are (include_unacknowledged): no acknowledge first.
-            caution=(
-                f"{unacknowledged:,} unacknowledged: the console deletes {_them(unacknowledged)} as "
-                f"{'it is' if unacknowledged == 1 else 'they are'}, without acknowledging."
-                if deletes_unacknowledged
-                else ""
-            ),
-            risky=(
-                f"{unacknowledged:,} of these {'is' if unacknowledged == 1 else 'are'} NOT acknowledged. "
-                "Press D (shift+d) to delete anyway, n or esc to cancel."
-                if deletes_unacknowledged
-                else ""
-            ),
-            prompt=f"y {request.action} · n / esc cancel",
-            destructive=request.action == "delete",
+            caution=preview.caution,
+            risky=preview.risky,
+            prompt=f"y {request.verb} · n / esc cancel",
+            destructive=deleting,
         )
-
-
-_STATE_WORDS = {"unacknowledged": "unacknowledged ", "acknowledged": "acknowledged ", "all": ""}

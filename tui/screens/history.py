@@ -1,8 +1,8 @@
-"""Source IP history (h): every incident one source ever raised, deleted ones included.
+"""Source IP history (h, Capability.HISTORY): every incident one source ever raised, deleted ones included.
 
 The console keeps deleted incidents in a source's history; they are listed and
-marked as such.  What the store holds adds the state and the bird's name.
-enter shows a loaded incident in the main table.
+marked as such.  What the store holds adds the state, and the backend names
+targets and groups from it.  enter shows a loaded incident in the main table.
 """
 
 from __future__ import annotations
@@ -14,25 +14,24 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ..backends.canary.parse import HistoryEntry
+from ..backends.base import Backend, HistoryEntry
+from ..model import Incident
 from ..sanitize import clean
 from ..timefmt import format_time
-from ..widgets.incident_table import sensor_label
 from .worker_errors import ReportsWorkerErrors
 
-COLUMNS = ("Created", "State", "Incident", "Bird / token", "Port", "Flock")
-# Below this width the flock column is left out and times are short, so the rest fits.
+# Below this width the group column is left out and times are short, so the rest fits.
 WIDE = 100
 
 
-def state_cell(entry: HistoryEntry, incident) -> Text:
+def state_cell(entry: HistoryEntry, incident: Incident | None, backend: Backend) -> Text:
     if entry.deleted:
         return Text("✗ deleted", style="bold red")
     if incident is None:
         return Text("? not loaded", style="dim")
-    if incident.acknowledged:
-        return Text("✓ acked", style="green")
-    return Text("● unacked", style="bold yellow")
+    status = backend.status(incident.status)
+    word = (status.short or status.label).lower()
+    return Text(f"{status.glyph} {word}", style="bold yellow" if status.is_open else "green")
 
 
 class HistoryScreen(ReportsWorkerErrors, Screen[None]):
@@ -59,7 +58,9 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
 
     def on_mount(self) -> None:
         self.wide = self.size.width >= WIDE
-        self.query_one(DataTable).add_columns(*(COLUMNS if self.wide else COLUMNS[:-1]))
+        target, group = self.app.backend.history_headings
+        columns = ("Created", "State", "Incident", target, "Port", group)
+        self.query_one(DataTable).add_columns(*(columns if self.wide else columns[:-1]))
         entries, note = self.app.details.history(self.source)
         if entries is not None:
             self.show_entries(entries)
@@ -78,9 +79,9 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
 
     def show_entries(self, entries: tuple[HistoryEntry, ...]) -> None:
         # Newest first: what the analyst is usually after.
-        self.entries = tuple(sorted(entries, key=lambda entry: (entry.created is not None, entry.created), reverse=True))
+        ordered = sorted(entries, key=lambda entry: (entry.created is not None, entry.created), reverse=True)
         store = self.app.store
-        names = self._sensor_names()
+        self.entries = self.app.backend.name_history(tuple(ordered), store.snapshot())
         table = self.query_one(DataTable)
         keys = [entry.key for entry in self.entries]
         # First the incident h was pressed on; after a reload, the row the cursor was on.
@@ -90,26 +91,17 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
             incident = store.get(entry.key)
             cells = [
                 Text(format_time(entry.created, wide=self.wide)),
-                state_cell(entry, incident),
-                Text(clean(entry.summary, limit=60 if self.wide else 26), style="bold" if entry.key == self.current_key else ""),
-                Text(clean(names.get(entry.node_id) or entry.node_id, limit=40 if self.wide else 16)),
-                Text("" if entry.dst_port is None else str(entry.dst_port), justify="right"),
+                state_cell(entry, incident, self.app.backend),
+                Text(clean(entry.title, limit=60 if self.wide else 26), style="bold" if entry.key == self.current_key else ""),
+                Text(clean(entry.target, limit=40 if self.wide else 16)),
+                Text("" if entry.port is None else str(entry.port), justify="right"),
             ]
             if self.wide:
-                cells.append(Text(clean(incident.flock_name if incident and incident.flock_name else entry.flock_id, limit=30)))
+                cells.append(Text(clean(entry.group, limit=30)))
             table.add_row(*cells, key=entry.key)
         if self.entries:
             table.move_cursor(row=min(cursor, len(self.entries) - 1))
         self._summary(self._summary_text())
-
-    def _sensor_names(self) -> dict[str, str]:
-        """Bird or token names for the history's node ids, from any loaded incident (deleted ones are not loaded)."""
-        wanted = {entry.node_id for entry in self.entries}
-        names: dict[str, str] = {}
-        for incident in self.app.store.snapshot():
-            if incident.node_id in wanted and incident.node_id not in names:
-                names[incident.node_id] = sensor_label(incident)
-        return names
 
     def _summary_text(self) -> Text:
         count = len(self.entries)

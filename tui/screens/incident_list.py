@@ -42,8 +42,14 @@ class IncidentListScreen(ReportsWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Container(id="panes"):
+            backend = self.app.backend
             yield IncidentTable(
-                id="incidents", is_new=self.is_new, is_marked=self.is_marked, columns=self.app.settings.columns
+                id="incidents",
+                columns=backend.columns,
+                statuses=backend.statuses,
+                chosen=self.app.settings.columns,
+                is_new=self.is_new,
+                is_marked=self.is_marked,
             )
             yield DetailPane(id="detail")
         yield from self.compose_below_panes()
@@ -121,7 +127,7 @@ class IncidentListScreen(ReportsWorkerErrors, Screen):
             self.detail.show(DetailContext(None))
             return
         context, pending = self.app.details.context(incident)
-        self.detail.show(context, now=self.app.now())
+        self.detail.show(context)
         if load and pending:
             self.load_details(incident)
 
@@ -195,10 +201,10 @@ class IncidentListScreen(ReportsWorkerErrors, Screen):
 
         key = self.table.cursor_key
         incident = self.incident(key) if key else None
-        if incident is None or not incident.src_host:
+        if incident is None or not incident.source:
             self.app.toast("No source IP here to look up.", severity="warning")
             return
-        self.app.push_screen(HistoryScreen(incident.src_host, current_key=incident.key))
+        self.app.push_screen(HistoryScreen(incident.source, current_key=incident.key))
 
     def action_toggle_detail(self) -> None:
         if self.detail.display:

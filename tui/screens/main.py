@@ -16,18 +16,16 @@ from textual.binding import ActiveBinding, Binding
 from textual.widgets import Label
 
 from ..filtering import Filter, searchable_text
-from ..keys import MAIN_BINDINGS, MARK_AWARE_ACTIONS
+from ..keys import MAIN_BINDINGS, MARK_AWARE_ACTIONS, VIEW_FEEDS
 from ..marks import Marks
-from ..store import ChangeSet, View, ViewSpec
+from ..store import ChangeSet, Feed, View, ViewSpec, feed_statuses
 from ..sync import SyncStatus
 from ..triage import REASON_NOT_FOUND, ActionResult
 from ..widgets.filter_bar import FilterBar
-from ..widgets.incident_table import SORTABLE, IncidentTable
-from ..widgets.status_bar import InfoLine, TopBar, TopBarState
+from ..widgets.incident_table import IncidentTable
+from ..widgets.status_bar import InfoLine, TopBar, TopBarState, view_title
 from .incident_list import IncidentListScreen
 
-SORT_CYCLE = ("created", "type", "src", "node", "port", "events", "state")
-SORT_TITLES = {"created": "created", "type": "type", "src": "source", "node": "bird", "port": "port", "events": "events", "state": "state"}
 # Folding searchable text costs about 4 ms per 1,000 incidents: this many per turn of the event loop.
 WARM_CHUNK = 2000
 
@@ -42,7 +40,7 @@ class MainScreen(IncidentListScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.feed = "unacknowledged"
+        self.feed: Feed = "open"
         self.sort = "created"
         self.descending = True
         self.page = 0
@@ -79,11 +77,18 @@ class MainScreen(IncidentListScreen):
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
-        """With marks, the footer says a, u and d act on them and offers esc to unmark.
+        """The view keys are named after the backend's statuses.  With marks, the footer says
+        a, u and d act on them and offers esc to unmark.
 
         To fit 80 columns it then drops the keys that have nothing to do with the marks.
         """
         bindings = super().active_bindings
+        statuses = self.app.backend.statuses
+        for key, active in bindings.items():
+            feed = VIEW_FEEDS.get(active.binding.id)
+            if feed is not None:
+                described = replace(active.binding, description=view_title(feed, statuses, long=True))
+                bindings[key] = active._replace(binding=described)
         count = len(self.marks)
         if not count:
             return bindings
@@ -130,7 +135,7 @@ class MainScreen(IncidentListScreen):
             self.table.set_rows(rows, cursor_key=cursor_key)
         else:
             self.table.set_rows(rows, cursor_key="", cursor_index=0)
-        self.table.sort_column = SORTABLE.get(self.sort, self.sort)
+        self.table.sort_column = self.sort
         self.table.sort_descending = self.descending
         self._view_size = (pages, len(view))
         self.refresh_bars()
@@ -148,7 +153,7 @@ class MainScreen(IncidentListScreen):
             page=self.page,
             pages=pages,
             count=count,
-            sort=SORT_TITLES[self.sort],
+            sort=self.table.sort_titles[self.sort],
             descending=self.descending,
             new_above=self.table.count_above(self.app.new_keys),
             note=self.note,
@@ -158,12 +163,14 @@ class MainScreen(IncidentListScreen):
         self.refresh_top_bar()
 
     def refresh_top_bar(self) -> None:
-        unacked, total = self.app.store.counts()
+        open_count, total = self.app.store.counts()
+        statuses = self.app.backend.statuses
         self.query_one(TopBar).show(
             TopBarState(
                 console=self.app.settings.label,
-                view=self.feed,
-                unacknowledged=unacked,
+                view=view_title(self.feed, statuses),
+                open=open_count,
+                open_word=view_title("open", statuses).lower(),
                 total=total,
                 new=len(self.app.new_keys),
                 status=self.app.sync_status,
@@ -345,7 +352,7 @@ class MainScreen(IncidentListScreen):
         incidents = self.app.store.snapshot()
         for start in range(0, len(incidents), WARM_CHUNK):
             for incident in incidents[start : start + WARM_CHUNK]:
-                searchable_text(incident)
+                searchable_text(incident, self.app.backend)
             await asyncio.sleep(0)
 
     @on(FilterBar.Changed)
@@ -398,7 +405,7 @@ class MainScreen(IncidentListScreen):
         else:
             keys = tuple(self.current_view().keys())
             what = f"this view ({len(keys):,} incidents)"
-            label = f"{self.feed}-filtered" if self.filter else self.feed
+            label = f"{self._feed_name()}-filtered" if self.filter else self._feed_name()
         if not keys:
             self.app.toast("Nothing to export: this view is empty.", severity="warning")
             return
@@ -412,14 +419,21 @@ class MainScreen(IncidentListScreen):
 
     # ------------------------------------------------------------ views, live
 
-    def action_view(self, feed: str) -> None:
+    def _feed_name(self) -> str:
+        """The view in a file name: its status when it shows one ("unacknowledged"), else the feed."""
+        shown = feed_statuses(self.feed, self.app.backend.statuses)
+        return shown[0].id if self.feed != "all" and len(shown) == 1 else self.feed
+
+    def action_view(self, feed: Feed) -> None:
         if feed != self.feed:
             self.feed = feed
             self.page = 0
             self.refresh_view()
 
     def action_sort_next(self) -> None:
-        self.sort = SORT_CYCLE[(SORT_CYCLE.index(self.sort) + 1) % len(SORT_CYCLE)]
+        """The next sortable column to the right, round to the first."""
+        cycle = list(self.table.sort_titles)
+        self.sort = cycle[(cycle.index(self.sort) + 1) % len(cycle)]
         self.refresh_view()
 
     def action_sort_reverse(self) -> None:

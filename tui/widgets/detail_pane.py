@@ -2,8 +2,10 @@
 
 Built only from Rich ``Text`` made of cleaned strings (never markup), so an
 attacker's username of ``[bold red]x[/]`` or an escape sequence appears as
-typed.  Device info and the source IP's history arrive later from a worker;
-until then the pane says they are loading.
+typed.  What the pane shows comes from the backend (``DetailContext``): a title
+line, sections of labelled facts, then the events.  What takes a request (a
+device, a source's history) arrives later from a worker; until then the pane
+says it is loading.
 
 Rows are label and value; a value too long for one line continues *under the
 value*, never at the label column, so no value can wrap into a line that
@@ -14,7 +16,6 @@ out on the UI's thread each time the incident is highlighted.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Iterable
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -23,8 +24,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ..backends.base import Fact, Section
 from ..details import DetailContext
-from ..backends.canary.parse import HistoryEntry
 from ..model import Event, Incident
 from ..sanitize import clean
 from ..timefmt import format_time
@@ -38,18 +39,6 @@ VALUE_LIMIT = 512
 NAME_LIMIT = 128
 #: Continuation lines start this far in; below it, wrapped values would be a few cells wide.
 _MIN_VALUE_WIDTH = 10
-
-
-def _ago(moment: datetime | None, now: datetime) -> str:
-    if moment is None:
-        return "never"
-    seconds = int((now - moment).total_seconds())
-    if seconds < 0:
-        return "just now"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"
 
 
 def _text(value: object, style: str = "") -> Text:
@@ -120,113 +109,58 @@ class _Hanging(_Lines):
 
 
 class _Rows(_Lines):
-    """Label/value lines, each value wrapped under itself (a hanging indent).
+    """A section's facts as label/value lines, each value wrapped under itself (a hanging indent).
 
     Wrapped here, line by line, rather than by a Rich Table: far cheaper to
     measure, which matters because the pane is re-laid out on every cursor rest.
     """
 
-    def __init__(self, label_width: int = 8, label_style: str = "bold") -> None:
+    def __init__(self, section: Section) -> None:
         super().__init__()
-        self.rows: list[tuple[str, Text]] = []
-        self.label_width = label_width
-        self.label_style = label_style
-
-    def add_row(self, label: str, value: Text) -> None:
-        self.rows.append((label, value))
+        self.rows = [(Text(fact.label, style="bold"), _value(fact)) for fact in section.facts]
+        self.label_width = section.label_width
 
     def lines(self, console: Console, width: int) -> Iterable[Text]:
         for label, value in self.rows:
-            yield from _hanging(console, width, value, indent=self.label_width, label=Text(label, style=self.label_style))
+            yield from _hanging(console, width, value, indent=self.label_width, label=label)
 
 
-def _join(*parts: object, sep: str = " · ") -> Text:
+def _value(fact: Fact) -> Text:
+    """The fact's parts joined by a quiet " · ", empty ones skipped; each text cleaned on its own."""
+    style = "dim" if fact.quiet else ""
+    if len(fact.parts) == 1 and isinstance(fact.parts[0], str):
+        return _text(fact.parts[0], style)
     text = Text(end="")
-    for part in parts:
-        if part in (None, ""):
+    for part in fact.parts:
+        if not part:
             continue
         if text:
-            text.append(sep, style="dim")
-        text.append_text(part if isinstance(part, Text) else _text(part))
+            text.append(" · ", style="dim")
+        for piece in (part,) if isinstance(part, str) else part:
+            text.append_text(_text(piece, style))
     return text
 
 
-def history_summary(entries: tuple[HistoryEntry, ...], current_key: str) -> Text:
-    others = [entry for entry in entries if entry.key != current_key]
-    if not others:
-        return Text("first time seen", end="")
-    deleted = sum(1 for entry in others if entry.deleted)
-    times = [entry.created for entry in entries if entry.created is not None]
-    text = Text(f"{len(others)} other incident{'s' if len(others) != 1 else ''}", end="")
-    if deleted:
-        text.append(f" ({deleted} deleted)")
-    if times:
-        text.append(f" · first {format_time(min(times), wide=True)} · last {format_time(max(times), wide=True)}")
-    return text
-
-
-def render_detail(context: DetailContext, *, now: datetime | None = None) -> RenderableType:
+def render_detail(context: DetailContext) -> RenderableType:
     incident = context.incident
     if incident is None:
         return Text("No incident selected.", style="dim")
-    now = now or datetime.now(timezone.utc)
     title = Text(end="")
-    title.append_text(_text(incident.summary or incident.logtype_name, "bold"))
-    state = "acknowledged" if incident.acknowledged else "unacknowledged"
-    title.append(f"  [{state}]", style="dim" if incident.acknowledged else "bold")
-
-    facts = _Rows()
-    logtype = "?" if incident.logtype is None else str(incident.logtype)
-    facts.add_row("Type", _join(f"logtype {logtype}", incident.logtype_name))
-    facts.add_row("Created", _join(format_time(incident.created, wide=True), incident.local_time and f"bird time {incident.local_time}"))
-    if incident.updated:
-        facts.add_row("Updated", _text(format_time(incident.updated, wide=True)))
-    source = _text(incident.src_host or "-")
-    if incident.src_port:
-        source.append(f" port {incident.src_port}")
-    facts.add_row("Source", _join(source, incident.src_host_reverse))
-    destination = _text(incident.dst_host or "-")
-    if incident.dst_port is not None:
-        destination.append(f" port {incident.dst_port}")
-    facts.add_row("Target", destination)
-    if incident.is_token:
-        facts.add_row("Token", _join(incident.memo or incident.node_name or "-", incident.node_id))
-    else:
-        facts.add_row("Bird", _join(incident.node_name or "-", incident.node_id))
-    if incident.flock_id or incident.flock_name:
-        facts.add_row("Flock", _join(incident.flock_name, incident.flock_id))
-    if incident.memo and not incident.is_token:
-        facts.add_row("Memo", _text(incident.memo))
-    facts.add_row("Key", _text(incident.key, "dim"))
-
-    if context.history is not None:
-        facts.add_row("History", history_summary(context.history, incident.key))
-    elif context.history_note:
-        facts.add_row("History", _text(context.history_note, "dim"))
-    parts: list[RenderableType] = [_Hanging(title), facts]
-
-    host = context.host
-    if host is not None:
-        host_grid = _Rows()
-        liveness = "live" if host.live else ("offline" if host.live is not None else "")
-        host_grid.add_row("Host", _join(host.name, host.description or host.location))
-        host_grid.add_row("", _join(host.ip_address, host.mac_address, host.version and f"v{host.version}", host.personality))
-        host_grid.add_row("", _join(liveness, f"last seen {_ago(host.last_seen, now)}"))
-        parts.append(host_grid)
-    elif context.host_note:
-        host_line = _Rows(label_width=5)
-        host_line.add_row("Host", _text(context.host_note, "dim"))
-        parts.append(host_line)
-
-    parts.append(_events_table(incident))
+    title.append_text(_text(context.title, "bold"))
+    if context.status is not None:
+        title.append(f"  [{context.status.label.lower()}]", style="bold" if context.status.is_open else "dim")
+    parts: list[RenderableType] = [_Hanging(title)]
+    parts.extend(_Rows(section) for section in context.sections)
+    parts.append(_events_table(context))
     return Group(*parts)
 
 
-def _events_table(incident: Incident) -> RenderableType:
+def _events_table(context: DetailContext) -> RenderableType:
     global _last_events
-    heading = Text(f"Events ({incident.events_count})", style="bold")
+    incident = context.incident
+    heading = Text(f"{context.events_heading} ({incident.events_count})", style="bold")
     if not incident.events:
-        return Group(heading, Text("no events in this page of the feed", style="dim"))
+        return Group(heading, Text(context.no_events_note, style="dim"))
     # The pane is drawn again for the same incident when its device and history
     # arrive: its events, the bulk of the work, are then drawn already.
     if _last_events is None or _last_events.incident is not incident:
@@ -300,8 +234,8 @@ class DetailPane(VerticalScroll, can_focus=True):
     def compose(self):
         yield self._body
 
-    def show(self, context: DetailContext, *, now: datetime | None = None) -> None:
+    def show(self, context: DetailContext) -> None:
         if context.incident is None or self.context.incident is None or context.incident.key != self.context.incident.key:
             self.scroll_home(animate=False)
         self.context = context
-        self._body.update(render_detail(context, now=now))
+        self._body.update(render_detail(context))

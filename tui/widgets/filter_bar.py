@@ -70,7 +70,7 @@ class FilterBar(Horizontal):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.Changed(parse_filter(event.value)))
+        self.post_message(self.Changed(parse_filter(event.value, self.app.backend)))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -8,13 +8,16 @@ screen (Line API), caches each drawn line by what it shows, and on a refresh
 redraws only the lines that changed.  The cursor and marks follow incident
 keys, so a refresh never moves them.
 
+The columns are the backend's (``Backend.columns``), after two one-cell columns
+of the table's own: the mark flag and the status glyph (``StatusSpec.glyph``,
+coloured by whether the status counts as open).
+
 Every cell is built from attacker-controlled text with ``sanitize.clean`` and
 Rich ``Text`` (never markup).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from rich.segment import Segment
@@ -28,91 +31,50 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ..backends.base import Column, StatusSpec
 from ..model import Incident
 from ..sanitize import clean
-from ..timefmt import format_time  # the confirm dialog imports it from here too
+from ..timefmt import format_time  # transitional (issue 9): the confirm dialog imports it from here
 
-STATE_UNACKED = "●"
-STATE_ACKED = "✓"
 FLAG_MARKED = "▌"
 FLAG_NEW = "+"
+#: Tables at least this wide show the long forms of cells (``Column.wide_width``).
+WIDE_TABLE = 130
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    width: int
-    #: Share of the space left over after fixed widths (0 = fixed width).
-    flex: int = 0
-    #: Hidden when the table is narrower than this.
-    min_table_width: int = 0
-    justify: str = "left"
+def own_columns(statuses: Iterable[StatusSpec]) -> tuple[Column, Column]:
+    """The mark flag (drawn by the row, which knows the marks) and the status glyph."""
+    glyphs = {status.id: status.glyph for status in statuses}
+    return (
+        Column("flag", "", 1, lambda incident, wide: " "),
+        Column("state", "", 1, lambda incident, wide: glyphs.get(incident.status, "?"), sort_title="state"),
+    )
 
 
-COLUMNS: tuple[Column, ...] = (
-    Column("flag", "", 1),
-    Column("state", "", 1),
-    Column("created", "Created", 11),
-    Column("type", "Incident", 14, flex=3),
-    Column("src", "Source", 15),
-    Column("rdns", "Reverse DNS", 14, flex=2, min_table_width=110),
-    Column("node", "Bird / token", 10, flex=2),
-    Column("port", "Port", 5, justify="right"),
-    Column("events", "Ev", 4, justify="right"),
-)
-SORTABLE = {"created": "created", "type": "type", "src": "src", "node": "node", "port": "port", "events": "events", "state": "state"}
-
-
-def sensor_label(incident: Incident) -> str:
-    """The bird's name, or the token's memo (tokens are named "N/A"), or the node id."""
-    if incident.node_name and incident.node_name != "N/A":
-        return incident.node_name
-    return incident.memo or incident.node_id
-
-
-def cell_values(incident: Incident, *, wide: bool) -> dict[str, str]:
-    """What each column shows for ``incident`` (raw, before cleaning)."""
-    return {
-        "state": STATE_ACKED if incident.acknowledged else STATE_UNACKED,
-        "created": format_time(incident.created, wide=wide),
-        "type": incident.summary or incident.logtype_name,
-        "src": incident.src_host or "-",
-        "rdns": incident.src_host_reverse,
-        "node": sensor_label(incident),
-        "port": "" if incident.dst_port is None else str(incident.dst_port),
-        "events": str(incident.events_count),
-    }
-
-
-# Always shown: the mark/new flag and the state glyph carry meaning no other column does.
-_FIXED = ("flag", "state")
-
-
-def layout_columns(width: int, chosen: tuple[str, ...] = ()) -> list[tuple[Column, int]]:
+def layout_columns(
+    own: tuple[Column, ...], declared: tuple[Column, ...], width: int, chosen: tuple[str, ...] = ()
+) -> list[tuple[Column, int]]:
     """Visible columns and their widths for a table ``width`` cells wide.
 
-    ``chosen`` (a profile's ``columns``) picks and orders the columns after the
-    flag and state; without it, columns appear as the width allows.
+    The table's ``own`` columns always show.  ``chosen`` (a profile's ``columns``)
+    picks and orders the ``declared`` ones after them; without it, they appear as
+    the width allows.
     """
-    wide = width >= 130
+    wide = width >= WIDE_TABLE
     if chosen:
-        by_key = {column.key: column for column in COLUMNS}
-        keys = [*_FIXED, *(key for key in chosen if key in by_key and key not in _FIXED)]
-        columns = [by_key[key] for key in keys]
+        by_id = {column.id: column for column in declared}
+        columns = [*own, *(by_id[column_id] for column_id in chosen if column_id in by_id)]
     else:
-        columns = [c for c in COLUMNS if width >= c.min_table_width]
-    widths = {c.key: c.width for c in columns}
-    if wide:
-        widths["created"] = 19
+        columns = [*own, *(column for column in declared if width >= column.min_table_width)]
+    widths = {column.id: column.wide_width if wide and column.wide_width else column.width for column in columns}
     gaps = len(columns) - 1
     spare = width - sum(widths.values()) - gaps
-    flex_total = sum(c.flex for c in columns)
+    flex_total = sum(column.flex for column in columns)
     if spare > 0 and flex_total:
         for column in columns:
             if column.flex:
-                widths[column.key] += spare * column.flex // flex_total
-    return [(column, widths[column.key]) for column in columns]
+                widths[column.id] += spare * column.flex // flex_total
+    return [(column, widths[column.id]) for column in columns]
 
 
 class IncidentTable(Widget, can_focus=True):
@@ -131,8 +93,8 @@ class IncidentTable(Widget, can_focus=True):
         "incident-table--header",
         "incident-table--cursor",
         "incident-table--cursor-blurred",
-        "incident-table--unacked",
-        "incident-table--acked",
+        "incident-table--open",
+        "incident-table--closed",
         "incident-table--new",
         "incident-table--marked",
     }
@@ -167,15 +129,27 @@ class IncidentTable(Widget, can_focus=True):
     def __init__(
         self,
         *,
+        columns: tuple[Column, ...],
+        statuses: tuple[StatusSpec, ...],
+        chosen: tuple[str, ...] = (),
         is_marked: Callable[[str], bool] = lambda key: False,
         is_new: Callable[[str], bool] = lambda key: False,
-        columns: tuple[str, ...] = (),
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """``columns`` and ``statuses``: the backend's; ``chosen``: a profile's choice of column ids."""
         super().__init__(name=name, id=id, classes=classes)
-        self._chosen_columns = columns
+        self._own_columns = own_columns(statuses)
+        self._columns = columns
+        self._open_statuses = frozenset(status.id for status in statuses if status.is_open)
+        self._chosen_columns = chosen
+        #: The sorts the columns offer, in column order, with what the info line calls each.
+        self.sort_titles = {
+            column.id: column.sort_title or column.title.lower()
+            for column in (*self._own_columns, *columns)
+            if column.sortable
+        }
         self._rows: list[Incident] = []
         self._index: dict[str, int] = {}
         self._cursor = 0
@@ -332,11 +306,11 @@ class IncidentTable(Widget, can_focus=True):
         style = self.get_component_rich_style("incident-table--header")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         arrow = "▼" if self.sort_descending else "▲"
-        for index, (column, cell_width) in enumerate(layout_columns(width, self._chosen_columns)):
+        for index, (column, cell_width) in enumerate(self._layout(width)):
             if index:
                 text.append(" ")
             title = column.title
-            if SORTABLE.get(column.key) == self.sort_column and title:
+            if column.id == self.sort_column and title:
                 title = f"{title}{arrow}"
             text.append_text(self._fit(title, cell_width, column.justify))
         return self._to_strip(text, width, style)
@@ -346,22 +320,25 @@ class IncidentTable(Widget, can_focus=True):
         is_cursor = position == self._cursor
         marked = self._is_marked(incident.key)
         new = self._is_new(incident.key)
-        cache_key = (incident.key, id(incident), incident.updated_id, is_cursor, is_cursor and self.has_focus, marked, new, width)
+        cache_key = (incident.key, id(incident), incident.version, is_cursor, is_cursor and self.has_focus, marked, new, width)
         cached = self._line_cache.get(cache_key)
         if cached is not None:
             return cached
-        wide = width >= 130
-        values = cell_values(incident, wide=wide)
-        values["flag"] = FLAG_MARKED if marked else (FLAG_NEW if new else " ")
+        wide = width >= WIDE_TABLE
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        state_style = self.get_component_rich_style("incident-table--acked" if incident.acknowledged else "incident-table--unacked")
-        for index, (column, cell_width) in enumerate(layout_columns(width, self._chosen_columns)):
+        is_open = incident.status in self._open_statuses
+        state_style = self.get_component_rich_style("incident-table--open" if is_open else "incident-table--closed")
+        for index, (column, cell_width) in enumerate(self._layout(width)):
             if index:
                 text.append(" ")
-            cell = self._fit(clean(values[column.key], limit=max(cell_width * 2, 8)), cell_width, column.justify)
-            if column.key == "state":
+            if column.id == "flag":
+                value = FLAG_MARKED if marked else (FLAG_NEW if new else " ")
+            else:
+                value = column.render(incident, wide)
+            cell = self._fit(clean(value, limit=max(cell_width * 2, 8)), cell_width, column.justify)
+            if column.id == "state":
                 cell.stylize(state_style)
-            elif column.key == "flag" and (marked or new):
+            elif column.id == "flag" and (marked or new):
                 cell.stylize(self.get_component_rich_style("incident-table--marked" if marked else "incident-table--new"))
             text.append_text(cell)
         base = self.rich_style
@@ -378,6 +355,9 @@ class IncidentTable(Widget, can_focus=True):
             self._line_cache.clear()
         self._line_cache[cache_key] = strip
         return strip
+
+    def _layout(self, width: int) -> list[tuple[Column, int]]:
+        return layout_columns(self._own_columns, self._columns, width, self._chosen_columns)
 
     @staticmethod
     def _fit(value: str, width: int, justify: str) -> Text:

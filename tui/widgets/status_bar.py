@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Iterable
 
 from rich.text import Text
 from textual.widgets import Static
 
+from ..backends.base import StatusSpec
 from ..sanitize import clean
+from ..store import Feed, feed_statuses
 from ..sync import SyncStatus
 
-VIEW_TITLES = {"unacknowledged": "Unacked", "acknowledged": "Acked", "all": "All"}
+
+def view_title(feed: Feed, statuses: Iterable[StatusSpec], *, long: bool = False) -> str:
+    """What the top bar (or, ``long``, the keys) call the view of ``feed``: a view of one status
+    is named after it ("Unacked", "Unacknowledged"), any other after the feed ("Open", "All")."""
+    if feed != "all":
+        shown = feed_statuses(feed, statuses)
+        if len(shown) == 1:
+            return shown[0].label if long else shown[0].short or shown[0].label
+    return f"{feed.capitalize()} incidents" if long else feed.capitalize()
 
 
 def live_status_text(status: SyncStatus, *, now: float | None = None) -> Text:
@@ -43,8 +54,11 @@ def live_status_text(status: SyncStatus, *, now: float | None = None) -> Text:
 @dataclass(frozen=True)
 class TopBarState:
     console: str
+    #: The view's title ("Unacked").
     view: str
-    unacknowledged: int
+    #: Incidents whose status counts as open, and what they are called ("unacked").
+    open: int
+    open_word: str
     total: int
     new: int
     status: SyncStatus
@@ -76,8 +90,8 @@ class TopBar(Static):
         text.append(" ")
         text.append_text(live_status_text(state.status))
         text.append(" │ ")
-        text.append(VIEW_TITLES.get(state.view, state.view), style="bold")
-        text.append(f" │ {state.unacknowledged:,}/{state.total:,} unacked")
+        text.append(state.view, style="bold")
+        text.append(f" │ {state.open:,}/{state.total:,} {state.open_word}")
         if state.matches is not None:
             text.append(f" │ / {state.matches:,} match{'' if state.matches == 1 else 'es'}", style="bold")
         if state.marked:

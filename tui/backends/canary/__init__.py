@@ -6,36 +6,59 @@ delta; a census that lists every key with one event each; and the console's rule
 that only acknowledged incidents can be deleted, so ``delete`` acknowledges first
 and reports that step.
 
-This step of the refactor wraps the existing client (``tui.backends.canary.client``); the
-client, its parsing and logtypes move into this package next.
+Everything that knows Canary's wire lives in this package: ``client`` (HTTP, auth,
+pagination, the console's error shapes), ``parse`` (its two incident shapes to the
+neutral model, with Canary's own fields in ``CanaryFields``), ``logtypes``, ``config``
+(``CANARY_API_*``, ``~/.canarytools.config``, domain-hash URLs) and ``documents`` (its
+incidents read back from the cache, its CSV export), ``bulk`` (bulk actions by filter
+and the console search, with their forms).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, TypeVar
 
 from .client import CanaryClient
 from ..errors import ApiError, NotFound, PermissionDenied
 from ...backoff import retry_wait
 from ...model import Incident
-from ..base import Backend, Batch, Capability, Census, Outcome, Report, Section, StatusSpec
+from ..base import (
+    Backend, Batch, BulkPreview, BulkRequest, Capability, Census, HistoryEntry, Lookup, Outcome, Report, SearchPage,
+    SearchQuery, Section, StatusAction, StatusSpec, StopSending,
+)
+from . import bulk
+from .config import CANARY_CONFIG_SOURCES
+from .documents import CANARY_DOCUMENTS
+from .columns import COLUMNS
+from . import details as incident_details, filters
 from .parse import ACKNOWLEDGED, UNACKNOWLEDGED
 
+if TYPE_CHECKING:
+    from ...config import Settings
+
 PAGE_LIMIT = 500
+# An export reads the whole feed: bigger pages, fewer requests.
+EXPORT_PAGE_LIMIT = 1000
 CONCURRENCY = 8
 # Acknowledge and unacknowledge set a state: sending one again is harmless.
 ATTEMPTS = 3
 RETRY_DELAY = 0.5
 RETRY_WAIT_MAX = 10.0
+NOT_FOUND = "not found on the console"
+INTERRUPTED = "interrupted before the console answered"
+T = TypeVar("T")
 
 
 class CanaryBackend(Backend):
     name = "canary"
     statuses = (
-        StatusSpec(UNACKNOWLEDGED, "Unacknowledged", "●", is_open=True),
-        StatusSpec(ACKNOWLEDGED, "Acknowledged", "✓", is_open=False),
+        StatusSpec(UNACKNOWLEDGED, "Unacknowledged", "●", is_open=True, short="Unacked"),
+        StatusSpec(ACKNOWLEDGED, "Acknowledged", "✓", is_open=False, short="Acked"),
     )
+    documents = CANARY_DOCUMENTS
+    config_sources = CANARY_CONFIG_SOURCES
 
     def __init__(
         self,
@@ -52,13 +75,18 @@ class CanaryBackend(Backend):
         self.concurrency = concurrency
         self.retry_delay = retry_delay
 
+    @classmethod
+    def open(cls, settings: Settings, *, read_attempts: int = 1, **connection: Any) -> CanaryBackend:
+        client = CanaryClient(settings.console, settings.token, read_attempts=read_attempts, **connection)
+        return cls(client, read_only=settings.read_only)
+
     @property
     def capabilities(self) -> frozenset[Capability]:
         readable = {Capability.HISTORY, Capability.SEARCH}
         return frozenset(readable if self.read_only else readable | {Capability.BULK_BY_FILTER, Capability.DELETE})
 
-    async def check(self) -> None:
-        await self.client.ping()
+    async def check(self, *, attempts: int = 1) -> None:
+        await self.client.ping(attempts=attempts)
 
     async def load(self, *, since: int | None = None) -> AsyncIterator[Batch]:
         watermark = since
@@ -67,6 +95,11 @@ class CanaryBackend(Backend):
             if page.max_updated_id is not None:
                 watermark = max(watermark or 0, page.max_updated_id)
             yield Batch(page.incidents, page.unreadable, watermark)
+
+    async def export_batches(self, status: str | None = None) -> AsyncIterator[Batch]:
+        # Canary's feeds are named by status: all, unacknowledged, acknowledged.
+        async for page in self.client.iter_feed(status or "all", limit=EXPORT_PAGE_LIMIT):
+            yield Batch(page.incidents, page.unreadable)
 
     async def census(self) -> Census:
         keys: set[str] = set()
@@ -78,91 +111,216 @@ class CanaryBackend(Backend):
     async def fetch(self, key: str) -> Incident:
         return await self.client.fetch(key)
 
+    # --- acting -------------------------------------------------------------------------
+    status_actions = (
+        StatusAction(ACKNOWLEDGED, "acknowledge", "Acknowledged", "acknowledging"),
+        StatusAction(UNACKNOWLEDGED, "unacknowledge", "Unacknowledged", "unacknowledging"),
+    )
+    delete_needs = ACKNOWLEDGED
+
     async def set_status(self, incidents: tuple[Incident, ...], status: str, report: Report) -> None:
         send = self._sender(status)
 
-        async def one(incident: Incident) -> None:
+        async def one(incident: Incident, reporter: _Reporter) -> None:
+            key = incident.key
             if incident.status == status:
-                await report(Outcome(incident.key, "already"))
-            else:
-                await report(await self._settled(incident.key, lambda: send(incident.key), retry=True))
+                await reporter(Outcome(key, "already"))
+                return
+            outcome = await _interruptible(key, "", reporter, self._settled(key, lambda: send(key), retry=True))
+            await reporter(outcome)
+            if outcome.result == "unknown":
+                await self._report_check(outcome, reporter, lambda now: now is not None and now.status == status)
 
-        await _each(incidents, one, self.concurrency)
+        await _each(incidents, one, _Reporter(report), self.concurrency)
 
     async def delete(self, incidents: tuple[Incident, ...], report: Report) -> None:
-        async def one(incident: Incident) -> None:
-            await report(await self._delete_one(incident, report))
+        await _each(incidents, self._delete_one, _Reporter(report), self.concurrency)
 
-        await _each(incidents, one, self.concurrency)
+    # --- bulk by filter and console search ----------------------------------------------
+    bulk_fields = bulk.BULK_FIELDS
+    bulk_options = bulk.BULK_OPTIONS
+    search_fields = bulk.SEARCH_FIELDS
+
+    def bulk_request(self, status: str | None, values: Mapping[str, str], options: frozenset[str]) -> BulkRequest:
+        return bulk.bulk_request(bulk.bulk_call(status, values, options), status)
+
+    async def count_matching(self, request: BulkRequest, *, now: datetime) -> BulkPreview:
+        incidents, method = await bulk.count_matching(self.client, request.native, now=now)
+        return bulk.bulk_preview(request, incidents, method)
+
+    async def act_on_matching(self, preview: BulkPreview) -> tuple[str, ...]:
+        call: bulk.BulkCall = preview.request.native
+        if call.action == "delete":
+            touched = await self.client.delete_many(include_unacknowledged=call.include_unacknowledged, **call.filters())
+        elif call.action == "acknowledge":
+            touched = await self.client.acknowledge_many(**call.filters())
+        else:
+            touched = await self.client.unacknowledge_many(**call.filters())
+        return touched.keys
+
+    def search_query(self, values: Mapping[str, str], status: str) -> SearchQuery:
+        return bulk.search_query(values, status)
+
+    async def search(self, query: SearchQuery, page: str | None = None, *, limit: int) -> SearchPage:
+        found = await (self.client.search(**query.native, limit=limit) if page is None else self.client.search(cursor=page))
+        return SearchPage(found.incidents, found.next_cursor, found.prev_cursor, found.page_number, found.total_pages,
+                          found.total_results)
 
     # --- table and sort (columns) ------------------------------------------------------
-    columns = ()  # issue 9: declared in .columns
+    columns = COLUMNS
 
     # --- the / filter -------------------------------------------------------------------
-    filter_fields = ()  # issue 9: declared in .filters
+    filter_fields = filters.FILTER_FIELDS
 
     def searchable_text(self, incident: Incident) -> Iterable[str]:
-        raise NotImplementedError  # issue 9: .filters
+        return filters.searchable_text(incident)
 
     # --- details ------------------------------------------------------------------------
+    no_events_note = incident_details.NO_EVENTS_NOTE
+    history_headings = ("Bird / token", "Flock")
+
+    def display_title(self, incident: Incident) -> str:
+        return incident_details.display_title(incident)
 
     def details(self, incident: Incident) -> tuple[Section, ...]:
-        raise NotImplementedError  # issue 9: .details
+        return incident_details.facts(incident)
+
+    def lookups(self, incident: Incident) -> tuple[Lookup, ...]:
+        return incident_details.lookups(self.client, incident)
+
+    async def history(self, source: str) -> tuple[HistoryEntry, ...]:
+        return await incident_details.history(self.client, source)
+
+    def name_history(self, entries: tuple[HistoryEntry, ...], incidents: Iterable[Incident]) -> tuple[HistoryEntry, ...]:
+        return incident_details.name_history(entries, incidents)
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
     # -------------------------------------------------------------- internals
 
-    async def _delete_one(self, incident: Incident, report: Report) -> Outcome:
+    async def _delete_one(self, incident: Incident, reporter: _Reporter) -> None:
         key = incident.key
         if incident.status != ACKNOWLEDGED:  # the console refuses to delete it as it is
-            acknowledged = await self._settled(key, lambda: self.client.acknowledge(key), retry=True)
-            await report(_as_step(acknowledged, "acknowledge"))
+            acknowledged = await _interruptible(key, "acknowledge", reporter, self._acknowledged_first(key))
+            await reporter(acknowledged)
             if acknowledged.result == "gone":
-                return Outcome(key, "gone")
+                await reporter(Outcome(key, "gone", acknowledged.reason))
+                return
             if acknowledged.result != "done":
-                return Outcome(key, acknowledged.result, f"not acknowledged, so not deleted: {acknowledged.reason}",
-                               denied=acknowledged.denied)
-        return await self._settled(key, lambda: self.client.delete(key), retry=False)
+                await reporter(Outcome(key, "failed", f"not acknowledged, so not deleted: {acknowledged.reason}",
+                                       denied=acknowledged.denied))
+                return
+            if reporter.stopped:
+                return
+        outcome = await _interruptible(key, "", reporter, self._settled(key, lambda: self.client.delete(key), retry=False))
+        await reporter(outcome)
+        if outcome.result == "unknown":
+            await self._report_check(outcome, reporter, lambda now: now is None)
+
+    async def _acknowledged_first(self, key: str) -> Outcome:
+        """The acknowledge a delete needs first, checked on the console when no answer told."""
+        outcome = await self._settled(key, lambda: self.client.acknowledge(key), retry=True, step="acknowledge")
+        if outcome.result != "unknown":
+            return outcome
+        found = await self._found(outcome, lambda now: now is not None and now.status == ACKNOWLEDGED)
+        return found or outcome
+
+    async def _report_check(self, unknown: Outcome, reporter: _Reporter, done: Callable[[Incident | None], bool]) -> None:
+        """After reporting ``unknown``: ask the console, and report what it says (if it says)."""
+        found = await self._found(unknown, done)
+        if found is not None:
+            await reporter(found)
+
+    async def _found(self, unknown: Outcome, done: Callable[[Incident | None], bool]) -> Outcome | None:
+        """What the console shows of ``unknown.key`` now, read as an outcome (``done``: the incident
+        as it is now, None when gone, shows the action happened); None when it cannot say."""
+        key = unknown.key
+        try:
+            now: Incident | None = await self._retried(lambda: self.client.fetch(key), retry=True)
+        except NotFound:
+            now = None
+        except ApiError:
+            return None
+        if done(now):
+            return Outcome(key, "done", step=unknown.step, checked=True)
+        if now is None:
+            return Outcome(key, "gone", NOT_FOUND, step=unknown.step, checked=True)
+        return Outcome(key, "failed", unknown.reason, step=unknown.step, checked=True)
 
     def _sender(self, status: str) -> Callable[[str], Awaitable[str]]:
-        senders = {ACKNOWLEDGED: self.client.acknowledge, UNACKNOWLEDGED: self.client.unacknowledge}
-        if status not in senders:
-            raise KeyError(f"no status {status!r} on a Canary console")
-        return senders[status]
+        if status == ACKNOWLEDGED:
+            return self.client.acknowledge
+        if status == UNACKNOWLEDGED:
+            return self.client.unacknowledge
+        raise KeyError(f"no status {status!r} on a Canary console")
 
-    async def _settled(self, key: str, send: Callable[[], Awaitable[object]], *, retry: bool) -> Outcome:
-        """Send, retrying what is safe to repeat, and say what became of ``key``."""
+    async def _settled(self, key: str, send: Callable[[], Awaitable[object]], *, retry: bool, step: str = "") -> Outcome:
+        """Send (retried only when ``retry``: it is safe to repeat) and say what became of ``key``."""
+        try:
+            await self._retried(send, retry=retry)
+            return Outcome(key, "done", step=step)
+        except NotFound:
+            return Outcome(key, "gone", NOT_FOUND, step=step)
+        except PermissionDenied as error:
+            return Outcome(key, "failed", f"not permitted: {error}", step=step, denied=True)
+        except ApiError as error:
+            return Outcome(key, "unknown" if error.may_have_acted else "failed", str(error), step=step)
+
+    async def _retried(self, call: Callable[[], Awaitable[T]], *, retry: bool) -> T:
+        """``call()``, again after transient errors while attempts remain (the one retry loop); the
+        last error is raised."""
         attempt = 1
         while True:
             try:
-                await send()
-                return Outcome(key, "done")
-            except NotFound:
-                return Outcome(key, "gone", "not found on the console")
-            except PermissionDenied as error:
-                return Outcome(key, "failed", f"not permitted: {error}", denied=True)
+                return await call()
             except ApiError as error:
-                if retry and error.transient and attempt < ATTEMPTS:
-                    await asyncio.sleep(retry_wait(error, attempt, first=self.retry_delay, cap=RETRY_WAIT_MAX))
-                    attempt += 1
-                    continue
-                return Outcome(key, "unknown" if error.may_have_acted else "failed", str(error))
+                if not (retry and error.transient and attempt < ATTEMPTS):
+                    raise
+                wait = retry_wait(error, attempt, first=self.retry_delay, cap=RETRY_WAIT_MAX)
+            await asyncio.sleep(wait)
+            attempt += 1
 
 
-def _as_step(outcome: Outcome, step: str) -> Outcome:
-    return Outcome(outcome.key, outcome.result, outcome.reason, step=step, denied=outcome.denied)
+class _Reporter:
+    """The caller's report for one action, and whether it asked to stop (StopSending)."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.stopped = False
+
+    async def __call__(self, outcome: Outcome) -> None:
+        try:
+            await self.report(outcome)
+        except StopSending:
+            self.stopped = True
 
 
-async def _each(incidents: tuple[Incident, ...], work: Callable[[Incident], Awaitable[None]], concurrency: int) -> None:
-    """``work`` on every incident, at most ``concurrency`` at a time; a slot is free again only when
-    its work (the caller's report included) is done.  A bug in one stops the others and is raised."""
+async def _interruptible(key: str, step: str, reporter: _Reporter, request: Awaitable[Outcome]) -> Outcome:
+    """Await ``request``; if the session ends while it is in flight, report it as interrupted."""
+    try:
+        return await request
+    except asyncio.CancelledError:
+        # The report for an interrupted outcome does not wait: this task is being torn down.
+        await reporter(Outcome(key, "unknown", INTERRUPTED, step=step, interrupted=True))
+        raise
+
+
+async def _each(
+    incidents: tuple[Incident, ...],
+    work: Callable[[Incident, _Reporter], Awaitable[None]],
+    reporter: _Reporter,
+    concurrency: int,
+) -> None:
+    """``work`` on every incident, at most ``concurrency`` at a time, until the caller asks to stop;
+    a slot is free again only when its work (the caller's report included) is done.  A bug in
+    one stops the others and is raised."""
     gate = asyncio.Semaphore(concurrency)
 
     async def gated(incident: Incident) -> None:
         async with gate:
-            await work(incident)
+            if not reporter.stopped:
+                await work(incident, reporter)
 
     async with asyncio.TaskGroup() as group:
         for incident in incidents:

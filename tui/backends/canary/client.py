@@ -17,7 +17,6 @@ in ../shared/spec/canary-incidents-api.md.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import random
 import re
@@ -42,6 +41,7 @@ import httpx
 from ... import __version__
 from ...backoff import retry_wait
 from ..values import to_text
+from .config import API_PATH, resolve_base_url
 from .parse import (
     BulkResult,
     HistoryEntry,
@@ -75,7 +75,6 @@ from ..errors import (
 )
 
 TOKEN_HEADER = "X-Canary-Auth-Token"
-API_PATH = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
 # For the whole request, answer included: a console that trickles a byte at a time
 # never trips a per-read timeout.
@@ -94,9 +93,6 @@ MAX_NESTING = 100
 Feed = Literal["all", "acknowledged", "unacknowledged"]
 FEEDS: tuple[Feed, ...] = ("all", "acknowledged", "unacknowledged")
 
-_DOMAIN_HASH = re.compile(r"[A-Za-z0-9-]+")
-# RFC 6761 names that never resolve on the internet: safe for an in-process test console.
-_TEST_DOMAINS = (".test", ".invalid")
 _CONSOLE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}")
 _PERIOD = re.compile(r"[0-9]+[hdw]")
 _LOGTYPE = re.compile(r"[0-9]+")
@@ -131,49 +127,6 @@ class BulkFilters(TypedDict, total=False):
     older_than: str
     filter_str: str
     filter_logtypes: Iterable[int | str] | int | str
-
-
-def resolve_base_url(console: str, *, transport_injected: bool = False) -> str:
-    """The API root (``https://HASH.canary.tools/api/v1``) for a domain hash or a console URL.
-
-    URLs may end in ``/`` or ``/api/v1``.  Plain http is refused, since the token would
-    travel unencrypted, unless the host is loopback or, when the caller injects its own
-    transport, a reserved test name such as ``console.test`` that cannot reach a network.
-    """
-    text = console.strip()
-    if not text:
-        raise ConfigError(
-            "No console given: use your console's domain hash (the HASH in HASH.canary.tools) or its https:// URL."
-        )
-    if "://" not in text:
-        if _DOMAIN_HASH.fullmatch(text):
-            return f"https://{text.lower()}.canary.tools{API_PATH}"
-        text = f"https://{text}"
-    try:
-        url = httpx.URL(text)
-    except httpx.InvalidURL:
-        raise ConfigError("The console URL is not a valid address; use e.g. https://HASH.canary.tools.") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigError("The console URL must start with https://, e.g. https://HASH.canary.tools.")
-    if url.userinfo or url.query or url.fragment:
-        # Never echo the URL: a pasted next_link carries the token in its query string.
-        raise ConfigError("The console URL must be just the address (no user name, query string or fragment).")
-    if url.scheme == "http" and not _may_use_plain_http(url.host, transport_injected):
-        raise ConfigError(
-            f"Refusing plain http to {url.host}: the API token would travel unencrypted. "
-            "Use https://, or http only for a loopback address (127.0.0.1, ::1, localhost)."
-        )
-    root = url.path.rstrip("/").removesuffix(API_PATH)
-    return str(url.copy_with(path=root + API_PATH))
-
-
-def _may_use_plain_http(host: str, transport_injected: bool) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return transport_injected and host.lower().endswith(_TEST_DOMAINS)
 
 
 def _checked_token(token: Secret | str) -> Secret:

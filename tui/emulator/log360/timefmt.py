@@ -22,11 +22,6 @@ def format_time(epoch: float) -> str:
     return datetime.fromtimestamp(int(epoch), timezone.utc).strftime(WIRE_FORMAT)
 
 
-def parse_wire_time(text: str) -> int:
-    """A ``YYYY-MM-DD HH:MM:SS`` time (UTC), as responses and saved files hold; raises ValueError."""
-    return int(datetime.strptime(text, WIRE_FORMAT).replace(tzinfo=timezone.utc).timestamp())
-
-
 def parse_request_time(text: str) -> int:
     """The epoch second of a request's time: ISO 8601 (offset optional) or the space form; ValueError if neither."""
     if not isinstance(text, str) or _REQUEST_TIME.fullmatch(text) is None:

@@ -107,11 +107,6 @@ def detail(incident: Incident) -> dict[str, Any]:
     }
 
 
-def full_record(incident: Incident, in_progress: str) -> dict[str, Any]:
-    """List fields and detail together: the shape of one incident in ``--load`` files."""
-    return {**list_item(incident, in_progress), **detail(incident)}
-
-
 # -- loading ------------------------------------------------------------------------
 
 
