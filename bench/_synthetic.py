@@ -15,7 +15,7 @@ from random import Random
 from typing import Any, Callable, Sequence
 
 from tui.backends.canary.logtypes import logtype_name
-from tui.backends.canary.parse import parse_incident
+from tui.backends.canary.parse import canary_fields, parse_incident
 from tui.model import Incident
 
 # A fixed "now" keeps runs comparable; incidents spread over the 90 days before it.
@@ -175,7 +175,7 @@ class IncidentFactory:
         body = raw["description"]
         updated = int(raw["updated_time"]) + 60
         if add_event:
-            kind = next(k for k in _KINDS if k.logtype == incident.logtype)
+            kind = next(k for k in _KINDS if k.logtype == canary_fields(incident).logtype)
             body["events"].append(self._event(kind, updated))
             body["events_count"] = str(len(body["events"]))
         if acknowledge:

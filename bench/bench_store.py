@@ -21,8 +21,10 @@ from typing import Callable, TypeVar
 
 from _synthetic import IncidentFactory
 
+from tui.backends.canary import CanaryBackend
+from tui.backends.canary.parse import canary_fields
 from tui.cache import SnapshotCache
-from tui.store import ChangeSet, IncidentStore, ViewSpec
+from tui.store import IncidentStore, ViewSpec
 
 T = TypeVar("T")
 
@@ -37,7 +39,7 @@ MAIN_VIEW = ViewSpec()  # unacknowledged, newest first
 OTHER_VIEWS = (
     ViewSpec(feed="all", sort="src", descending=False),
     # Typing a filter over the main view: derived from the main view's live entries.
-    ViewSpec(filter=lambda i: i.dst_port == 22, filter_id="port:22"),
+    ViewSpec(filter=lambda i: canary_fields(i).dst_port == 22, filter_id="port:22"),
 )
 
 
@@ -72,7 +74,7 @@ def measure(size: int, cache_dir: Path) -> dict[str, str]:
     elapsed, incidents = _timed(lambda: factory.incidents(size))
     results["generate incidents (not the store)"] = _ms(elapsed)
 
-    store = IncidentStore()
+    store = IncidentStore(CanaryBackend.statuses, CanaryBackend.columns)
     elapsed, initial_changes = _timed(
         lambda: [store.apply(incidents[at : at + SYNC_PAGE]) for at in range(0, size, SYNC_PAGE)]
     )
@@ -97,7 +99,7 @@ def measure(size: int, cache_dir: Path) -> dict[str, str]:
         [_timed(lambda: view.index_of(rng.choice(keys)))[0] for _ in range(PAGE_READS)]
     )
 
-    cache = SnapshotCache(cache_dir / f"bench-{size}.sqlite3")
+    cache = SnapshotCache(cache_dir / f"bench-{size}.sqlite3", CanaryBackend.documents.incident)
     results[f"cache save of the initial load ({SYNC_PAGE:,} a page)"] = _ms(_timed(
         lambda: [cache.save_changes(store, changes) for changes in initial_changes]
     )[0])

@@ -32,6 +32,7 @@ from _synthetic import IncidentFactory  # noqa: E402
 
 from tui.app import RoostApp  # noqa: E402
 from tui.config import Settings  # noqa: E402
+from tui.backends.canary import CanaryBackend  # noqa: E402
 from tui.backends.canary.parse import Page  # noqa: E402
 from tui.secret import Secret  # noqa: E402
 from tui.store import IncidentStore  # noqa: E402
@@ -74,10 +75,10 @@ def percentile(samples: list[float], share: float) -> float:
 async def measure(size: int) -> dict[str, tuple[float, float]]:
     factory = IncidentFactory(seed=size)
     incidents = factory.incidents(size)
-    store = IncidentStore()
+    store = IncidentStore(CanaryBackend.statuses, CanaryBackend.columns)
     store.apply(incidents)
     settings = Settings(console="bench", token=Secret("bench"), poll_interval=0)
-    app = RoostApp(settings, InMemoryConsole(incidents), data_directory=Path(tempfile.mkdtemp()), store=store, live=False)
+    app = RoostApp(settings, CanaryBackend(InMemoryConsole(incidents)), data_directory=Path(tempfile.mkdtemp()), store=store, live=False)
     results: dict[str, list[float]] = {
         "unbound key (baseline)": [],
         "j/k, table only (ms)": [],

@@ -33,7 +33,7 @@ from .backends.base import BulkPreview, SearchQuery
 from .backends.errors import ApiError
 from .archive import write_atomically
 from .audit import AUDIT_FILE, AuditLog
-from .backends.registry import backend_class, backend_for
+from .backends.base import Backend
 from .config import Settings
 from .crashlog import crash_line
 from .details import DetailSource
@@ -101,7 +101,7 @@ class RoostApp(App):
     def __init__(
         self,
         settings: Settings,
-        client: Any,
+        backend: Backend,
         *,
         data_directory: Path,
         store: IncidentStore | None = None,
@@ -123,11 +123,10 @@ class RoostApp(App):
         #: the one way it tells), which outlives each toast on screen, for tests and a messages view.
         self.messages: deque[Notice] = deque(maxlen=MESSAGE_HISTORY)
         self.settings = settings
-        self.client = client
-        declared = backend_class(settings.backend)
+        self.backend = backend
         # `store or ...` would replace an empty store (it has __len__), and the launcher's
         # cache would then be saved from a store the app never fills.
-        self.store = store if store is not None else IncidentStore(declared.statuses, declared.columns)
+        self.store = store if store is not None else IncidentStore(backend.statuses, backend.columns)
         self.read_only = settings.read_only
         self.archive_dir = data_directory / "archives"
         self.screenshot_dir = data_directory / "screenshots"
@@ -148,7 +147,6 @@ class RoostApp(App):
         #: Run beside the first frame (a ping); a permanent refusal ends the session and is kept here.
         self._startup_check = startup_check
         self.refused_at_start = ""
-        self.backend = backend_for(settings.backend, client, read_only=settings.read_only)
         self.details = DetailSource(self.backend, now=self.now)
         self.engine = SyncEngine(
             self.backend,
@@ -511,9 +509,7 @@ class RoostApp(App):
         self._exit_renderables.clear()
 
     async def on_unmount(self) -> None:
-        close = getattr(self.client, "aclose", None)
-        if close is not None:
-            try:
-                await asyncio.wait_for(close(), timeout=2)
-            except Exception:  # closing a dead connection must not block exit
-                pass
+        try:
+            await asyncio.wait_for(self.backend.aclose(), timeout=2)
+        except Exception:  # closing a dead connection must not block exit
+            pass

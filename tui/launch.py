@@ -10,7 +10,7 @@ import select
 import signal
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, TextIO
+from typing import TYPE_CHECKING, Awaitable, Callable, TextIO
 
 from .backends import registry
 from .backends.base import Backend
@@ -88,24 +88,23 @@ def open_cache(settings: Settings) -> SnapshotCache | None:
 
 def session_app(
     settings: Settings,
-    client: Any,
+    backend: Backend,
     cache: SnapshotCache | None,
     *,
     startup_check: Callable[[], Awaitable[object]] | None = None,
 ) -> RoostApp:
-    """The app for one session over the backend's connection ``client`` (what the app still takes):
-    its files in the user's data directory, its snapshot in ``cache``."""
+    """The app for one session on ``backend``: its files in the user's data directory, its
+    snapshot in ``cache``."""
     from .app import RoostApp
 
-    declared = registry.backend_class(settings.backend)
-    store = IncidentStore(declared.statuses, declared.columns)
+    store = IncidentStore(backend.statuses, backend.columns)
 
     async def persist(changes) -> None:
         await asyncio.to_thread(cache.save_changes, store, changes)
 
     return RoostApp(
         settings,
-        client,
+        backend,
         data_directory=private_dir(data_dir()),
         store=store,
         persist=persist if cache is not None else None,
@@ -208,14 +207,13 @@ async def _checked_session(settings: Settings, *, with_cache: bool) -> tuple[Roo
     last known state, marked as not live.
     """
     cache = open_cache(settings) if with_cache else None
-    # The app is still handed the backend's connection (``client``) and makes its own backend over it.
     if cache is None or not cache.holds_incidents():
         backend = await checked_backend(settings)
-        app = session_app(settings, backend.client, cache)
+        app = session_app(settings, backend, cache)
         return app, await run_in_terminal(app)
     backend = registry.open_backend(settings)
     check = lambda: backend.check(attempts=START_CHECK_ATTEMPTS)  # noqa: E731
-    app = session_app(settings, backend.client, cache, startup_check=check)
+    app = session_app(settings, backend, cache, startup_check=check)
     status = await run_in_terminal(app)
     if app.refused_at_start:
         raise ConfigError(f"Cannot use {shown(settings.console)}: {app.refused_at_start}")

@@ -47,27 +47,5 @@ class Incident:
     events: tuple[Event, ...] = ()
     events_count: int = 0
     #: The backend's own fields, in its own frozen record; only that backend reads them.
-    extras: Any = field(default=None, repr=False)
+    extras: Any = None
     raw: JSON = field(default_factory=dict, compare=False, repr=False)
-
-    # --- Transitional (issue 9): Canary's names, read through the neutral fields and
-    # ``extras`` while their readers move to what the backend declares.  Only shrinks.
-    summary = property(lambda self: self.title)
-    acknowledged = property(lambda self: self.status == "acknowledged")
-    updated_id = property(lambda self: self.version)
-    src_host = property(lambda self: self.source)
-    logtype = property(lambda self: getattr(self.extras, "logtype", None))
-    logtype_name = property(lambda self: getattr(self.extras, "logtype_name", "Unknown"))
-    is_token = property(lambda self: getattr(self.extras, "is_token", False))
-    hash_id = property(lambda self: getattr(self.extras, "hash_id", ""))
-    src_host_reverse = property(lambda self: getattr(self.extras, "src_host_reverse", ""))
-    src_port = property(lambda self: getattr(self.extras, "src_port", None))
-    dst_host = property(lambda self: getattr(self.extras, "dst_host", ""))
-    dst_port = property(lambda self: getattr(self.extras, "dst_port", None))
-    node_id = property(lambda self: getattr(self.extras, "node_id", ""))
-    node_name = property(lambda self: getattr(self.extras, "node_name", ""))
-    flock_id = property(lambda self: getattr(self.extras, "flock_id", ""))
-    flock_name = property(lambda self: getattr(self.extras, "flock_name", ""))
-    memo = property(lambda self: getattr(self.extras, "memo", ""))
-    local_time = property(lambda self: getattr(self.extras, "local_time", ""))
-    notified = property(lambda self: getattr(self.extras, "notified", False))

@@ -74,10 +74,9 @@ def in_process_app(
     connection: dict[str, Any] = {"transport": transport(app=emulator)}
     if timeout is not None:
         connection["timeout"] = timeout
-    # The app still takes the backend's connection and makes its own backend over it.
     app = RoostApp(
         settings,
-        open_backend(settings, **connection).client,
+        open_backend(settings, **connection),
         data_directory=data_directory,
         clock=lambda: datetime.fromtimestamp(now, tz=timezone.utc),
     )

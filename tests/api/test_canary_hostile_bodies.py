@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from canary_fakes import CONSOLE_URL, TOKEN, RecordingConsole
+from tui.backends.canary.parse import canary_fields
 from tui.backends.canary.client import MAX_NESTING, CanaryClient
 from tui.backends.errors import ApiError, NotFound, ProtocolError
 from tui.backends.canary.parse import Page
@@ -140,7 +141,7 @@ async def test_an_echoed_token_is_blanked_everywhere_it_could_be_kept(encode) ->
     page = await feed_answered_with(text)
 
     [incident] = page.incidents
-    assert incident.summary == "********" and incident.memo == "memo ******** x"
+    assert incident.title == "********" and canary_fields(incident).memo == "memo ******** x"
     assert dict(incident.events[0].fields)["USERNAME"] == "user ********"
     assert TOKEN not in everything_kept(page)
 
@@ -160,7 +161,7 @@ async def test_a_short_token_does_not_damage_what_the_console_sends() -> None:
     page = await feed_answered_with(page_text(good(1), good(2)), token=SHORT_TOKEN)
 
     assert keys(page) == ["incident:sshlogin:1", "incident:sshlogin:2"]
-    assert page.incidents[0].summary == "SSH Login Attempt"
+    assert page.incidents[0].title == "SSH Login Attempt"
     assert page.next_cursor == "c2" and "********" not in everything_kept(page)
 
 

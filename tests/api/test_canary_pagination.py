@@ -65,7 +65,7 @@ async def test_follows_cursors_whatever_page_size_the_console_picks(console: Rec
     pages = await collect(client, limit=100, incidents_since=0, flock_id="flock:default", shrink=True)
 
     assert [len(page.incidents) for page in pages] == [2, 2, 1]
-    assert [i.updated_id for page in pages for i in page.incidents] == [1, 2, 3, 4, 5]
+    assert [i.version for page in pages for i in page.incidents] == [1, 2, 3, 4, 5]
     assert [page.max_updated_id for page in pages] == [2, 4, 5]
     assert pages[-1].next_cursor is None
     first, *follow_ups = console.sent
@@ -79,7 +79,7 @@ async def test_follows_cursors_whatever_page_size_the_console_picks(console: Rec
 async def test_a_single_page_without_a_cursor_object(console: RecordingConsole, client: CanaryClient) -> None:
     console.reply({"feed": "All Incidents", "incidents": [feed_item(7)], "max_updated_id": 7, "result": "success"})
     pages = await collect(client)
-    assert [[i.updated_id for i in page.incidents] for page in pages] == [[7]]
+    assert [[i.version for i in page.incidents] for page in pages] == [[7]]
 
 
 async def test_null_incidents_end_the_feed(console: RecordingConsole, client: CanaryClient) -> None:

@@ -10,8 +10,7 @@ import pytest
 from canary_fakes import RecordingConsole, doc_json
 from canary_builders import canary_incident
 from tui.backends.canary.client import CanaryClient
-from tui.backends.canary.parse import ShapeError, parse_host, parse_incident, parse_page
-from tui.model import Incident
+from tui.backends.canary.parse import ShapeError, canary_fields, parse_host, parse_incident, parse_page
 
 
 def utc(*fields: int) -> datetime:
@@ -27,17 +26,17 @@ async def test_acknowledged_feed_example(console: RecordingConsole, client: Cana
     assert page.max_updated_id == 142
     [incident] = page.incidents
     assert incident.key == "<incident_key>"
-    assert incident.hash_id == "<hash_id>"
-    assert incident.summary == "HTTP Login Attempt"
-    assert incident.logtype == 3001
-    assert incident.logtype_name == "HTTP Login Attempt"
-    assert incident.acknowledged is True
-    assert incident.notified is False
+    assert canary_fields(incident).hash_id == "<hash_id>"
+    assert incident.title == "HTTP Login Attempt"
+    assert canary_fields(incident).logtype == 3001
+    assert canary_fields(incident).logtype_name == "HTTP Login Attempt"
+    assert incident.status == "acknowledged"
+    assert incident.raw["description"]["notified"] == "False"  # kept in the document, read by nothing
     assert incident.created == utc(2020, 4, 8, 9, 39, 2)
     assert incident.updated == utc(2020, 4, 8, 10, 55, 9)
-    assert incident.updated_id == 142
-    assert (incident.dst_port, incident.src_port) == (80, 60961)
-    assert incident.node_name == "ExampleBird"
+    assert incident.version == 142
+    assert (canary_fields(incident).dst_port, canary_fields(incident).src_port) == (80, 60961)
+    assert canary_fields(incident).node_name == "ExampleBird"
     assert incident.events_count == 1
     [event] = incident.events
     assert event.timestamp == utc(2020, 4, 8, 9, 39, 2)
@@ -53,15 +52,15 @@ async def test_canarytoken_feed_examples(console: RecordingConsole, client: Cana
     console.reply(doc_json(fixture))
     [incident] = (await client.feed(feed, limit=1)).incidents
 
-    assert incident.summary == "Canarytoken triggered"
-    assert incident.logtype == 17012
-    assert incident.logtype_name == "AWS API Key Token"
-    assert incident.is_token
-    assert incident.memo == "Example Memo"
-    assert incident.node_name == "N/A"
-    assert incident.src_host == ""
-    assert incident.src_port == 0
-    assert incident.acknowledged is False
+    assert incident.title == "Canarytoken triggered"
+    assert canary_fields(incident).logtype == 17012
+    assert canary_fields(incident).logtype_name == "AWS API Key Token"
+    assert canary_fields(incident).is_token
+    assert canary_fields(incident).memo == "Example Memo"
+    assert canary_fields(incident).node_name == "N/A"
+    assert incident.source == ""
+    assert canary_fields(incident).src_port == 0
+    assert incident.status == "unacknowledged"
     [event] = incident.events
     fields = dict(event.fields)
     assert fields["type"] == "aws-id"
@@ -73,15 +72,15 @@ async def test_five_incident_page_from_the_worked_example(console: RecordingCons
     console.reply(doc_json("feed_unacknowledged_page.json"))
     page = await client.feed("unacknowledged", limit=5)
 
-    assert [i.updated_id for i in page.incidents] == [147, 148, 149, 150, 152]
-    assert [i.logtype for i in page.incidents] == [4002, 6001, 8001, 3001, 10001]
+    assert [i.version for i in page.incidents] == [147, 148, 149, 150, 152]
+    assert [canary_fields(i).logtype for i in page.incidents] == [4002, 6001, 8001, 3001, 10001]
     assert page.max_updated_id == 152
     assert page.next_cursor == "MTUzOjE0NzoxNjA6NTowOjA6Mjoy"
     tftp = page.incidents[-1]
     assert tftp.events_count == 2
     assert [e.timestamp for e in tftp.events] == [utc(2020, 4, 17, 20, 30, 58), utc(2020, 4, 17, 20, 31, 3)]
     # Placeholders where numbers belong do not break parsing.
-    assert tftp.src_port is None
+    assert canary_fields(tftp).src_port is None
     mysql = page.incidents[2]
     assert dict(mysql.events[0].fields)["CLIENT_HASH"] == ""
 
@@ -90,8 +89,8 @@ async def test_spec_feed_example(console: RecordingConsole, client: CanaryClient
     console.reply(doc_json("spec_feed_unacknowledged.json"))
     [incident] = (await client.feed("unacknowledged")).incidents
 
-    assert incident.flock_id == "flock:default"
-    assert incident.flock_name == "Default Flock"
+    assert canary_fields(incident).flock_id == "flock:default"
+    assert canary_fields(incident).flock_name == "Default Flock"
     assert incident.created == utc(2020, 4, 17, 20, 29, 30)
     assert incident.raw["summary"] == "SSH Login Attempt"
 
@@ -106,13 +105,13 @@ async def test_search_example_is_flat_form(console: RecordingConsole, client: Ca
     assert page.raw["incident_source_counts"] == {"<source_ip>": 8}
     [incident] = page.incidents
     assert incident.key == "<incident_key>"
-    assert incident.summary == "ModBus Request"
-    assert incident.logtype == 18001
-    assert incident.acknowledged is False
+    assert incident.title == "ModBus Request"
+    assert canary_fields(incident).logtype == 18001
+    assert incident.status == "unacknowledged"
     assert incident.created == utc(2020, 4, 7, 12, 28, 40)
     assert incident.updated == utc(2020, 4, 7, 12, 28, 40)
-    assert incident.updated_id == 39
-    assert incident.node_name == "ExampleBird"  # from the embedded host
+    assert incident.version == 39
+    assert canary_fields(incident).node_name == "ExampleBird"  # from the embedded host
     assert incident.events_count == 1
     assert dict(incident.events[0].fields) == {"FUNC_CODE": "17", "FUNC_NAME": "Report Slave ID", "UNIT_ID": "1"}
     assert incident.raw["previously_seen_count"] == 9
@@ -123,12 +122,12 @@ async def test_fetch_example_keeps_the_true_event_count(console: RecordingConsol
     incident = await client.fetch("<incident_key>")
 
     assert incident.key == "<incident_key>"
-    assert incident.summary == "Telnet Login Attempt"
-    assert incident.logtype_name == "Telnet Login Attempt"
+    assert incident.title == "Telnet Login Attempt"
+    assert canary_fields(incident).logtype_name == "Telnet Login Attempt"
     assert incident.events_count == 3
     assert len(incident.events) == 1
     assert dict(incident.events[0].fields)["TERMSIZE"] == "91x44"
-    assert (incident.dst_port, incident.src_port) == (23, 54968)
+    assert (canary_fields(incident).dst_port, canary_fields(incident).src_port) == (23, 54968)
 
 
 async def test_history_example(console: RecordingConsole, client: CanaryClient) -> None:
@@ -211,7 +210,7 @@ def test_nested_feed_form_and_flat_form_are_one_incident() -> None:
 
     nested_incident, flat_incident = parse_incident(item), parse_incident(flat)
     assert nested_incident == flat_incident
-    assert (flat_incident.key, flat_incident.summary, flat_incident.logtype) == ("<node_id>", "SSH Login Attempt", 4002)
+    assert (flat_incident.key, flat_incident.title, canary_fields(flat_incident).logtype) == ("<node_id>", "SSH Login Attempt", 4002)
 
 
 @pytest.mark.parametrize("empty", [None, []])
@@ -230,15 +229,15 @@ def test_real_world_shapes_port_scan_unknown_logtypes_and_fields() -> None:
     ssh, scan, unknown = page.incidents
 
     assert ssh.key.startswith("incident:sshlogin:")
-    assert ssh.flock_name == "DMZ"
+    assert canary_fields(ssh).flock_name == "DMZ"
     assert ssh.raw["description"]["events_list"] == "1720684078,1720684081"
     assert ssh.raw["description"]["matched_annotations"] == {}
-    assert scan.logtype_name == "Consolidated Network Port Scan"
+    assert canary_fields(scan).logtype_name == "Consolidated Network Port Scan"
     [scan_event] = scan.events
     assert scan_event.timestamp is None
     assert dict(scan_event.fields) == {"22": '["10.0.0.2", "10.0.0.3"]', "445": '["10.0.0.2"]'}
-    assert unknown.logtype == 99999
-    assert unknown.logtype_name == "Logtype 99999"
+    assert canary_fields(unknown).logtype == 99999
+    assert canary_fields(unknown).logtype_name == "Logtype 99999"
     assert unknown.raw["experimental_field"] == {"kept": True}
     assert page.raw["console_extra"] == "kept"
     assert page.next_cursor is None
@@ -250,7 +249,7 @@ def test_odd_values_never_raise() -> None:
                                      "acknowledged": None, "dst_port": "<port>", "events_list": [1, 2]}}
     )
     assert incident == canary_incident(key="k", summary="", logtype=None, dst_port=None)
-    assert incident.logtype_name == "Unknown"
+    assert canary_fields(incident).logtype_name == "Unknown"
 
 
 @pytest.mark.parametrize(

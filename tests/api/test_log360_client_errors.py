@@ -120,7 +120,7 @@ async def test_a_rate_limit_answer_holds_back_and_tries_again(server: RecordingS
     server.reply(answer(429, json=wrapped("07001429", "Too Many Requests", "API call limit exceeded."),
                         headers={"Retry-After": "17"}), SEED_LIST)
     async with server.client(pacer=pacer) as client:
-        page = await client.create_incident(name="x") if False else await client.list_incidents()
+        page = await client.list_incidents()
     assert page.incidents and len(server.sent) == 2
     assert slept == [17.0]
 
@@ -131,8 +131,13 @@ async def test_a_rate_limit_answer_holds_back_and_tries_again(server: RecordingS
     answer(429, text="slow down"),
 ])
 async def test_a_limit_message_in_any_shape_is_a_rate_limit(server: RecordingServer, reply):
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
     server.reply(reply, reply, reply)
-    async with server.client(pacer=Pacer(sleep=lambda seconds: asyncio.sleep(0), clock=lambda: 0.0)) as client:
+    async with server.client(pacer=Pacer(sleep=sleep, clock=lambda: now[0])) as client:
         with pytest.raises(RateLimited) as failed:
             await client.delete_incidents(["3000000000001"])
     assert len(server.sent) == 3  # refused before acting, so even a delete is tried again

@@ -20,7 +20,7 @@ def table(app) -> IncidentTable:
 
 def expected_keys(app, query: str, feed: str = "unacknowledged") -> set[str]:
     matches = parse_filter(query, app.backend).matches
-    admitted = {"unacknowledged": lambda i: not i.acknowledged, "acknowledged": lambda i: i.acknowledged, "all": bool}[feed]
+    admitted = {"unacknowledged": lambda i: i.status == "unacknowledged", "acknowledged": lambda i: i.status == "acknowledged", "all": bool}[feed]
     return {incident.key for incident in app.store.snapshot() if admitted(incident) and matches(incident)}
 
 
@@ -89,7 +89,7 @@ async def test_f_searches_the_console_and_acts_on_a_result(console, tmp_path):
         await pilot.press("a")
         await wait_for_triage(pilot)
         assert console.is_acknowledged(key)
-        await wait_for(pilot, lambda: table(app).row_keys and app.store.get(key).acknowledged, "the page asked again")
+        await wait_for(pilot, lambda: table(app).row_keys and app.store.get(key).status == "acknowledged", "the page asked again")
         await pilot.press("escape")
         assert app.screen is app.main_screen
 

@@ -115,7 +115,7 @@ async def test_a_large_batch_shows_progress_and_what_failed_stays_marked(console
         rows = table(app).row_keys[:5]
         failing = rows[1]
         gate = asyncio.Event()
-        acknowledge = app.client.acknowledge
+        acknowledge = app.backend.client.acknowledge
 
         async def slow_and_sometimes_failing(key):
             await gate.wait()
@@ -123,7 +123,7 @@ async def test_a_large_batch_shows_progress_and_what_failed_stays_marked(console
                 raise ServerError("the console had a bad moment")
             return await acknowledge(key)
 
-        monkeypatch.setattr(app.client, "acknowledge", slow_and_sometimes_failing)
+        monkeypatch.setattr(app.backend.client, "acknowledge", slow_and_sometimes_failing)
         await pilot.press(*["space"] * 5, "a")
         await wait_for(pilot, lambda: "acknowledging 5…" in screen_text(app), "the progress line")
         gate.set()

@@ -140,7 +140,7 @@ async def test_a_permission_error_switches_to_read_only(console, tmp_path):
         await pilot.press("a")
         await wait_for_triage(pilot)
         assert not console.is_acknowledged(key)
-        assert not app.store.get(key).acknowledged  # rolled back
+        assert app.store.get(key).status == "unacknowledged"  # rolled back
         assert app.read_only
         assert "[read-only]" in screen_text(app).splitlines()[0]
 

@@ -87,8 +87,8 @@ async def test_y_and_Y_copy_the_source_and_the_key(console, tmp_path):
         await settle(pilot)
         incident = app.store.get(table(app).cursor_key)
         await pilot.press("y")
-        assert app.clipboard == incident.src_host
-        assert f"Sent the source IP to the terminal's clipboard: {incident.src_host}" in toasts(app)
+        assert app.clipboard == incident.source
+        assert f"Sent the source IP to the terminal's clipboard: {incident.source}" in toasts(app)
         await pilot.press("Y")
         assert app.clipboard == incident.key
         assert "Sent the incident key to the terminal's clipboard" in toasts(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Mapping
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from tui.audit import AuditLog
 from tui.backends.canary.client import CanaryClient
 from tui.backends.errors import AuthError, ConsoleTimeout, NotFound, RateLimited, ServerError
 from tui.backends.base import Backend, Capability, Outcome, StopSending
@@ -25,6 +27,8 @@ from tui.emulator.canary.app import create_app
 from tui.emulator.faults import FaultInjector, FaultPlan
 from tui.screenshots import IN_PROCESS_URL, seeded_console
 from tui.secret import Secret
+from tui.store import IncidentStore
+from tui.triage import Triage
 
 TOKEN = "contract-suite-token-7c6b5a4d3e2f"
 
@@ -84,6 +88,8 @@ def _fail_next(emulator: Starlette, fault: str) -> None:
 
 
 CONSOLES = {"canary": canary_console}
+#: A value each console's filter tokens take where any text will not do (a port, yes or no).
+FILTER_VALUES = {"port": "22", "ack": "yes"}
 
 
 @pytest.fixture(params=sorted(CONSOLES))
@@ -291,3 +297,85 @@ async def test_a_bulk_action_by_filter_touches_exactly_what_it_counted(console):
     assert set(preview.keys) == expected
     assert set(await console.backend.act_on_matching(preview)) == expected
     assert {console.status_of(key) for key in console.keys()} == {status}
+
+
+# --- What a backend declares: the UI draws it without knowing the console ----------------
+
+
+async def test_every_column_renders_plain_text_and_sorts_every_incident(console):
+    loaded, _ = await everything(console.backend)
+    columns = console.backend.columns
+    assert columns and len({column.id for column in columns}) == len(columns)
+    for column in columns:
+        for wide in (False, True):
+            assert all(isinstance(column.render(incident, wide), str) for incident in loaded.values())
+        if column.sort_key is not None:
+            sorted(loaded.values(), key=column.sort_key)  # every key comparable with every other
+
+
+async def test_every_filter_field_filters_the_loaded_incidents(console):
+    """Each declared token takes the value an incident has, and matches that incident."""
+    loaded, _ = await everything(console.backend)
+    fields = console.backend.filter_fields
+    assert fields and len({field.name for field in fields}) == len(fields)
+    for field in fields:
+        normal, test = field.make(FILTER_VALUES.get(field.name, "x"))
+        assert isinstance(normal, str) and all(isinstance(test(incident), bool) for incident in loaded.values())
+    for incident in loaded.values():
+        text = "\0".join(console.backend.searchable_text(incident))
+        assert incident.title in text
+
+
+async def test_details_are_sections_of_plain_text_for_every_incident(console):
+    loaded, _ = await everything(console.backend)
+    for incident in loaded.values():
+        sections = console.backend.details(incident)
+        assert sections
+        for section in sections:
+            for fact in section.facts:
+                parts = [part for group in fact.parts for part in ((group,) if isinstance(group, str) else group)]
+                assert isinstance(fact.label, str) and all(isinstance(part, str) for part in parts)
+
+
+# --- Triage over any backend: archive first, audit each outcome, undo each previous status --
+
+
+async def test_triage_archives_before_it_deletes_and_audits_each_outcome(console, tmp_path):
+    loaded, _ = await everything(console.backend)
+    store = IncidentStore(console.backend.statuses, console.backend.columns)
+    store.apply(loaded.values())
+    audit = AuditLog(tmp_path / "audit.log", console="contract")
+    triage = Triage(console.backend, store, tmp_path / "archives", audit=audit)
+    chosen = tuple(sorted(loaded)[:4])
+
+    result = await triage.delete(chosen)
+
+    assert result.ok and set(result.succeeded) == set(chosen)
+    assert not set(chosen) & console.keys()
+    archived = json.loads(result.archive.read_text(encoding="ascii"))
+    assert archived["incidents"] == [loaded[key].raw for key in chosen]
+    entries = audit.tail(100)
+    deleted = {key for entry in entries if entry["action"] == "delete" and entry["result"] == "deleted" for key in entry["keys"]}
+    assert deleted == set(chosen)
+    assert entries[0]["action"] == "delete" and entries[0]["result"] == "requested"
+
+
+async def test_triage_undo_puts_back_each_incidents_own_status(console, tmp_path):
+    loaded, _ = await everything(console.backend)
+    store = IncidentStore(console.backend.statuses, console.backend.columns)
+    store.apply(loaded.values())
+    triage = Triage(console.backend, store, tmp_path / "archives")
+    by_status: dict[str, list[str]] = {}
+    for key in sorted(loaded):
+        by_status.setdefault(console.status_of(key), []).append(key)
+    chosen = tuple(key for keys in by_status.values() for key in keys[:3])  # a mix of statuses
+    before = {key: console.status_of(key) for key in chosen}
+    target = closed_status(console.backend)
+
+    changed = await triage.set_status(chosen, target)
+    assert {key: console.status_of(key) for key in chosen} == dict.fromkeys(chosen, target)
+    for status in {status for _, status in changed.previous}:
+        await triage.set_status(tuple(key for key, was in changed.previous if was == status), status)
+
+    assert {key: console.status_of(key) for key in chosen} == before
+    assert {key: store.get(key).status for key in chosen} == before

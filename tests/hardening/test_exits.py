@@ -127,10 +127,10 @@ async def test_an_action_failing_on_a_bug_is_reported_and_rolled_back(tmp_path):
         async def broken(key):
             raise RuntimeError(f"bug holding {TOKEN}")
 
-        app.client.acknowledge = broken
+        app.backend.client.acknowledge = broken
         await pilot.press("a")
         await wait_for(pilot, lambda: [n for n in app.messages if n.severity == "error"], "the error")
-        assert not app.store.get(key).acknowledged  # shown as the console has it
+        assert app.store.get(key).status == "unacknowledged"  # shown as the console has it
         [toast] = [n for n in app.messages if n.severity == "error"]
         report = crash_log_of(toast.message).read_text()
         assert "RuntimeError: bug holding ********" in report and TOKEN not in report
@@ -160,7 +160,7 @@ async def test_a_detail_load_failing_on_a_bug_is_reported_and_the_pane_stops_loa
     async def broken(node_id):
         raise RuntimeError(f"device parse bug holding {TOKEN}")
 
-    app.client.device_info = broken
+    app.backend.client.device_info = broken
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await wait_for(pilot, lambda: [n for n in app.messages if n.severity == "error"], "the error")

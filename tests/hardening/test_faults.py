@@ -63,7 +63,7 @@ class Console:
         return console
 
     def shown(self) -> dict[str, bool]:
-        return {incident.key: incident.acknowledged for incident in self.store.snapshot()}
+        return {incident.key: incident.status == ACKNOWLEDGED for incident in self.store.snapshot()}
 
     def truth(self) -> dict[str, bool]:
         return {record.key: record.acknowledged for record in self.state.records()}
@@ -229,7 +229,7 @@ async def test_a_retry_after_is_honoured_up_to_a_cap(tmp_path, monkeypatch):
     monkeypatch.setattr(asyncio, "sleep", no_sleep)
     result = await triage.set_status((key,), ACKNOWLEDGED)
     assert waits == [3.0, RETRY_WAIT_MAX]
-    assert result.failed == ((key, "slow down"),) and not console.store.get(key).acknowledged
+    assert result.failed == ((key, "slow down"),) and console.store.get(key).status != ACKNOWLEDGED
 
 
 # -- a whole session, with a tenth of all requests failing ----------------------------
@@ -282,7 +282,7 @@ async def test_a_session_with_one_request_in_ten_failing(tmp_path, monkeypatch):
         console.acknowledge(console.keys("unacknowledged")[-1])  # and a change made elsewhere
         await until_synced(pilot, refresh=True)
         assert app.is_running and not app.crash_report
-        assert {i.key: i.acknowledged for i in app.store.snapshot()} == {
+        assert {i.key: i.status == ACKNOWLEDGED for i in app.store.snapshot()} == {
             r.key: r.acknowledged for r in console.records()
         }
         assert set(app.screen.query_one(IncidentTable).row_keys) == set(console.keys("unacknowledged"))

@@ -49,10 +49,10 @@ def test_the_cache_keeps_them_exactly(incidents, tmp_path):
 def test_the_audit_log_keeps_them_exactly(incidents, tmp_path):
     audit = AuditLog(tmp_path / "audit.jsonl", console="https://1234abcd.canary.tools")
     for incident in incidents:
-        audit.record("acknowledge", [incident.key], "failed", incident.summary)
+        audit.record("acknowledge", [incident.key], "failed", incident.title)
     entries = audit.tail(len(incidents))
     assert [(entry["keys"], entry["detail"]) for entry in entries] == [
-        ([incident.key], incident.summary) for incident in incidents
+        ([incident.key], incident.title) for incident in incidents
     ]
     assert (tmp_path / "audit.jsonl").read_bytes().isascii()  # one entry per line, whatever was typed
 

@@ -73,7 +73,7 @@ def malformed_app(tmp_path, feed: list | None = None) -> RoostApp:
     transport = httpx.MockTransport(functools.partial(canned_console, feed=feed))
     client = CanaryClient(IN_PROCESS_URL, Secret(TOKEN), transport=transport)
     settings = Settings(console=IN_PROCESS_URL, token=Secret(TOKEN), profile="odd console", poll_interval=0)
-    app = RoostApp(settings, client, data_directory=tmp_path)
+    app = RoostApp(settings, CanaryBackend(client), data_directory=tmp_path)
     app.detail_delay = 0
     return app
 

@@ -83,9 +83,8 @@ async def test_the_token_is_in_nothing_roost_shows_writes_logs_or_prints(profile
         await CanaryClient(settings.console, WRONG_TOKEN, transport=EchoingConsole(app=emulator)).ping()
     shown.append(str(refused.value))
 
-    client = CanaryClient(settings.console, settings.token, transport=EchoingConsole(app=emulator),
-                          timeout=httpx.Timeout(1.0))
-    app = session_app(settings, client, open_cache(settings))
+    backend = open_backend(settings, transport=EchoingConsole(app=emulator), timeout=httpx.Timeout(1.0))
+    app = session_app(settings, backend, open_cache(settings))
     app.detail_delay = 0
     fail_next(emulator, "429", "/api/v1/incidents/all")
 

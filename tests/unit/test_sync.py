@@ -32,10 +32,10 @@ class ScriptedConsole:
         self.requests.append({"feed": feed, "limit": limit, "incidents_since": incidents_since, **params})
         if self.errors:
             raise self.errors.pop(0)
-        rows = sorted((i for i in self.incidents.values() if i.updated_id > (incidents_since or 0)), key=lambda i: i.updated_id)
+        rows = sorted((i for i in self.incidents.values() if i.version > (incidents_since or 0)), key=lambda i: i.version)
         for start in range(0, len(rows), limit):
             chunk = tuple(rows[start : start + limit])
-            yield Page(chunk, max_updated_id=max(i.updated_id for i in chunk))
+            yield Page(chunk, max_updated_id=max(i.version for i in chunk))
 
 
 def make_engine(console: ScriptedConsole, store: IncidentStore | None = None, **kwargs):
@@ -74,7 +74,7 @@ async def test_poll_asks_only_for_the_delta():
     assert console.requests[-1]["incidents_since"] == 3
     assert changes[-1].added == {"incident:sshlogin:4"}
     assert changes[-1].changed == {"incident:sshlogin:2"}
-    assert engine.store.get("incident:sshlogin:2").acknowledged
+    assert engine.store.get("incident:sshlogin:2").status == "acknowledged"
     assert engine.store.max_updated_id == 10
 
 

@@ -25,11 +25,6 @@ def open_backend(settings: Settings, *, read_attempts: int = 1, **connection: An
     return backend_class(settings.backend).open(settings, read_attempts=read_attempts, **connection)
 
 
-def backend_for(name: str, client: Any, **options: Any) -> Backend:
-    """The backend ``name`` over a connection already made (the app, until it is handed its backend)."""
-    return backend_class(name)(client, **options)
-
-
 def config_sources(name: str) -> ConfigSources:
     """Where backend ``name`` finds its console and token beyond Roost's config."""
     return backend_class(name).config_sources

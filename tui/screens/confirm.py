@@ -23,7 +23,7 @@ from textual.widgets import Static
 from ..backends.base import Backend, BulkPreview
 from ..model import Incident
 from ..sanitize import clean
-from ..widgets.incident_table import format_time
+from ..timefmt import format_time
 
 LISTED = 6
 

@@ -181,7 +181,7 @@ class IncidentListScreen(ReportsWorkerErrors, Screen):
         self.triage_sent(action, targets)
 
     def action_copy_source(self) -> None:
-        source = self._highlighted_value(lambda incident: incident.src_host)
+        source = self._highlighted_value(lambda incident: incident.source)
         if source and not _is_ip_address(source):
             # The source is whatever the attacker's packets or the console said: paste only an address.
             self.app.toast(f"Not copied: the source {clean(source, limit=60)} is not an IP address.", severity="warning")

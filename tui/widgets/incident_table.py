@@ -34,7 +34,6 @@ from textual.widget import Widget
 from ..backends.base import Column, StatusSpec
 from ..model import Incident
 from ..sanitize import clean
-from ..timefmt import format_time  # transitional (issue 9): the confirm dialog imports it from here
 
 FLAG_MARKED = "▌"
 FLAG_NEW = "+"

@@ -21,7 +21,6 @@ import json
 import random
 import re
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import (
     Any,
     AsyncIterator,
@@ -38,7 +37,6 @@ from typing import (
 
 import httpx
 
-from ... import __version__
 from ...backoff import retry_wait
 from ..values import to_text
 from .config import API_PATH, resolve_base_url
@@ -57,22 +55,20 @@ from .parse import (
     parse_page,
 )
 from ...sanitize import clean
-from ...secret import MASK, Secret, redact, redactable_in_data
+from ...secret import Secret, redact, redactable_in_data
 from ..errors import (
     ApiError,
     AuthError,
-    ConfigError,
-    ConnectionFailed,
-    ConsoleTimeout,
     DeadlineExceeded,
     InvalidParameter,
     NotFound,
     PermissionDenied,
     ProtocolError,
     RateLimited,
-    ResponseTooLarge,
     ServerError,
 )
+from ..http import MAX_NESTING  # noqa: F401  (re-exported: the limit the docstring names)
+from ..http import checked_token, hardened_client, json_object, parse_retry_after, read_text, transport_error
 
 TOKEN_HEADER = "X-Canary-Auth-Token"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
@@ -85,10 +81,6 @@ DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 # Retry-After is believed up to the cap, so start-up never hangs on one.
 RETRY_FIRST_WAIT = 0.5
 RETRY_MAX_WAIT = 10.0
-# Real incidents nest about five levels (incident, description, events, event, value).
-# A deeper item is unreadable: whatever renders, exports or archives it later, on a
-# deeper stack than here, would hit the interpreter's recursion limit.
-MAX_NESTING = 100
 
 Feed = Literal["all", "acknowledged", "unacknowledged"]
 FEEDS: tuple[Feed, ...] = ("all", "acknowledged", "unacknowledged")
@@ -103,13 +95,6 @@ _NOT_FOUND_MESSAGE = re.compile(r"not found", re.IGNORECASE)
 _READ_ONLY_MESSAGE = re.compile(r"read[- ]only|permission|not permitted|not allowed|forbidden", re.IGNORECASE)
 _VALIDATION_MESSAGE = re.compile(r"invalid|parameter|cannot|must|required|missing|malformed", re.IGNORECASE)
 _MESSAGE_WIDTH = 120
-
-_TIMEOUT_PHASES: dict[type[httpx.TimeoutException], str] = {
-    httpx.ConnectTimeout: "connecting",
-    httpx.ReadTimeout: "waiting for the answer",
-    httpx.WriteTimeout: "sending the request",
-    httpx.PoolTimeout: "waiting for a free connection",
-}
 
 T = TypeVar("T")
 
@@ -127,16 +112,6 @@ class BulkFilters(TypedDict, total=False):
     older_than: str
     filter_str: str
     filter_logtypes: Iterable[int | str] | int | str
-
-
-def _checked_token(token: Secret | str) -> Secret:
-    value = (token.reveal() if isinstance(token, Secret) else token).strip()
-    if not value:
-        raise ConfigError("No API token given: create one in the console under Settings > API.")
-    # A header cannot carry spaces or control characters, and h11 quotes a bad value in its error.
-    if not all("!" <= char <= "~" for char in value):
-        raise ConfigError("The API token has spaces or control characters in it; copy it again from the console.")
-    return Secret(value)
 
 
 class _TokenAuth(httpx.Auth):
@@ -180,22 +155,12 @@ class CanaryClient:
         self.read_attempts = read_attempts
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._token = _checked_token(token)
+        self._token = checked_token(
+            token, missing="No API token given: create one in the console under Settings > API."
+        )
         # What is blanked when a console echoes it: None for a token too short to tell from data.
         self._echo = redactable_in_data(self._token)
-        self._http = httpx.AsyncClient(
-            base_url=f"{self.base_url}/",
-            auth=_TokenAuth(self._token),
-            transport=transport,
-            timeout=timeout,
-            http1=True,
-            http2=False,
-            # A redirect would carry the token header to wherever it points.
-            follow_redirects=False,
-            # No proxy from the environment may see a token sent over plain (loopback) http.
-            trust_env=self.base_url.startswith("https://"),
-            headers={"User-Agent": f"roost/{__version__}", "Accept": "application/json"},
-        )
+        self._http = hardened_client(self.base_url, _TokenAuth(self._token), transport=transport, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"CanaryClient({self.base_url!r})"
@@ -444,7 +409,9 @@ class CanaryClient:
                 endpoint=endpoint,
             )
         except httpx.HTTPError as exc:
-            failure = self._transport_error(exc, where, endpoint)
+            failure = transport_error(
+                exc, where=where, endpoint=endpoint, host=self.host, peer="console", one_line=self._one_line
+            )
         except UnicodeEncodeError:
             # A key or source IP from the console holding a lone surrogate cannot go into a URL or a form.
             failure = InvalidParameter(f"{where} cannot be sent: a value in it is not valid text.", endpoint=endpoint)
@@ -474,28 +441,11 @@ class CanaryClient:
         limit = self.max_response_bytes
         request = self._http.build_request(method, path, params=query, data=form)
         response = await self._http.send(request, stream=True)
-        try:
-            too_large = _declared_length(response) > limit
-            received = bytearray()
-            if not too_large:
-                async for chunk in response.aiter_bytes():  # decompressed: a gzip bomb is caught too
-                    received += chunk
-                    if len(received) > limit:
-                        too_large = True
-                        break
-        finally:
-            await response.aclose()
-        if too_large:
-            del received
-            raise ResponseTooLarge(
-                f"The console's answer to {where} is larger than {_size(limit)}, the most Roost reads; "
-                f"check that {self.host} is your Canary console.",
-                limit=limit,
-                status=response.status_code,
-                endpoint=endpoint,
-            )
-        text = received.decode(response.encoding or "utf-8", errors="replace")
-        del received
+        too_large = (
+            f"The console's answer to {where} is larger than {_size(limit)}, the most Roost reads; "
+            f"check that {self.host} is your Canary console."
+        )
+        text = await read_text(response, limit, too_large_message=too_large, endpoint=endpoint)
         # A console or proxy that echoes the token, raw or JSON-escaped, must not put it in
         # anything we keep (Page.raw, model fields, error messages).
         return response, _json_object(redact(text, self._echo), self._echo)
@@ -544,7 +494,7 @@ class CanaryClient:
                 **context,
             )
         if status == 429:
-            retry_after = _retry_after(response.headers.get("Retry-After"))
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
             wait = "a moment" if retry_after is None else f"{retry_after:.0f} s"
             return RateLimited(
                 f"The console is rate-limiting requests ({where}); wait {wait} before trying again.",
@@ -561,24 +511,6 @@ class CanaryClient:
         return ProtocolError(
             f"The console answered {where} with HTTP {status} and no JSON; check the console URL.", **context
         )
-
-    def _transport_error(self, exc: httpx.HTTPError, where: str, endpoint: str) -> ApiError:
-        """An httpx failure as our own error; httpx's message and request are left behind."""
-        if isinstance(exc, httpx.TimeoutException):
-            phase = _TIMEOUT_PHASES.get(type(exc), "waiting for the answer")
-            return ConsoleTimeout(
-                f"Timed out {phase} on {where} at {self.host}; the console may be slow or unreachable.",
-                endpoint=endpoint,
-            )
-        if isinstance(exc, httpx.DecodingError):
-            return ProtocolError(f"The console's answer to {where} could not be decoded.", endpoint=endpoint)
-        reason = self._one_line(str(exc)) or type(exc).__name__
-        if isinstance(exc, httpx.ConnectError):
-            return ConnectionFailed(
-                f"Could not connect to {self.host} ({reason}); check the console address and the network.",
-                endpoint=endpoint,
-            )
-        return ConnectionFailed(f"The connection to {self.host} failed during {where} ({reason}).", endpoint=endpoint)
 
     def _one_line(self, text: str) -> str:
         """Console text (hostile, like all incident data) fit for one line of an error message:
@@ -650,11 +582,6 @@ def _logtypes(value: Iterable[int | str] | int | str | None) -> str | None:
     return ",".join(numbers) or None
 
 
-def _declared_length(response: httpx.Response) -> int:
-    value = response.headers.get("Content-Length", "")
-    return int(value) if value.isascii() and value.isdigit() else 0
-
-
 def _size(count: int) -> str:
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if count >= scale and count % scale == 0:
@@ -663,124 +590,19 @@ def _size(count: int) -> str:
 
 
 def _json_object(text: str, echo: Secret | None) -> dict[str, Any] | None:
-    """The body as a JSON object, or None when it is not one (HTML, truncated, a list).
+    """The body as a JSON object (see :func:`json_object`), or None when it is not one.
 
-    Raw control characters inside strings are taken as they are (attackers type them;
-    display escapes them).  An incident json cannot decode (nested past the recursion
-    limit, an overlong number) or nested past ``MAX_NESTING`` becomes None, which
-    ``parse_page`` counts as unreadable, so it costs only itself.  ``text`` has had
-    ``echo`` blanked; decoding an escape may reveal another, so decoded strings are
-    blanked too.
+    An incident json cannot decode (nested past the recursion limit, an overlong number)
+    becomes None like one nested too deeply, so it costs only itself.
     """
-    try:
-        body = json.loads(text, strict=False)
-    except (ValueError, RecursionError):
-        body = _decode_incidents_one_by_one(text)
-    if not isinstance(body, dict):
-        return None
-    items = body.get("incidents")
-    if isinstance(items, list):
-        body["incidents"] = []  # in place, so the keys keep their order
-    readable = _nests_within(body, MAX_NESTING)
-    if isinstance(items, list):
-        body["incidents"] = [item if _nests_within(item, MAX_NESTING) else None for item in items]
-    if not readable:
-        return None
-    # Every decoded string is a piece of ``text`` (already blanked) unless an escape made
-    # one of the token's characters: only then can an echo hide, and the walk is needed.
-    if echo is not None and _escapes_any_of(text, echo.reveal()):
-        _redact_decoded(body, echo.reveal())
-    cursor = body.get("cursor")
+    body = json_object(text, echo, items_key="incidents", fallback=_decode_incidents_one_by_one)
+    cursor = body.get("cursor") if body is not None else None
     if isinstance(cursor, dict):
         # next_link/prev_link embed the token (URL-encoded, which redact() may not
         # recognise); we follow cursor, so nothing needs them.
         cursor.pop("next_link", None)
         cursor.pop("prev_link", None)
     return body
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either delay-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _nests_within(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests at most ``limit`` containers deep (a scalar is 0, ``[]`` is 1).
-
-    A loop, not recursion: it must not fail on the nesting it is there to measure.
-    """
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        node, depth = pending.pop()
-        if type(node) is dict:
-            children: Iterable[Any] = node.values()
-        elif type(node) is list:
-            children = node
-        else:
-            continue
-        if depth > limit:
-            return False
-        for child in children:
-            if type(child) is dict or type(child) is list:  # json makes exactly these
-                pending.append((child, depth + 1))
-    return True
-
-
-# A JSON escape that decodes to a character a token could hold (\n, \t and the like cannot).
-_PRINTABLE_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/]))')
-
-
-def _escapes_any_of(text: str, token: str) -> bool:
-    """Whether ``text`` holds a JSON escape of one of ``token``'s characters.
-
-    Non-ASCII data arrives as ``\\uXXXX`` escapes on almost every page; an ASCII token
-    can only hide behind the rare escape of an ASCII character, so most pages need no
-    second walk over everything decoded (it costs as much as decoding).
-    """
-    if not token.isascii():
-        return "\\" in text  # surrogate pairs and the like: assume it may
-    characters = set(token)
-    for escape in _PRINTABLE_ESCAPE.finditer(text):
-        code, literal = escape.groups()
-        if (chr(int(code, 16)) if code else literal) in characters:
-            return True
-    return False
-
-
-def _redact_decoded(root: dict[str, Any], needle: str) -> None:
-    """Blank ``needle`` in every string inside ``root``, dict keys too, in place.
-
-    ``root`` nests within ``MAX_NESTING`` (checked first), so the list of pending
-    containers stays small.
-    """
-    pending: list[dict[str, Any] | list[Any]] = [root]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            if any(needle in key for key in node):
-                renamed = {key.replace(needle, MASK): value for key, value in node.items()}
-                node.clear()
-                node.update(renamed)
-            entries: Iterable[tuple[Any, Any]] = node.items()
-        else:
-            entries = enumerate(node)
-        for place, value in entries:
-            if isinstance(value, str):
-                if needle in value:
-                    node[place] = value.replace(needle, MASK)
-            elif isinstance(value, (dict, list)):
-                pending.append(value)
 
 
 _JSON_DECODER = json.JSONDecoder(strict=False)

@@ -48,7 +48,6 @@ class CanaryFields:
     flock_name: str = ""
     memo: str = ""
     local_time: str = ""
-    notified: bool = False
 
     @property
     def logtype_name(self) -> str:
@@ -210,7 +209,6 @@ def parse_incident(raw: Mapping[str, Any]) -> Incident:
         flock_name=to_text(body.get("flock_name")),
         memo=to_text(body.get("memo")),
         local_time=to_text(body.get("local_time")),
-        notified=to_bool(body.get("notified")),
     )
     return Incident(
         key=key,

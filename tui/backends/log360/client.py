@@ -35,33 +35,30 @@ import re
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Generator, Iterable, Literal, Mapping, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from ... import __version__
 from ...backoff import retry_wait
 from ...model import Incident
 from ...sanitize import clean
-from ...secret import MASK, Secret, redact, redactable_in_data
+from ...secret import Secret, redact, redactable_in_data
 from ..errors import (
     ApiError,
     AuthError,
     ConfigError,
-    ConnectionFailed,
-    ConsoleTimeout,
     DeadlineExceeded,
     InvalidParameter,
     NotFound,
     PermissionDenied,
     ProtocolError,
     RateLimited,
-    ResponseTooLarge,
     ServerError,
 )
+from ..http import MAX_NESTING  # noqa: F401  (re-exported: the limit the docstring names)
+from ..http import checked_token, hardened_client, json_object, parse_retry_after, read_text, transport_error
 from ..values import to_text
 from .pacer import BACKGROUND, INTERACTIVE, Pacer, Priority
 from .parse import (
@@ -110,8 +107,6 @@ RETRY_FIRST_WAIT = 0.5
 RETRY_MAX_WAIT = 10.0
 # Tries of one request the server refused for the rate (it did nothing, so any may be repeated).
 RATE_LIMIT_ATTEMPTS = 3
-# Real answers nest about five levels (data, item, evidence, record, value).
-MAX_NESTING = 100
 # A whole list pass stops here whatever ``meta`` says (1,000 pages is 100,000 incidents).
 MAX_PAGES = 1000
 
@@ -128,13 +123,6 @@ _MESSAGE_WIDTH = 160
 # Titles are HTTP reason phrases (``Unauthorized``, ``Bad Request``): an error sent with
 # HTTP 200 is classed by its title as if it had that status.
 _STATUS_BY_TITLE = {status.phrase.lower(): int(status) for status in http.HTTPStatus}
-
-_TIMEOUT_PHASES: dict[type[httpx.TimeoutException], str] = {
-    httpx.ConnectTimeout: "connecting",
-    httpx.ReadTimeout: "waiting for the answer",
-    httpx.WriteTimeout: "sending the request",
-    httpx.PoolTimeout: "waiting for a free connection",
-}
 
 T = TypeVar("T")
 
@@ -256,18 +244,6 @@ def tls_context(ca_bundle: str | Path | None = None) -> ssl.SSLContext:
         ) from None
 
 
-def _checked_token(token: Secret | str) -> Secret:
-    value = (token.reveal() if isinstance(token, Secret) else token or "").strip()
-    if not value:
-        raise ConfigError(
-            "No API token given: create an AuthToken under Settings > Admin Settings > API Settings."
-        )
-    # A header cannot carry spaces or control characters, and h11 quotes a bad value in its error.
-    if not all("!" <= char <= "~" for char in value):
-        raise ConfigError("The API token has spaces or control characters in it; copy it again from the console.")
-    return Secret(value)
-
-
 class _BearerAuth(httpx.Auth):
     """Puts the token in the Authorization header of each request: the only place it is revealed."""
 
@@ -326,22 +302,14 @@ class Log360Client:
         self.rate_limit_attempts = rate_limit_attempts
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._token = _checked_token(token)
+        self._token = checked_token(
+            token, missing="No API token given: create an AuthToken under Settings > Admin Settings > API Settings."
+        )
         # What is blanked when a server echoes it: None for a token too short to tell from data.
         self._echo = redactable_in_data(self._token)
         verify: ssl.SSLContext | bool = tls_context(ca_bundle) if self.encrypted and transport is None else True
-        self._http = httpx.AsyncClient(
-            base_url=f"{self.base_url}/",
-            auth=_BearerAuth(self._token),
-            transport=transport,
-            timeout=timeout,
-            verify=verify,
-            http1=True,
-            http2=False,
-            follow_redirects=False,
-            # No proxy from the environment may see a token sent over plain http.
-            trust_env=self.encrypted,
-            headers={"User-Agent": f"roost/{__version__}", "Accept": "application/json"},
+        self._http = hardened_client(
+            self.base_url, _BearerAuth(self._token), transport=transport, timeout=timeout, verify=verify
         )
 
     def __repr__(self) -> str:
@@ -693,7 +661,10 @@ class Log360Client:
                 endpoint=endpoint,
             )
         except httpx.HTTPError as exc:
-            failure = self._transport_error(exc, where, endpoint)
+            failure = transport_error(
+                exc, where=where, endpoint=endpoint, host=self.host, peer="server", one_line=self._one_line,
+                hint_at_scheme=True,
+            )
         except UnicodeEncodeError:
             failure = InvalidParameter(f"{where} cannot be sent: a value in it is not valid text.", endpoint=endpoint)
         else:
@@ -719,30 +690,12 @@ class Log360Client:
         headers = {"Content-Type": "application/json"} if content is not None else None
         request = self._http.build_request(method, path, params=query or None, content=content, headers=headers)
         response = await self._http.send(request, stream=True)
-        try:
-            declared = response.headers.get("Content-Length", "")
-            too_large = declared.isascii() and declared.isdigit() and int(declared) > limit
-            received = bytearray()
-            if not too_large:
-                async for chunk in response.aiter_bytes():  # decompressed: a gzip bomb is caught too
-                    received += chunk
-                    if len(received) > limit:
-                        too_large = True
-                        break
-        finally:
-            await response.aclose()
-        if too_large:
-            del received
-            raise ResponseTooLarge(
-                f"The server's answer to {where} is larger than {limit:,} bytes, the most Roost reads; "
-                f"check that {self.host} is your EventLog Analyzer or Log360 server.",
-                limit=limit,
-                status=response.status_code,
-                endpoint=endpoint,
-            )
-        text = received.decode(response.encoding or "utf-8", errors="replace")
-        del received
-        return response, _json_object(redact(text, self._echo), self._echo)
+        too_large = (
+            f"The server's answer to {where} is larger than {limit:,} bytes, the most Roost reads; "
+            f"check that {self.host} is your EventLog Analyzer or Log360 server."
+        )
+        text = await read_text(response, limit, too_large_message=too_large, endpoint=endpoint)
+        return response, json_object(redact(text, self._echo), self._echo, items_key="data")
 
     def _successful_body(
         self, response: httpx.Response, body: dict[str, Any] | None, scope: str, where: str, endpoint: str
@@ -776,7 +729,7 @@ class Log360Client:
         context = {"status": response.status_code, "endpoint": endpoint}
         shown = f" ({said})" if said else f" (HTTP {status})"
         if status == 429 or _LIMIT_MESSAGE.search(said) or _LIMIT_MESSAGE.search(title):
-            retry_after = _retry_after(response.headers.get("Retry-After"))
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
             wait = "a moment" if retry_after is None else f"{retry_after:.0f} s"
             return RateLimited(
                 f"The server is limiting requests{shown} on {where}; Roost waits {wait} and slows down.",
@@ -819,25 +772,6 @@ class Log360Client:
             f"The server answered {where} with HTTP {status} and no error it explains; check the server URL.",
             **context,
         )
-
-    def _transport_error(self, exc: httpx.HTTPError, where: str, endpoint: str) -> ApiError:
-        """An httpx failure as our own error; httpx's message and request are left behind."""
-        if isinstance(exc, httpx.TimeoutException):
-            phase = _TIMEOUT_PHASES.get(type(exc), "waiting for the answer")
-            return ConsoleTimeout(
-                f"Timed out {phase} on {where} at {self.host}; the server may be slow or unreachable.",
-                endpoint=endpoint,
-            )
-        if isinstance(exc, httpx.DecodingError):
-            return ProtocolError(f"The server's answer to {where} could not be decoded.", endpoint=endpoint)
-        reason = self._one_line(str(exc)) or type(exc).__name__
-        if isinstance(exc, httpx.ConnectError):
-            hint = " (is it https or plain http?)" if "ssl" in reason.lower() or "tls" in reason.lower() else ""
-            return ConnectionFailed(
-                f"Could not connect to {self.host} ({reason}); check the server address{hint} and the network.",
-                endpoint=endpoint,
-            )
-        return ConnectionFailed(f"The connection to {self.host} failed during {where} ({reason}).", endpoint=endpoint)
 
     def _one_line(self, text: str) -> str:
         """Server text (hostile, like all incident data) fit for one line of an error message:
@@ -895,22 +829,6 @@ def _wire_params(params: Mapping[str, object]) -> dict[str, str]:
     return {name: str(value) for name, value in params.items() if value is not None and value != ""}
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either delay-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
 def _error_fields(body: dict[str, Any] | None) -> tuple[str, str, str] | None:
     """(code, title, detail) of an error answer in any of its shapes; None for a success or no JSON.
 
@@ -931,70 +849,3 @@ def _error_fields(body: dict[str, Any] | None) -> tuple[str, str, str] | None:
     if "data" not in body and "code" in body and ("title" in body or "detail" in body):
         return to_text(body.get("code")), to_text(body.get("title")), to_text(body.get("detail"))
     return None
-
-
-def _json_object(text: str, echo: Secret | None) -> dict[str, Any] | None:
-    """The body as a JSON object, or None when it is not one (HTML, truncated, a list, too deep).
-
-    Raw control characters inside strings are taken as they are (attackers type them;
-    display escapes them).  A list item nested past ``MAX_NESTING`` becomes None, which
-    ``parse_page`` counts as unreadable.  ``text`` has had ``echo`` blanked; decoding an
-    escape may reveal another, so decoded strings are blanked too.
-    """
-    try:
-        body = json.loads(text, strict=False)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(body, dict):
-        return None
-    items = body.get("data")
-    if isinstance(items, list):
-        body["data"] = []  # in place, so the keys keep their order
-    readable = _nests_within(body, MAX_NESTING)
-    if isinstance(items, list):
-        body["data"] = [item if _nests_within(item, MAX_NESTING) else None for item in items]
-    if not readable:
-        return None
-    if echo is not None and "\\" in text:
-        _redact_decoded(body, echo.reveal())
-    return body
-
-
-def _nests_within(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests at most ``limit`` containers deep; a loop, not recursion."""
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        node, depth = pending.pop()
-        if type(node) is dict:
-            children: Iterable[Any] = node.values()
-        elif type(node) is list:
-            children = node
-        else:
-            continue
-        if depth > limit:
-            return False
-        for child in children:
-            if type(child) is dict or type(child) is list:
-                pending.append((child, depth + 1))
-    return True
-
-
-def _redact_decoded(root: dict[str, Any], needle: str) -> None:
-    """Blank ``needle`` in every string inside ``root``, dict keys too, in place."""
-    pending: list[dict[str, Any] | list[Any]] = [root]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            if any(needle in key for key in node):
-                renamed = {key.replace(needle, MASK): value for key, value in node.items()}
-                node.clear()
-                node.update(renamed)
-            entries: Iterable[tuple[Any, Any]] = list(node.items())
-        else:
-            entries = list(enumerate(node))
-        for place, value in entries:
-            if isinstance(value, str):
-                if needle in value:
-                    node[place] = value.replace(needle, MASK)
-            elif isinstance(value, (dict, list)):
-                pending.append(value)
