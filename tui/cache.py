@@ -168,7 +168,7 @@ class SnapshotCache:
 
     def _save_everything(self, store: IncidentStore) -> None:
         # The watermark first: the store holds everything up to it by then.
-        watermark = store.max_updated_id
+        watermark = store.max_version
         rows = [_row(incident) for incident in store.snapshot()]
         try:
             self._write(rows, [], (0, watermark))

@@ -46,7 +46,7 @@ Entry = tuple[Any, ...]
 class ChangeSet:
     """The keys one store operation added, changed and removed (disjoint sets).
 
-    ``watermarks`` is the store's ``max_updated_id`` before and after the operation:
+    ``watermarks`` is the store's ``max_version`` before and after the operation:
     once the cache has saved this change set it holds every incident whose version
     is in that range, whatever order concurrent saves finish in.  It takes no part in
     equality: two change sets are equal when they name the same keys.
@@ -358,7 +358,7 @@ class IncidentStore:
         statuses = tuple(statuses)
         self._open_statuses = frozenset(status.id for status in statuses if status.is_open)
         self._open = 0
-        self._max_updated_id = 0
+        self._max_version = 0
         # Keys whose status was set locally and not yet confirmed by a console state
         # with a higher version.
         self._pending_status: set[str] = set()
@@ -388,9 +388,9 @@ class IncidentStore:
         return tuple(self._entry_for)
 
     @property
-    def max_updated_id(self) -> int:
+    def max_version(self) -> int:
         """The highest version seen, or watermark given: what a load asks for changes since."""
-        return self._max_updated_id
+        return self._max_version
 
     def get(self, key: str) -> Incident | None:
         return self._incidents.get(key)
@@ -437,10 +437,10 @@ class IncidentStore:
         An incoming incident older than the stored one (lower version) is ignored, as
         is one at the same version while a status set locally is pending: both are
         states the console has since moved past.  ``watermark`` (e.g. a cached one,
-        or a batch's) raises ``max_updated_id`` if it is higher.
+        or a batch's) raises ``max_version`` if it is higher.
         """
         before: dict[str, Incident | None] = {}
-        previous_watermark = self._max_updated_id
+        previous_watermark = self._max_version
         highest = previous_watermark if watermark is None else max(previous_watermark, watermark)
         for incident in incidents:
             highest = max(highest, incident.version)
@@ -451,7 +451,7 @@ class IncidentStore:
             self._pending_status.discard(key)
             before.setdefault(key, current)
             self._incidents[key] = incident
-        self._max_updated_id = highest
+        self._max_version = highest
         for key in removed:
             if key in self._incidents:
                 before.setdefault(key, self._incidents.pop(key))
@@ -466,7 +466,7 @@ class IncidentStore:
     def reconcile(self, console_keys: set[str], *, as_of: int | None = None) -> ChangeSet:
         """Remove what the console no longer has (deletions never arrive in a delta).
 
-        ``as_of`` is ``max_updated_id`` when the console's key listing began: an
+        ``as_of`` is ``max_version`` when the console's key listing began: an
         incident updated after that (a higher version) may be missing from the listing
         only because it moved, so it is kept.
         """
@@ -492,7 +492,7 @@ class IncidentStore:
                 before.setdefault(current.key, current)
                 self._incidents[current.key] = replace(current, status=status)
                 self._pending_status.add(current.key)
-        return self._commit(before, self._max_updated_id)
+        return self._commit(before, self._max_version)
 
     def restore(self, previous: Iterable[Incident]) -> ChangeSet:
         """Put back incidents as they were before an optimistic change (a rollback).
@@ -509,7 +509,7 @@ class IncidentStore:
             before.setdefault(key, current)
             self._incidents[key] = incident
             self._pending_status.discard(key)
-        return self._commit(before, self._max_updated_id)
+        return self._commit(before, self._max_version)
 
     def _commit(self, before: dict[str, Incident | None], previous_watermark: int) -> ChangeSet:
         """Turn first-seen states into a ChangeSet and bring counts and views along."""
@@ -537,7 +537,7 @@ class IncidentStore:
             frozenset(added),
             frozenset(changed),
             frozenset(removed),
-            watermarks=(previous_watermark, self._max_updated_id),
+            watermarks=(previous_watermark, self._max_version),
         )
 
     # -- views ---------------------------------------------------------------

@@ -179,7 +179,7 @@ class SyncEngine:
         """Load every incident (or what changed since a cached watermark)."""
         if self._preload is not None:
             await self._load_cache()
-        since = self.store.max_updated_id or None
+        since = self.store.max_version or None
         loaded = 0
         self._report(SyncStatus("loading", "loading incidents"))
         async for batch in self._batches(since):
@@ -209,7 +209,7 @@ class SyncEngine:
 
     async def poll_once(self) -> None:
         incoming: list[Incident] = []
-        async for batch in self._batches(self.store.max_updated_id or None):
+        async for batch in self._batches(self.store.max_version or None):
             incoming.extend(batch.incidents)
         if self._paused:
             for incident in incoming:
@@ -222,7 +222,7 @@ class SyncEngine:
 
     async def reconcile(self) -> None:
         """Ask the console which incidents it still holds and drop the others; then take what changed."""
-        listing_started_at = self.store.max_updated_id
+        listing_started_at = self.store.max_version
         census = await self._answer(self.backend.census())
         self._emit(self.store.reconcile(set(census.keys), as_of=listing_started_at))
         self._last_reconcile = self._monotonic()

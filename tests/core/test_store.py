@@ -57,7 +57,7 @@ def test_apply_adds_and_reports_added_keys():
     assert len(store) == 2 and "a" in store and "zz" not in store
     assert store.get("b").version == 9
     assert store.counts() == (1, 2)
-    assert store.max_updated_id == 9
+    assert store.max_version == 9
 
 
 def test_equal_incident_is_not_a_change():
@@ -72,7 +72,7 @@ def test_newer_state_is_a_change():
     changes = store.apply([incident("a", 6, events_count=2)])
     assert changes == ChangeSet(changed=frozenset({"a"}))
     assert store.get("a").events_count == 2
-    assert store.max_updated_id == 6
+    assert store.max_version == 6
 
 
 def test_stale_state_never_undoes_a_newer_one():
@@ -113,9 +113,9 @@ def test_one_key_twice_in_one_batch_is_judged_from_first_to_last_state():
 def test_watermark_only_rises():
     store = store_with(incident("a", 10))
     store.apply((), watermark=50)
-    assert store.max_updated_id == 50
+    assert store.max_version == 50
     store.apply([incident("b", 20)], watermark=30)
-    assert store.max_updated_id == 50
+    assert store.max_version == 50
 
 
 def test_change_sets_carry_the_watermarks_they_span():
@@ -134,7 +134,7 @@ def test_reconcile_removes_what_the_console_no_longer_has():
 
 def test_reconcile_keeps_incidents_updated_after_the_listing_began():
     store = store_with(incident("old", 3), incident("moved", 3))
-    listing_began_at = store.max_updated_id
+    listing_began_at = store.max_version
     store.apply([incident("moved", 8), incident("new", 9)])
     changes = store.reconcile({"unrelated"}, as_of=listing_began_at)
     assert changes.removed == {"old"}

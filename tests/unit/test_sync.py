@@ -56,7 +56,7 @@ async def test_initial_load_pages_through_the_feed():
     engine, changes, statuses = make_engine(console)
     await engine.initial_load()
     assert len(engine.store) == 7
-    assert engine.store.max_updated_id == 7
+    assert engine.store.max_version == 7
     assert sum(len(c.added) for c in changes) == 7
     assert [s.state for s in statuses][0] == "loading"
     assert statuses[-1].state == "live"
@@ -75,7 +75,7 @@ async def test_poll_asks_only_for_the_delta():
     assert changes[-1].added == {"incident:sshlogin:4"}
     assert changes[-1].changed == {"incident:sshlogin:2"}
     assert engine.store.get("incident:sshlogin:2").status == "acknowledged"
-    assert engine.store.max_updated_id == 10
+    assert engine.store.max_version == 10
 
 
 async def test_reconcile_drops_incidents_deleted_elsewhere():

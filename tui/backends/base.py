@@ -11,7 +11,7 @@ with a label, a glyph that reads without colour, and whether it counts as open)
 and, per session, its ``capabilities``: what it cannot do is hidden, not greyed.
 
 What it *reads*: ``load`` gives batches of incidents (everything, or what
-changed since a watermark it handed out earlier); ``census`` names every
+changed since the highest version the caller holds); ``census`` names every
 incident the console still holds, for finding deletions made elsewhere; ``fetch``
 re-reads one incident (for an archive, or before an edit).
 
@@ -209,9 +209,6 @@ class Batch:
     incidents: tuple[Incident, ...]
     #: Items that were not incidents (not an object, no key, undecodable): left out, counted.
     unreadable: int = 0
-    #: After this batch, ``load(since=watermark)`` gives only what changed; None when the
-    #: backend has no such thing (every load is then a full pass).
-    watermark: int | None = None
 
 
 @dataclass(frozen=True)
@@ -435,6 +432,8 @@ class Backend(abc.ABC):
     name: ClassVar[str]
     #: Every status, in the order views and menus list them.
     statuses: ClassVar[tuple[StatusSpec, ...]]
+    #: ``load(since=...)`` can give only what changed (Canary's ``incidents_since``).
+    deltas: ClassVar[bool] = False
 
     #: The table's columns, in their default order (the table adds the mark flag).
     columns: ClassVar[tuple[Column, ...]]
@@ -480,11 +479,11 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def load(self, *, since: int | None = None) -> AsyncIterator[Batch]:
-        """Every incident (``since`` None), or those changed after the watermark ``since``
-        that an earlier batch gave, in batches as they arrive.
+        """Every incident (``since`` None), or, for a backend with ``deltas``, those whose
+        ``version`` is above ``since`` (the highest version the caller holds), in batches as
+        they arrive.  A backend without deltas ignores ``since``: every load is a full pass.
 
-        May assume ``since`` came from this backend's own ``Batch.watermark``.  A failure
-        part way raises; batches already yielded stay valid.
+        A failure part way raises; batches already yielded stay valid.
         """
 
     @abc.abstractmethod

@@ -1,8 +1,7 @@
 """Thinkst Canary Console (API v1) behind the backend contract.
 
-Two statuses (unacknowledged, acknowledged); a watermark that is the highest
-``updated_id`` seen, so a load after the first asks ``incidents_since`` for the
-delta; a census that lists every key with one event each; and the console's rule
+Two statuses (unacknowledged, acknowledged); ``updated_id`` as the version, so a
+load after the first asks ``incidents_since`` for the delta; a census that lists every key with one event each; and the console's rule
 that only acknowledged incidents can be deleted, so ``delete`` acknowledges first
 and reports that step.
 
@@ -53,6 +52,7 @@ T = TypeVar("T")
 
 class CanaryBackend(Backend):
     name = "canary"
+    deltas = True
     statuses = (
         StatusSpec(UNACKNOWLEDGED, "Unacknowledged", "●", is_open=True, short="Unacked"),
         StatusSpec(ACKNOWLEDGED, "Acknowledged", "✓", is_open=False, short="Acked"),
@@ -89,12 +89,9 @@ class CanaryBackend(Backend):
         await self.client.ping(attempts=attempts)
 
     async def load(self, *, since: int | None = None) -> AsyncIterator[Batch]:
-        watermark = since
         query = {"incidents_since": since} if since else {}
         async for page in self.client.iter_feed("all", limit=self.page_limit, **query):
-            if page.max_updated_id is not None:
-                watermark = max(watermark or 0, page.max_updated_id)
-            yield Batch(page.incidents, page.unreadable, watermark)
+            yield Batch(page.incidents, page.unreadable)
 
     async def export_batches(self, status: str | None = None) -> AsyncIterator[Batch]:
         # Canary's feeds are named by status: all, unacknowledged, acknowledged.
