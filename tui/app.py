@@ -4,9 +4,9 @@ Workers post messages to the UI; the UI calls methods on its children.  No
 network call ever runs on the UI's path: the sync loop, detail loads, triage
 actions, bulk actions, searches and exports all run in workers.
 
-The app keeps what outlives one screen: the undo record (the last acknowledge
-or unacknowledge batch), the work in progress shown on the info line, and the
-detail pane's cache.
+The app keeps what outlives one screen: the undo record (per incident, the status,
+severity or assignee it had before the last such change), the work in progress shown on
+the info line, and the detail pane's cache.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping
 
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from .backends.base import BulkPreview, SearchQuery
+from .backends.base import UNCHANGED, BulkPreview, Change, SearchQuery
 from .backends.errors import ApiError
 from .archive import write_atomically
 from .audit import AUDIT_FILE, AuditLog
@@ -42,7 +43,7 @@ from .keys import ACTION_CAPABILITIES, MUTATING_ACTIONS
 from .model import Incident
 from .paths import stylesheet_paths
 from .sanitize import clean
-from .store import ChangeSet, IncidentStore
+from .store import FEEDS, ChangeSet, IncidentStore
 from .sync import SyncEngine, SyncStatus
 from .triage import DELETE, ActionResult, Progress, Triage
 
@@ -124,14 +125,18 @@ class RoostApp(App):
         self.messages: deque[Notice] = deque(maxlen=MESSAGE_HISTORY)
         self.settings = settings
         self.backend = backend
+        backend.clock = self.now
         # `store or ...` would replace an empty store (it has __len__), and the launcher's
         # cache would then be saved from a store the app never fills.
         self.store = store if store is not None else IncidentStore(backend.statuses, backend.columns)
         self.read_only = settings.read_only
         self.archive_dir = data_directory / "archives"
         self.screenshot_dir = data_directory / "screenshots"
-        #: (key, status before) of the last status change: what z puts back.
-        self.undo_batch: tuple[tuple[str, str], ...] | None = None
+        #: (key, the change that puts back its status, severity or assignee) of the last such change:
+        #: what z sends.
+        self.undo_batch: tuple[tuple[str, Change], ...] | None = None
+        #: What z says when the last change was one it cannot take back ("z cannot undo a note").
+        self.undo_refusal = ""
         #: The archive of the last delete, when a delete was the last action (z cannot undo it).
         self.last_delete_archive: Path | None = None
         #: The last console search, to start the next one from.
@@ -173,8 +178,12 @@ class RoostApp(App):
         self.quitting = True
         self.exit()
 
-    def can(self, action: str) -> bool:
+    def can(self, action: str, parameters: tuple[object, ...] = ()) -> bool:
         """Whether the session's backend can do ``action``: what it cannot is hidden, not greyed."""
+        if action == "set_status":
+            return any(named.verb == parameters[0] for named in self.backend.status_actions)
+        if action == "view" and parameters[0] not in FEEDS:  # a view of one status
+            return any(status.id == parameters[0] for status in self.backend.statuses)
         needed = ACTION_CAPABILITIES.get(action)
         return needed is None or needed in self.backend.capabilities
 
@@ -266,20 +275,26 @@ class RoostApp(App):
             message.on_done(result)
 
     def _remember_for_undo(self, result: ActionResult, was_undo: bool) -> None:
-        if not result.status and result.succeeded:  # a delete
-            self.undo_batch, self.last_delete_archive = None, result.archive
-        elif result.previous:
-            self.undo_batch = None if was_undo else result.previous
-            self.last_delete_archive = None
+        restores = result.restores or tuple((key, Change(status=status)) for key, status in result.previous)
+        if result.action == DELETE and result.succeeded:
+            self.undo_batch, self.undo_refusal, self.last_delete_archive = None, "", result.archive
+        elif restores:
+            self.undo_batch = None if was_undo else restores
+            self.undo_refusal, self.last_delete_archive = "", None
+        elif result.undo_refusal and result.succeeded:
+            self.undo_batch, self.undo_refusal, self.last_delete_archive = None, result.undo_refusal, None
 
     def report(self, result: ActionResult, *, undo: bool = False) -> None:
         severity = "information" if result.ok else ("error" if result.error else "warning")
         line = result.summary()
         if undo:
             line = f"Undone: {line}"
-        elif result.previous:
+        elif result.previous or result.restores:
             line += " · z to undo"
-        self.toast(line, severity=severity)
+        if line:
+            self.toast(line, severity=severity)
+        for problem in result.problems():
+            self.toast(problem, severity="warning")
         if result.audit_error:
             self.toast(result.audit_error, severity="error")
 
@@ -331,6 +346,42 @@ class RoostApp(App):
 
         self.run_worker(perform(), group=f"triage-{action}", exit_on_error=False)
 
+    def run_edit(
+        self,
+        change: Change,
+        targets: tuple[str, ...],
+        *,
+        known: Mapping[str, Incident] | None = None,
+        on_done: Callable[[ActionResult], None] | None = None,
+    ) -> None:
+        """``change`` on ``targets`` (a frozen tuple of keys) in a worker, with progress on the info
+        line and a toast at the end; conflicts and failures get a line each."""
+        self._run_edit(change, tuple(targets), known=known or {}, on_done=on_done)
+
+    def _run_edit(
+        self,
+        change: Change,
+        targets: tuple[str, ...],
+        *,
+        known: Mapping[str, Incident] = {},
+        on_done: Callable[[ActionResult], None] | None = None,
+        undo: bool = False,
+    ) -> None:
+        doing = "changing" if change.status is UNCHANGED else self.backend.status_action(change.status).doing
+        self._run_triage("edit", doing, targets, lambda progress: self.triage.edit(
+            targets, change, known=known, progress=progress), on_done, undo=undo)
+
+    def run_create(self, draft: Change, on_done: Callable[[ActionResult], None] | None = None) -> None:
+        """A new incident from ``draft`` in a worker; the toast names it, and ``on_done`` gets the
+        result (its ``succeeded`` holds the new key)."""
+
+        async def perform() -> None:
+            with self.activity("creating an incident…"):
+                result = await self.triage.create(draft)
+            self.post_message(TriageFinished(result, on_done))
+
+        self.run_worker(perform(), group="triage-create", exit_on_error=False)
+
     def run_bulk(self, preview: BulkPreview) -> None:
         """Send a confirmed bulk action by filter (a delete archives what was counted first)."""
         request = preview.request
@@ -344,22 +395,29 @@ class RoostApp(App):
         self.run_worker(perform(), group="triage-bulk", exit_on_error=False)
 
     def undo(self) -> None:
-        """z: each incident of the last status change back to the status it had (one batch per status)."""
+        """z: each incident of the last status, severity or assignee change back to what it had
+        (one batch per value put back)."""
         if self.last_delete_archive is not None:
             self.toast(
                 f"Deletes cannot be undone: the console has no restore. The incidents are archived in {self.last_delete_archive}.",
                 severity="warning",
             )
             return
-        if self.undo_batch is None:
-            self.toast("Nothing to undo: z reverses the last acknowledge or unacknowledge.")
+        if self.undo_refusal:
+            self.toast(f"Nothing to undo: {self.undo_refusal}.", severity="warning")
             return
-        by_status: dict[str, list[str]] = {}
-        for key, status in self.undo_batch:
-            by_status.setdefault(status, []).append(key)
+        if self.undo_batch is None:
+            self.toast("Nothing to undo: z reverses the last status change.")
+            return
+        by_change: dict[Change, list[str]] = {}
+        for key, change in self.undo_batch:
+            by_change.setdefault(change, []).append(key)
         self.undo_batch = None
-        for status, keys in by_status.items():
-            self._run_set_status(status, tuple(keys), undo=True)
+        for change, keys in by_change.items():
+            if change.fields() == ("status",):
+                self._run_set_status(change.status, tuple(keys), undo=True)
+            else:
+                self._run_edit(change, tuple(keys), undo=True)
 
     def export(self, keys: tuple[str, ...], fmt: ExportFormat, path: Path) -> None:
         """Write the incidents of ``keys`` (as loaded now) to ``path`` in a worker."""
@@ -478,7 +536,8 @@ class RoostApp(App):
         if target is None:
             return
         for binding in target.BINDINGS:
-            if (binding.action in MUTATING_ACTIONS and self.read_only) or not self.can(binding.action):
+            _, action, parameters = parse_action(binding.action)
+            if (action in MUTATING_ACTIONS and self.read_only) or not self.can(action, parameters):
                 continue
             if binding.id in ("switch-focus", "back", "search-close"):
                 continue

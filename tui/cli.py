@@ -15,6 +15,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
+from .backends import registry
 from .backends.errors import ApiError, ConfigError
 from .sanitize import clean
 
@@ -34,7 +35,7 @@ def _positive_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="roost",
-        description="Keyboard-driven triage of Thinkst Canary incidents.",
+        description="Keyboard-driven triage of Thinkst Canary and ManageEngine Log360 incidents.",
         epilog=(
             "The console and token come from the command line, then CANARY_API_DOMAIN and CANARY_API_TOKEN, "
             "then the profile in the config file (roost config path), then ~/.canarytools.config. "
@@ -42,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"roost {__version__}")
-    parser.add_argument("--demo", action="store_true", help="open on a local emulator with generated incidents")
+    parser.add_argument(
+        "--demo", nargs="?", const=registry.DEFAULT_BACKEND, choices=registry.names(), metavar="BACKEND",
+        help=f"open on local emulators with generated incidents ({' or '.join(registry.names())}; default "
+             f"{registry.DEFAULT_BACKEND})",
+    )
     parser.add_argument("--console", metavar="HASH_OR_URL", help="console domain hash (HASH.canary.tools) or base URL")
     parser.add_argument("--token-file", metavar="PATH", help="file whose first line is the API token")
     parser.add_argument("--profile", metavar="NAME", help="a console profile from the config file")

@@ -94,6 +94,8 @@ class Settings:
     theme: str = ""
     #: Binding ids to keys, as for ``App.set_keymap``.
     keymap: Mapping[str, str] = field(default_factory=dict)
+    #: The profile's settings of the backend's own (``ConfigSources.profile_keys``), checked.
+    backend_options: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     @property
@@ -285,7 +287,7 @@ def _shaped(path: Path, text: str, document: dict[str, Any]) -> ConfigFile:
             raise config.error(table, key, "is not read: put the token in a file (token_file) or use token_command")
         warnings += [
             f"{shown(path)}: unknown setting {_table_label(table)}{shown(key)} (ignored)"
-            for key in sorted(body.keys() - PROFILE_KEYS)
+            for key in sorted(body.keys() - PROFILE_KEYS - _backend_profile_keys())
         ]
     if default_profile and default_profile not in profiles:
         raise config.error(
@@ -321,6 +323,7 @@ class ProfileOptions:
     columns: tuple[str, ...] = ()
     theme: str = ""
     keymap: Mapping[str, str] = field(default_factory=dict)
+    backend_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def names_a_token(self) -> bool:
@@ -332,8 +335,10 @@ def profile_options(config: ConfigFile, name: str) -> ProfileOptions:
     if name and name not in config.profiles:
         raise ConfigError(f"No profile {quoted(name)} in {shown(config.path)} (profiles: {profile_list(config)}).")
     values: dict[str, Any] = {}
+    backend_options: dict[str, Any] = {}
     tables = [("defaults", config.defaults)] + ([(f"profile.{name}", config.profiles[name])] if name else [])
     backend = _backend_named(tables)
+    own_keys = {key.name: key for key in registry.config_sources(backend).profile_keys} if backend in BACKENDS else {}
     for table, body in tables:
         if body.keys() & _TOKEN_SOURCES:
             if _TOKEN_SOURCES <= body.keys():
@@ -345,7 +350,17 @@ def profile_options(config: ConfigFile, name: str) -> ProfileOptions:
                 values[key] = _checked(config, table, key, value)
             if key == "columns":
                 _check_columns(config, table, values[key], backend)
-    return ProfileOptions(name=name, directory=config.path.parent, **values)
+            if key in own_keys:
+                try:
+                    backend_options[key] = own_keys[key].check(value)
+                except ValueError as problem:
+                    raise config.error(table, key, str(problem)) from None
+    return ProfileOptions(name=name, directory=config.path.parent, backend_options=backend_options, **values)
+
+
+def _backend_profile_keys() -> frozenset[str]:
+    """Every backend's own profile settings: a profile for one backend may sit beside another's."""
+    return frozenset(key.name for backend in BACKENDS for key in registry.config_sources(backend).profile_keys)
 
 
 def _backend_named(tables: list[tuple[str, dict[str, Any]]]) -> str:
@@ -395,7 +410,7 @@ def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
         raise fail("must be a non-empty string in quotes")
     value = value.strip()
     if key == "backend" and value not in BACKENDS:
-        raise fail(f"is {quoted(value)}; only {', '.join(BACKENDS)} is supported for now")
+        raise fail(f"is {quoted(value)}; choose one of {', '.join(BACKENDS)}")
     if key == "theme":
         from textual.theme import BUILTIN_THEMES  # only when a theme is asked for
 
@@ -649,6 +664,7 @@ def resolve_settings(
         columns=options.columns,
         theme=options.theme,
         keymap=options.keymap,
+        backend_options=options.backend_options,
         warnings=tuple(warnings),
     )
 

@@ -39,6 +39,8 @@ class DetailContext:
     sections: tuple[Section, ...] = ()
     events_heading: str = ""
     no_events_note: str = ""
+    #: The incident whose events the pane draws: a lookup's fuller copy once it came, else ``incident``.
+    events_of: Incident | None = None
 
 
 class _Cache(Generic[T]):
@@ -95,6 +97,7 @@ class DetailSource:
             else:
                 sections.append(Section((Fact("History", (note,), quiet=True),)))
         now = self._now()
+        events_of = incident
         for lookup in backend.lookups(incident):
             known = self._answers.get(lookup.key)
             if known is None:
@@ -104,12 +107,15 @@ class DetailSource:
                 sections.append(lookup.placeholder(known[1]))
             else:
                 sections.append(lookup.show(known[0], now))
+                if lookup.in_full:
+                    events_of = known[0]
         try:
             status: StatusSpec | None = backend.status(incident.status)
         except KeyError:  # not one the backend declares: the title line goes without it
             status = None
         context = DetailContext(
             incident, backend.display_title(incident), status, tuple(sections), backend.events_heading, backend.no_events_note,
+            events_of,
         )
         return context, pending
 

@@ -14,29 +14,58 @@ from textual.binding import Binding
 
 from .backends.base import Capability
 
-MUTATING_ACTIONS = frozenset({"acknowledge", "unacknowledge", "delete", "bulk", "undo"})
+#: The edits (issue 10), each behind its capability; all but create and edit act on the marks.
+EDIT_ACTIONS = frozenset({"take", "assign", "severity", "due_date", "add_note", "create", "edit"})
+MUTATING_ACTIONS = frozenset({"set_status", "delete", "bulk", "undo"}) | EDIT_ACTIONS
 #: Keys offered only where the session's backend declares the ability.
 ACTION_CAPABILITIES = {
     "delete": Capability.DELETE,
     "bulk": Capability.BULK_BY_FILTER,
     "history": Capability.HISTORY,
     "search": Capability.SEARCH,
+    "take": Capability.ASSIGN,
+    "assign": Capability.ASSIGN,
+    "severity": Capability.SEVERITY,
+    "due_date": Capability.DUE_DATE,
+    "add_note": Capability.NOTES,
+    "create": Capability.CREATE,
+    "edit": Capability.EDIT,
 }
 #: The view keys (by binding id, what keymaps know them by) and the feed each shows: the main
 #: screen names them after the backend's statuses.
-VIEW_FEEDS = {"view-unacknowledged": "open", "view-acknowledged": "closed", "view-all": "all"}
+VIEW_FEEDS = {
+    "view-unacknowledged": "open", "view-acknowledged": "closed", "view-all": "all", "view-in-progress": "in_progress",
+}
 #: Actions that act on the marks when there are any (the footer says so).
-MARK_AWARE_ACTIONS = frozenset({"acknowledge", "unacknowledge", "delete", "export"})
+MARK_AWARE_ACTIONS = frozenset({"set_status", "delete", "export", "take", "assign", "severity", "due_date", "add_note"})
 
 _GROUPED: list[tuple[str, list[Binding]]] = [
     (
         "Triage",
         [
-            Binding("a", "acknowledge", "Ack", id="acknowledge", tooltip="Acknowledge the marked or highlighted incidents"),
-            Binding("u", "unacknowledge", "Unack", id="unacknowledge", tooltip="Unacknowledge the marked or highlighted incidents"),
+            # One key per status a backend lets the analyst set (its StatusAction verbs); a session
+            # shows only its own backend's.
+            Binding("a", "set_status('acknowledge')", "Ack", id="acknowledge", tooltip="Acknowledge the marked or highlighted incidents"),
+            Binding("u", "set_status('unacknowledge')", "Unack", id="unacknowledge", tooltip="Unacknowledge the marked or highlighted incidents"),
+            Binding("o", "set_status('reopen')", "Reopen", id="reopen", tooltip="Set the marked or highlighted incidents open again"),
+            Binding("i", "set_status('start')", "Start", id="start", tooltip="Set the marked or highlighted incidents in progress"),
+            Binding("c", "set_status('close')", "Close", id="close", tooltip="Close the marked or highlighted incidents (asks for a closing note where the console keeps notes)"),
             Binding("d", "delete", "Delete", id="delete", tooltip="Archive, then delete the marked or highlighted incidents (asks first)"),
-            Binding("z", "undo", "Undo last ack/unack", show=False, id="undo"),
+            Binding("z", "undo", "Undo last status change", show=False, id="undo"),
             Binding("b", "bulk", "Bulk", id="bulk", tooltip="Act on every incident from a source, bird, flock, age or text, on the console"),
+        ],
+    ),
+    (
+        "Edit",
+        [
+            # Off the footer (it has no room at 80 columns): help and the palette list them.
+            Binding("t", "take", "Take", show=False, id="take", tooltip="Assign the marked or highlighted incidents to yourself"),
+            Binding("A", "assign", "Assign…", show=False, id="assign", tooltip="Pick who the marked or highlighted incidents are assigned to"),
+            Binding("exclamation_mark", "severity", "Severity…", show=False, id="severity", tooltip="Set the severity of the marked or highlighted incidents"),
+            Binding("D", "due_date", "Due date…", show=False, id="due-date", tooltip="Set or clear the due date: +4h, tomorrow 17:00, ISO 8601"),
+            Binding("n", "add_note", "Add note…", show=False, id="add-note", tooltip="Add a note to the marked or highlighted incidents (ctrl+e: $EDITOR)"),
+            Binding("N", "create", "New incident…", show=False, id="create", tooltip="Create an incident on the console"),
+            Binding("E", "edit", "Edit name…", show=False, id="edit", tooltip="Edit the highlighted incident's name and description"),
         ],
     ),
     (
@@ -64,6 +93,8 @@ _GROUPED: list[tuple[str, list[Binding]]] = [
             Binding("1", "view('open')", "Open incidents", show=False, id="view-unacknowledged"),
             Binding("2", "view('closed')", "Closed incidents", show=False, id="view-acknowledged"),
             Binding("3", "view('all')", "All incidents", show=False, id="view-all"),
+            # A view of one status, for a backend that declares it (Log360's in progress).
+            Binding("4", "view('in_progress')", "In progress", show=False, id="view-in-progress"),
             Binding("s", "sort_next", "Sort by next column", show=False, id="sort-next"),
             Binding("S", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),
             Binding("v", "toggle_detail", "Show/hide detail pane", show=False, id="toggle-detail"),
@@ -106,7 +137,7 @@ _GROUPED: list[tuple[str, list[Binding]]] = [
 MAIN_BINDINGS: list[Binding] = [binding for _, bindings in _GROUPED for binding in bindings]
 _BY_ID = {binding.id: binding for binding in MAIN_BINDINGS}
 _SEARCH_IDS = (
-    "acknowledge", "unacknowledge", "delete", "undo", "history", "toggle-detail", "page-next", "page-previous",
+    "acknowledge", "unacknowledge", "reopen", "start", "close", "delete", "undo", "history", "toggle-detail", "page-next", "page-previous",
     "focus-detail", "switch-focus", "copy-source", "copy-key", "help", "quit",
 )
 SEARCH_BINDINGS: list[Binding] = [
@@ -130,7 +161,7 @@ _GROUP_BY_ACTION = {
     "last": "Navigate",
     "command_palette": "App",
 }
-GROUP_ORDER = ("Triage", "Marks", "Find", "Views", "Navigate", "Data", "Live", "App", "Other")
+GROUP_ORDER = ("Triage", "Edit", "Marks", "Find", "Views", "Navigate", "Data", "Live", "App", "Other")
 
 
 def group_of(binding: Binding) -> str:

@@ -34,31 +34,43 @@ START_CHECK_ATTEMPTS = 4
 @dataclass
 class Connection:
     settings: Settings
-    demo_server: object | None = None
+    demo_servers: tuple[object, ...] = ()
 
     def close(self) -> None:
-        if self.demo_server is not None:
-            self.demo_server.stop()
+        for server in self.demo_servers:
+            server.stop()
 
 
 def start_demo(args: argparse.Namespace) -> Connection:
-    """A loopback emulator with a backlog and live arrivals; the demo speaks real HTTP to it."""
+    """Both consoles' emulators on loopback, with backlogs and live arrivals; the session opens the
+    one ``--demo`` names and speaks real HTTP to it (Log360's with its real 60-a-minute budget)."""
+    from .emulator.log360.serve import Log360Options
     from .emulator.server import EmulatorOptions, EmulatorServer
 
-    token = secrets.token_hex(16)
-    options = EmulatorOptions(token=token, backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=secrets.randbelow(10**6))
-    server = EmulatorServer(options)
-    server.start()
+    tokens = {name: secrets.token_hex(16) for name in registry.names()}
+    seed = secrets.randbelow(10**6)
+    canary = EmulatorServer(
+        EmulatorOptions(token=tokens["canary"], backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=seed)
+    )
+    log360_options = Log360Options(token=tokens["log360"], backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=seed)
+    log360 = EmulatorServer(log360_options.build_app(), rate=log360_options.rate, seed=seed)
+    servers = {"canary": canary, "log360": log360}
+    for server in servers.values():
+        server.start()
+    chosen = args.demo
     settings = Settings(
-        console=server.base_url,
-        token=Secret(token),
-        profile="demo emulator",
+        console=servers[chosen].base_url,
+        token=Secret(tokens[chosen]),
+        backend=chosen,
+        profile=f"demo {chosen} emulator" if chosen != registry.DEFAULT_BACKEND else "demo emulator",
         read_only=args.read_only,
         poll_interval=args.poll_interval if args.poll_interval is not None else 5.0,
         page_size=args.page_size or 100,
         bell=args.bell,
+        # The emulator listens on plain http, on loopback.
+        backend_options={"allow_http": True} if chosen == "log360" else {},
     )
-    return Connection(settings, server)
+    return Connection(settings, tuple(servers.values()))
 
 
 def connect(args: argparse.Namespace) -> Connection:

@@ -2,7 +2,8 @@
 
 The app runs against the emulator in-process (httpx ASGITransport) with a
 seeded console and a fixed clock, so the pictures change only when the app
-does.  The tests build their apps with ``in_process_app`` too.
+does.  The tests build their apps with ``in_process_app`` too, and Log360
+ones with ``in_process_log360_app``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from .emulator.canary.app import create_app
 from .emulator.faults import FaultPlan
 from .emulator.canary.generator import populate
 from .emulator.canary.state import ConsoleState
+from .emulator.log360.app import create_app as create_log360_app
+from .emulator.log360.generator import populate as populate_log360
+from .emulator.log360.state import Log360State
 from .secret import Secret
 
 FIXED_NOW = 1_763_800_000  # 2025-11-22 08:26:40 UTC
@@ -84,6 +88,61 @@ def in_process_app(
     return app
 
 
+def seeded_log360(backlog: int = 40, seed: int | str = 7, now: int = FIXED_NOW) -> Log360State:
+    """A Log360 server's state from the generator, on a clock stopped at ``now``."""
+    state = Log360State(clock=lambda: now)
+    populate_log360(state, backlog, seed)
+    return state
+
+
+def in_process_log360_app(
+    state: Log360State,
+    data_directory: Path,
+    *,
+    token: str,
+    server_token: str | None = None,
+    read_only_token: str | None = None,
+    read_only: bool = False,
+    poll_interval: float = 0,
+    now: int = FIXED_NOW,
+    profile: str = "test log360",
+    faults: FaultPlan | None = None,
+    backend_options: dict[str, Any] | None = None,
+    connection: dict[str, Any] | None = None,
+    **settings_options: Any,
+) -> RoostApp:
+    """The real app talking to an in-process Log360 emulator serving ``state``, its 60 a minute off.
+
+    As ``in_process_app``: ``token`` is what the app sends, ``server_token`` what the
+    emulator accepts (the same unless a test wants a wrong or read-only token).
+    ``backend_options`` are the profile's Log360 settings (plain http to the in-process
+    server is allowed); ``connection`` goes to the client beside the transport: a test
+    that sends more than a minute's budget passes ``{"pacer": Pacer(limit=...)}`` to lift
+    Roost's own pacing too (this module may not import the backend's pacer).
+    """
+    emulator = create_log360_app(state, server_token or token, read_only_token=read_only_token, rate_limit=False,
+                                 faults=faults)
+    settings = Settings(
+        console=IN_PROCESS_URL,
+        token=Secret(token),
+        backend="log360",
+        profile=profile,
+        read_only=read_only,
+        poll_interval=poll_interval,
+        backend_options={"allow_http": True, **(backend_options or {})},
+        **settings_options,
+    )
+    backend = open_backend(settings, transport=httpx.ASGITransport(app=emulator), **(connection or {}))
+    app = RoostApp(
+        settings,
+        backend,
+        data_directory=data_directory,
+        clock=lambda: datetime.fromtimestamp(now, tz=timezone.utc),
+    )
+    app.detail_delay = 0
+    return app
+
+
 async def wait_until_loaded(app: RoostApp, pilot) -> None:
     """Let the initial load and the detail pane's loads finish (bounded)."""
     deadline = time.monotonic() + 20
@@ -111,11 +170,21 @@ SCENES: list[Scene] = [
     ("delete-80x24", (80, 24), lambda pilot: _press(pilot, "2", "d")),
     ("help-120x40", (120, 40), lambda pilot: _press(pilot, "question_mark")),
 ]
+#: The same app on the Log360 emulator.
+LOG360_SCENES: list[Scene] = [
+    ("log360-120x40", (120, 40), lambda pilot: _press(pilot, "j", "j")),
+    ("log360-80x24", (80, 24), None),
+]
 
 
-async def capture(scene: Scene, directory: Path, data_directory: Path) -> Path:
+async def capture(scene: Scene, directory: Path, data_directory: Path, *, log360: bool = False) -> Path:
     name, size, steps = scene
-    app = in_process_app(seeded_console(), data_directory, token="screenshot-token", poll_interval=3600, profile="demo")
+    if log360:
+        app = in_process_log360_app(seeded_log360(), data_directory, token="screenshot-token", poll_interval=3600,
+                                    profile="demo log360")
+    else:
+        app = in_process_app(seeded_console(), data_directory, token="screenshot-token", poll_interval=3600,
+                             profile="demo")
     async with app.run_test(size=size) as pilot:
         await wait_until_loaded(app, pilot)
         if steps is not None:
@@ -135,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     SCREENSHOT_DATA_DIR.mkdir(parents=True, exist_ok=True)
     for scene in SCENES:
         path = asyncio.run(capture(scene, directory, SCREENSHOT_DATA_DIR))
+        print(f"wrote {path}")
+    for scene in LOG360_SCENES:
+        path = asyncio.run(capture(scene, directory, SCREENSHOT_DATA_DIR, log360=True))
         print(f"wrote {path}")
     return 0
 

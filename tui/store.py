@@ -21,19 +21,22 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import accumulate, chain
-from typing import Any, Callable, Iterable, Iterator, KeysView, Literal, get_args
+from typing import Any, Callable, Iterable, Iterator, KeysView
 
 from .backends.base import NEUTRAL_SORTS, Column, StatusSpec
 from .model import Incident
 
 #: Which incidents a view shows, by whether the backend counts their status as open.
-Feed = Literal["open", "closed", "all"]
+#: "open", "closed", "all", or one declared status id ("in_progress"): what a view shows.
+Feed = str
 
-FEEDS: tuple[str, ...] = get_args(Feed)
+FEEDS: tuple[str, ...] = ("open", "closed", "all")
 
 
 def feed_statuses(feed: Feed, statuses: Iterable[StatusSpec]) -> tuple[StatusSpec, ...]:
     """The declared statuses whose incidents a view of ``feed`` shows."""
+    if feed not in FEEDS:
+        return tuple(status for status in statuses if status.id == feed)
     return tuple(status for status in statuses if feed == "all" or status.is_open == (feed == "open"))
 
 
@@ -78,8 +81,6 @@ class ViewSpec:
     filter_id: str = ""
 
     def __post_init__(self) -> None:
-        if self.feed not in FEEDS:
-            raise ValueError(f"unknown feed {self.feed!r}; expected one of {FEEDS}")
         if (self.filter is None) != (self.filter_id == ""):
             raise ValueError("a filter needs a filter_id, and a filter_id needs a filter")
 
@@ -377,6 +378,8 @@ class IncidentStore:
             "open": lambda incident: incident.status in open_statuses,
             "closed": lambda incident: incident.status not in open_statuses,
         }
+        for status in statuses:  # a view of one status
+            self._feed_admits.setdefault(status.id, lambda incident, wanted=status.id: incident.status == wanted)
         self._views: OrderedDict[tuple[str, str, str], _ViewIndex] = OrderedDict()
         self._max_live_views = max_live_views
 
@@ -552,6 +555,8 @@ class IncidentStore:
             entry_for = self._entry_for.get(spec.sort)
             if entry_for is None:
                 raise ValueError(f"unknown sort {spec.sort!r}; expected one of {self.sorts}")
+            if spec.feed not in self._feed_admits:
+                raise ValueError(f"unknown feed {spec.feed!r}; expected one of {', '.join(self._feed_admits)}")
             index = _ViewIndex(spec, self._incidents, entry_for, self._feed_admits[spec.feed], self._base_for(spec))
             self._views[key] = index
             if len(self._views) > self._max_live_views:

@@ -4,7 +4,8 @@ It speaks to the console only through the backend contract: the initial load
 takes every batch ``backend.load()`` gives; then every interval it asks for what
 changed since the highest version seen and applies it.  Every few minutes (and on
 demand) it reconciles against ``backend.census()``, because a deletion made
-elsewhere never shows up in a delta.  The next poll is
+elsewhere never shows up in a delta.  A backend without deltas lists everything
+on every poll: each completed pass is its census, so it never takes another.  The next poll is
 scheduled when the last one finished (no overlap); errors back off with
 jitter and honour ``Retry-After``; one failed request never stops the loop.
 
@@ -181,12 +182,17 @@ class SyncEngine:
             await self._load_cache()
         since = self.store.max_version or None
         loaded = 0
+        listed: set[str] = set()
         self._report(SyncStatus("loading", "loading incidents"))
         async for batch in self._batches(since):
             loaded += len(batch.incidents)
+            listed.update(incident.key for incident in batch.incidents)
             self._apply(batch.incidents)
             self._report(SyncStatus("loading", f"loaded {loaded:,}"))
-        if since:
+        if not self.backend.deltas:
+            # A cached store may hold incidents deleted while we were away: the pass did not list them.
+            self._reconcile_with(listed, as_of=since or 0)
+        elif since:
             # A cached store may hold incidents deleted while we were away.
             await self.reconcile()
         else:
@@ -209,6 +215,7 @@ class SyncEngine:
 
     async def poll_once(self) -> None:
         incoming: list[Incident] = []
+        listing_started_at = self.store.max_version
         async for batch in self._batches(self.store.max_version or None):
             incoming.extend(batch.incidents)
         if self._paused:
@@ -218,10 +225,15 @@ class SyncEngine:
                     self._pending[incident.key] = incident
         elif incoming:
             self._apply(incoming)
+        if not self.backend.deltas:
+            self._reconcile_with({incident.key for incident in incoming}, as_of=listing_started_at)
         self._succeeded()
 
     async def reconcile(self) -> None:
         """Ask the console which incidents it still holds and drop the others; then take what changed."""
+        if not self.backend.deltas:  # every poll is a full pass, and reconciles by itself
+            await self.poll_once()
+            return
         listing_started_at = self.store.max_version
         census = await self._answer(self.backend.census())
         self._emit(self.store.reconcile(set(census.keys), as_of=listing_started_at))
@@ -229,6 +241,11 @@ class SyncEngine:
         await self.poll_once()
 
     # ---------------------------------------------------------------- helpers
+
+    def _reconcile_with(self, listed: set[str], *, as_of: int) -> None:
+        """A completed full pass listed ``listed``: drop what it did not list (and held at ``as_of``)."""
+        self._emit(self.store.reconcile(listed, as_of=as_of))
+        self._last_reconcile = self._monotonic()
 
     async def _batches(self, since: int | None) -> AsyncIterator[Batch]:
         batches = aiter(self.backend.load(since=since))
@@ -244,7 +261,7 @@ class SyncEngine:
     async def _answer(self, request: Awaitable[T]) -> T:
         """The console's answer to ``request``, reporting a stall while it is slow to come;
         ``refresh_now`` during a stall abandons the request (``_Restart``)."""
-        watchdog = asyncio.get_running_loop().call_later(self.stall_after, self._stall)
+        self._watch_for_stall()
         try:
             async with asyncio.timeout(None) as self._answer_wait:
                 answer = await request
@@ -258,7 +275,7 @@ class SyncEngine:
             self._stalled = False  # whoever handles the failure (or the stop) reports it
             raise
         finally:
-            watchdog.cancel()
+            self._watchdog.cancel()
             self._answer_wait = None
             self._restart_requested = False
         if self._stalled:
@@ -266,7 +283,15 @@ class SyncEngine:
             self._on_status(self.status)
         return answer
 
+    def _watch_for_stall(self) -> None:
+        self._watchdog = asyncio.get_running_loop().call_later(self.stall_after, self._stall)
+
     def _stall(self) -> None:
+        if self.backend.holding_back:
+            # The backend is keeping to the console's request budget: it has not asked yet, so
+            # the console is not slow, and r would only spend the budget again.
+            self._watch_for_stall()
+            return
         if not self._stalled:
             self._stalled = True
             self._on_status(self.status)

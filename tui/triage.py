@@ -21,6 +21,15 @@ batches are recorded when they finish.
 Bulk actions by filter (``act_by_filter``) send what the backend counted
 (``Backend.count_matching``); a delete by filter archives every counted incident
 first.
+
+Edits (``edit``: assign, severity, due date, note, name and description, or a
+status with a note) go the way of a status change: shown at once as the backend
+says they will look (``Backend.edited``), rolled back where they failed, audited
+per batch with what was set.  One the backend finds changed on the console since
+the analyst looked is a conflict: nothing was sent, and the analyst refreshes
+first.  Undo puts back a status, a severity or an assignee (``Backend.reverse``);
+a note, a due date or a text cannot be taken back.  ``create`` makes a new
+incident and shows it.
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ from .audit import (
     UNKNOWN,
     AuditLog,
 )
-from .backends.base import Backend, BulkPreview, Outcome, StopSending
+from .backends.base import NO_DUE_DATE, UNCHANGED, Backend, BulkPreview, Change, Outcome, StopSending
 from .backends.errors import ApiError, PermissionDenied
 from .model import Incident
 from .store import ChangeSet, IncidentStore
@@ -57,6 +66,14 @@ ARCHIVE_FETCHES = 8
 REASON_NOT_FOUND = "not found on the console"
 
 DELETE = "delete"
+CREATE = "create"
+#: The audit log's word for an edit of one kind of field (several kinds: "edit").
+EDIT_ACTIONS = {"assignee": "assign", "severity": "severity", "due": "due", "note": "note",
+                "title": "edit", "description": "edit"}
+#: Fields undo can put back; for the others, what z says instead.
+UNDOABLE = ("severity", "assignee", "status")
+_CANNOT_UNDO = {"note": "z cannot undo a note", "due": "z cannot undo a due date",
+                "title": "z cannot undo an edit of the name", "description": "z cannot undo an edit of the description"}
 
 
 @dataclass(frozen=True)
@@ -90,17 +107,35 @@ class ActionResult:
     #: and that status's word ("acknowledged").
     readied: tuple[str, ...] = ()
     readied_as: str = ""
+    #: An edit: the change it sent.
+    change: Change | None = None
+    #: An edit: what it set, in words ("d.mwangi", "Critical", "2026-12-01 17:00"); "" for none.
+    value: str = ""
+    #: An edit: per incident it changed, the change that puts back what it had (what undo sends).
+    restores: tuple[tuple[str, Change], ...] = ()
+    #: An edit that cannot be undone: what z says instead ("z cannot undo a note").
+    undo_refusal: str = ""
+    #: Failed because they changed on the console since the analyst looked: nothing was sent.
+    conflicts: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.failed and not self.error and not self.unarchived
 
     def summary(self) -> str:
-        """One line for a toast."""
+        """One line for a toast ("" when an edit did nothing: ``problems`` says why)."""
         if self.error:
             return self.error
         if self.by_filter:
             return self._filter_summary()
+        if self.action == CREATE:
+            return f"Created incident {self.succeeded[0]}"
+        if self.change is not None and not self.status:
+            return self._edit_summary()
+        if self.change is not None:  # a status, with a note
+            if not self.succeeded:
+                return self._edit_summary()
+            return f"{self.past} {_incidents(len(self.succeeded))}{' with a note' if self.change.note else ''}"
         if not self.status:
             return self._delete_summary()
         noun = "incident" if len(self.targets) == 1 else "incidents"
@@ -115,6 +150,35 @@ class ActionResult:
         if self.archive is not None:
             line += f" · archived to {self.archive}"
         return line
+
+    def problems(self) -> tuple[str, ...]:
+        """An edit's conflicts and failures, one line each, for toasts after the summary."""
+        if self.change is None:
+            return ()
+        lines = []
+        if self.conflicts:
+            lines.append(f"{_incidents(len(self.conflicts))} changed on the console since you looked: "
+                         "press r, then try again")
+        failed = [(key, reason) for key, reason in self.failed if key not in self.conflicts]
+        if failed:
+            reasons = sorted({reason for _, reason in failed})
+            lines.append(f"{len(failed)} of {_incidents(len(self.targets))} not changed: {reasons[0]}")
+        return tuple(lines)
+
+    def _edit_summary(self) -> str:
+        done = _incidents(len(self.succeeded))
+        if not self.succeeded:
+            return "Nothing to do: already so" if self.skipped and not self.failed else ""
+        fields = self.change.fields() if self.change is not None else ()
+        if fields == ("assignee",):
+            return f"Assigned {done} to {self.value}" if self.value else f"Unassigned {done}"
+        if fields == ("severity",):
+            return f"Severity set to {self.value} on {done}"
+        if fields == ("due",):
+            return f"Due date set to {self.value} on {done}" if self.value else f"Due date cleared on {done}"
+        if fields == ("note",):
+            return f"Note added to {done}"
+        return f"Edited {done}"
 
     def _delete_summary(self) -> str:
         deleted, gone = len(self.succeeded), len(self.already_gone)
@@ -294,6 +358,127 @@ class Triage:
             permission_denied=any(answer.denied for _, answer in ordered),
             audit_error=audit_error,
         )
+
+    async def edit(
+        self,
+        keys: tuple[str, ...],
+        change: Change,
+        *,
+        known: Mapping[str, Incident] = {},
+        progress: Progress | None = None,
+    ) -> ActionResult:
+        """Apply ``change`` to each incident: shown at once, rolled back where it failed or met a conflict."""
+        targets = tuple(keys)
+        try:
+            action, past, status = self._edit_names(change)
+        except KeyError:
+            return ActionResult("edit", targets, error=f"Nothing was changed: no status {change.status!r}.")
+        named = dict(past=past, status=status, change=change)
+        if self.read_only:
+            return ActionResult(action, targets, error="Read-only session: nothing was changed.", **named)
+        before = {key: incident for key in targets if (incident := self._current(key, known)) is not None}
+        gone = [(key, "no longer loaded") for key in targets if key not in before]
+        try:
+            shown = {key: self.backend.edited(incident, change) for key, incident in before.items()}
+        except ValueError as error:
+            return ActionResult(action, targets, error=f"Nothing was changed: {error}.", **named)
+        answers = _Answers(len(before), progress)
+        already: list[str] = []
+        conflicts: list[str] = []
+
+        async def report(outcome: Outcome) -> None:
+            if outcome.interrupted:  # the action is being cancelled: rolled back below
+                return
+            if outcome.result == "already":
+                already.append(outcome.key)
+                return
+            if outcome.conflict:
+                conflicts.append(outcome.key)
+            answers.take(outcome.key, _status_answer(outcome))
+
+        self._emit(self.store.apply([shown[key] for key in before if key in self.store]))
+        try:
+            await self.backend.edit(tuple(before.values()), change, report)
+        except BaseException:  # a bug, or cancelled: show what the console last said, not what was hoped
+            self._emit(self.store.restore(before.values()))
+            raise
+        ordered = [(key, answers.by_key[key]) for key in before if key in answers.by_key]
+        failed = [(key, answer.reason) for key, answer in ordered if not answer.done]
+        vanished = [key for key, reason in failed if reason == REASON_NOT_FOUND]
+        unsent = [key for key in before if key not in answers.by_key and key not in already]  # stopped first
+        rollback = [before[key] for key, reason in failed if reason != REASON_NOT_FOUND]
+        if rollback or unsent:
+            self._emit(self.store.restore(rollback + [before[key] for key in unsent]))
+        if vanished:
+            self._emit(self.store.apply((), removed=vanished))
+        succeeded = tuple(key for key, answer in ordered if answer.done)
+        audit_error = await self._record_batch(action, ordered, self._edit_detail(change, shown))
+        undoable = any(name in UNDOABLE for name in change.fields())
+        refusal = next((_CANNOT_UNDO[name] for name in change.fields() if name in _CANNOT_UNDO), "")
+        return ActionResult(
+            action,
+            targets,
+            succeeded,
+            tuple(failed + gone),
+            skipped=tuple(already),
+            value=self._edit_value(change, shown),
+            restores=tuple((key, self.backend.reverse(before[key], change)) for key in succeeded) if undoable else (),
+            undo_refusal="" if undoable else refusal,
+            conflicts=tuple(conflicts),
+            permission_denied=any(answer.denied for _, answer in ordered),
+            audit_error=audit_error,
+            **named,
+        )
+
+    async def create(self, draft: Change) -> ActionResult:
+        """A new incident from ``draft`` (title required), shown at once and audited."""
+        if self.read_only:
+            return ActionResult(CREATE, (), past="Created", error="Read-only session: nothing was created.")
+        try:
+            incident = await self.backend.create(draft)
+        except ApiError as error:
+            audit_error = await self._record(CREATE, [], FAILED, str(error))
+            return ActionResult(CREATE, (), past="Created", error=f"Not created: {error}",
+                                permission_denied=isinstance(error, PermissionDenied), audit_error=audit_error)
+        self._emit(self.store.apply([incident]))
+        audit_error = await self._record(CREATE, [incident.key], SUCCESS, self._edit_detail(draft, {}))
+        return ActionResult(CREATE, (incident.key,), (incident.key,), past="Created", audit_error=audit_error)
+
+    def _edit_names(self, change: Change) -> tuple[str, str, str]:
+        """(audit action, toast's past tense, status) of an edit: a status it sets names it."""
+        if change.status is not UNCHANGED:
+            named = self.backend.status_action(change.status)
+            return named.verb, named.past, change.status
+        actions = {EDIT_ACTIONS[name] for name in change.fields()}
+        return (actions.pop() if len(actions) == 1 else "edit"), "", ""
+
+    def _edit_value(self, change: Change, shown: Mapping[str, Incident]) -> str:
+        """What an edit set, in words, for the toast."""
+        if change.assignee:
+            named = next(iter(shown.values()), None)  # the backend names the assignee as it will show
+            return named.assignee if named is not None else change.assignee
+        if change.severity is not UNCHANGED:
+            return next((spec.label for spec in self.backend.severities if spec.id == change.severity),
+                        change.severity)
+        if change.due is not UNCHANGED and change.due != NO_DUE_DATE:
+            return change.due.astimezone().strftime("%Y-%m-%d %H:%M")
+        return ""
+
+    def _edit_detail(self, change: Change, shown: Mapping[str, Incident]) -> str:
+        """What an edit set, for its audit lines (a note's and a text's length, not their words)."""
+        said = []
+        for name in change.fields():
+            value = getattr(change, name)
+            if name == "assignee":
+                said.append(f"assignee {self._edit_value(Change(assignee=value), shown) or 'nobody'} ({value or -1})"
+                            if value else "assignee nobody")
+            elif name == "due":
+                said.append("due date cleared" if value == NO_DUE_DATE else f"due {value.isoformat()}")
+            elif name in ("note", "title", "description"):
+                said.append(f"{name} of {len(value):,} characters")
+            else:
+                said.append(f"{name} {value}")
+        return " · ".join(said)
 
     async def delete(
         self, keys: tuple[str, ...], *, known: Mapping[str, Incident] = {}, progress: Progress | None = None
@@ -494,12 +679,14 @@ class Triage:
         problem = await self._record(action, [key], result, detail)
         batch.audit_error = batch.audit_error or problem
 
-    async def _record_batch(self, action: str, answers: list[tuple[str, _Answer]]) -> str:
-        """A status batch: one line for what was done, one per other result and reason."""
+    async def _record_batch(self, action: str, answers: list[tuple[str, _Answer]], what: str = "") -> str:
+        """A status or edit batch: one line for what was done, one per other result and reason;
+        ``what``: what an edit set, said on each line."""
         groups: dict[tuple[str, str], list[str]] = {}
         for key, answer in answers:
             groups.setdefault((answer.result, answer.reason), []).append(key)
         problems = []
         for (result, reason), keys in sorted(groups.items(), key=lambda group: (group[0][1] != "", group[0])):
-            problems.append(await self._record(action, keys, result, reason))
+            detail = " · ".join(part for part in (what, reason) if part)
+            problems.append(await self._record(action, keys, result, detail))
         return next((problem for problem in problems if problem), "")

@@ -2,7 +2,7 @@
 
 Each backend under test comes with a ``Console``: the backend, plus a way to look at
 and change the emulated console's own state behind the backend's back (another
-analyst at work).  Log360 joins the parametrisation when its backend exists.
+analyst at work).
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Mapping
 
 import httpx
 import pytest
@@ -21,22 +22,31 @@ from starlette.applications import Starlette
 from tui.audit import AuditLog
 from tui.backends.canary.client import CanaryClient
 from tui.backends.errors import AuthError, ConsoleTimeout, NotFound, RateLimited, ServerError
-from tui.backends.base import Backend, Capability, Outcome, StopSending
+from tui.backends.base import Backend, Capability, Change, Outcome, StopSending
 from tui.backends.registry import backend_class, names
+from tui.backends.log360.client import Log360Client
+from tui.backends.log360.pacer import Pacer
 from tui.emulator.canary.app import create_app
 from tui.emulator.faults import FaultInjector, FaultPlan
+from tui.emulator.log360.app import create_app as create_log360_app
+from tui.emulator.log360.generator import populate
+from tui.emulator.log360.state import Log360State
 from tui.screenshots import IN_PROCESS_URL, seeded_console
 from tui.secret import Secret
 from tui.store import IncidentStore
 from tui.triage import Triage
 
 TOKEN = "contract-suite-token-7c6b5a4d3e2f"
+# More than one delete call's worth (100 ids), so a report can stop a delete part way.
+LOG360_BACKLOG = 130
 
 
 @dataclass
 class Console:
     """A backend and the emulated console behind it."""
 
+    #: The backend's name, as ``CONSOLES`` knows its maker.
+    name: str
     backend: Backend
     keys: Callable[[], set[str]]
     status_of: Callable[[str], str]
@@ -45,6 +55,9 @@ class Console:
     fail_next: Callable[[str], None]
     #: With Capability.BULK_BY_FILTER: bulk form values that match every incident.
     match_everything: Mapping[str, str] = field(default_factory=dict)
+    #: With edits: the console's own values of an incident's ``Change`` fields (the assignee as a
+    #: user id, "" for nobody; the due time, None for none; ``note``: the newest note's text).
+    edit_fields: Callable[[str], dict[str, Any]] | None = None
 
 
 def canary_console(token: str = TOKEN) -> Console:
@@ -60,6 +73,7 @@ def canary_console(token: str = TOKEN) -> Console:
             state.acknowledge(key)
 
     return Console(
+        name="canary",
         backend=backend_class("canary")(client, retry_delay=0),
         keys=lambda: set(state.keys("all")),
         status_of=lambda key: "acknowledged" if state.is_acknowledged(key) else "unacknowledged",
@@ -70,10 +84,49 @@ def canary_console(token: str = TOKEN) -> Console:
     )
 
 
-def _fail_next(emulator: Starlette, fault: str) -> None:
+def log360_console(token: str = TOKEN) -> Console:
+    # The history is made a minute ago: activity dated the second an incident is listed counts as
+    # a change since (the server's times are to the second), which a test's edit must not meet.
+    state = Log360State(clock=lambda: time.time() - 60)
+    populate(state, LOG360_BACKLOG, seed="contract")
+    state.clock = time.time
+    emulator = create_log360_app(state, TOKEN, rate_limit=False)
+    # The server's 60 a minute is off (the emulator's --no-rate-limit), and so is Roost's pacing; a short
+    # overall deadline, as for Canary; a rate-limit answer is raised at once, not tried again.
+    client = Log360Client("http://log360.test", Secret(token), allow_http=True, pacer=Pacer(limit=1_000_000),
+                          transport=httpx.ASGITransport(app=emulator), deadline=0.5, rate_limit_attempts=1)
+
+    def status_of(key: str) -> str:
+        return state.get(int(key)).status
+
+    def change_elsewhere(key: str) -> None:
+        state.update(int(key), "s.kowalski", {"status": "open" if status_of(key) == "closed" else "closed"})
+
+    def edit_fields(key: str) -> dict[str, Any]:
+        incident = state.get(int(key))
+        return {
+            "severity": incident.severity, "status": incident.status, "title": incident.name,
+            "description": incident.description, "assignee": "" if incident.assignee == -1 else str(incident.assignee),
+            "due": None if incident.due_date is None else datetime.fromtimestamp(incident.due_date, timezone.utc),
+            "note": incident.notes[-1].text if incident.notes else None,
+        }
+
+    return Console(
+        name="log360",
+        backend=backend_class("log360")(client),
+        keys=lambda: {str(incident.incident_id) for incident in state.incidents()},
+        status_of=status_of,
+        delete_elsewhere=lambda key: state.delete([int(key)]),
+        change_elsewhere=change_elsewhere,
+        fail_next=functools.partial(_fail_next, emulator, paths=("/api/v2/",)),
+        edit_fields=edit_fields,
+    )
+
+
+def _fail_next(emulator: Starlette, fault: str, paths: tuple[str, ...] = FaultPlan().paths) -> None:
     """The next request meets ``fault``; later ones are answered as usual."""
     answer = functools.partial(Starlette.__call__, emulator)
-    injector = FaultInjector(answer, FaultPlan({fault: 1.0}, retry_after=0, slow_seconds=(0.01, 0.02)))
+    injector = FaultInjector(answer, FaultPlan({fault: 1.0}, paths=paths, retry_after=0, slow_seconds=(0.01, 0.02)))
     used = False
 
     async def once(scope, receive, send) -> None:
@@ -87,9 +140,9 @@ def _fail_next(emulator: Starlette, fault: str) -> None:
     emulator.state.fault_injector = once
 
 
-CONSOLES = {"canary": canary_console}
+CONSOLES = {"canary": canary_console, "log360": log360_console}
 #: A value each console's filter tokens take where any text will not do (a port, yes or no).
-FILTER_VALUES = {"port": "22", "ack": "yes"}
+FILTER_VALUES = {"port": "22", "ack": "yes", "sev": "critical", "status": "open", "due": "overdue"}
 
 
 @pytest.fixture(params=sorted(CONSOLES))
@@ -140,7 +193,7 @@ def test_statuses_are_declared_with_glyphs_and_at_least_one_open_and_one_closed(
 
 async def test_check_passes_with_the_token_and_fails_typed_without_it(console):
     await console.backend.check()
-    stranger = canary_console(token="not-this-consoles-token")
+    stranger = CONSOLES[console.name](token="not-this-consoles-token")
     with pytest.raises(AuthError):
         await stranger.backend.check()
     await stranger.backend.aclose()
@@ -378,3 +431,94 @@ async def test_triage_undo_puts_back_each_incidents_own_status(console, tmp_path
 
     assert {key: console.status_of(key) for key in chosen} == before
     assert {key: store.get(key).status for key in chosen} == before
+
+
+# --- Edits (assign, severity, due date, notes, name and description), where a backend has them --
+
+#: The capability each field of a Change needs.
+EDIT_CAPABILITIES = {
+    "severity": Capability.SEVERITY, "assignee": Capability.ASSIGN, "due": Capability.DUE_DATE,
+    "note": Capability.NOTES, "title": Capability.EDIT, "description": Capability.EDIT,
+}
+
+
+def editable(console: Console) -> None:
+    if console.edit_fields is None or not set(EDIT_CAPABILITIES.values()) & console.backend.capabilities:
+        pytest.skip("no edits")
+
+
+async def a_change(console: Console, incident, tag: str) -> Change:
+    """A change of every field the backend can edit, each to a value ``incident`` does not have."""
+    backend = console.backend
+    can = {name for name, needed in EDIT_CAPABILITIES.items() if needed in backend.capabilities}
+    values: dict[str, Any] = {}
+    if "severity" in can:
+        values["severity"] = next(spec.id for spec in backend.severities if spec.id != incident.severity)
+    if "assignee" in can:
+        now = console.edit_fields(incident.key)["assignee"]
+        values["assignee"] = next(user.id for user in await backend.users() if user.id != now)
+    if "due" in can:
+        values["due"] = datetime(2031, 5, 6, 7, 8, 9, tzinfo=timezone.utc) + timedelta(hours=len(tag))
+    if "note" in can:
+        values["note"] = f"note {tag}: $(rm -rf /) \x1b[31m\nline two"
+    if "title" in can:
+        values["title"] = f"{incident.title} [{tag}]"
+        values["description"] = f"described by {tag}"
+    return Change(**values)
+
+
+async def test_an_edit_lands_on_the_console_for_each_field_the_backend_can_change(console):
+    editable(console)
+    loaded, _ = await everything(console.backend)
+    chosen = tuple(sorted(loaded.values(), key=lambda incident: incident.key)[:3])
+    changes = {incident.key: await a_change(console, incident, f"edit {n}") for n, incident in enumerate(chosen)}
+    for incident in chosen:
+        [outcome] = await outcomes(functools.partial(console.backend.edit, (incident,), changes[incident.key]))
+        assert (outcome.key, outcome.result) == (incident.key, "done")
+    for incident in chosen:
+        change, there = changes[incident.key], console.edit_fields(incident.key)
+        assert {name: there[name] for name in change.fields()} == {name: getattr(change, name) for name in change.fields()}
+        assert there["status"] == incident.status  # what the change left alone stays
+
+
+async def test_an_edit_of_an_incident_changed_elsewhere_is_a_conflict_and_sends_nothing(console):
+    editable(console)
+    loaded, _ = await everything(console.backend)
+    incident = sorted(loaded.values(), key=lambda incident: incident.key)[0]
+    console.change_elsewhere(incident.key)
+    before = console.edit_fields(incident.key)
+    [outcome] = await outcomes(functools.partial(console.backend.edit, (incident,),
+                                                 await a_change(console, incident, "conflict")))
+    assert (outcome.result, outcome.conflict) == ("failed", True) and outcome.reason
+    assert console.edit_fields(incident.key) == before
+
+
+async def test_triage_undo_puts_back_each_incidents_own_assignee_and_severity(console, tmp_path):
+    editable(console)
+    backend = console.backend
+    if not {Capability.ASSIGN, Capability.SEVERITY} <= backend.capabilities:
+        pytest.skip("no assignee or no severity")
+    loaded, _ = await everything(backend)
+    store = IncidentStore(backend.statuses, backend.columns)
+    store.apply(loaded.values())
+    audit = AuditLog(tmp_path / "audit.log", console="contract")
+    triage = Triage(backend, store, tmp_path / "archives", audit=audit)
+    users = await backend.users()
+    chosen = tuple(sorted(loaded)[:6])  # a mix of severities and assignees
+    before = {key: {name: console.edit_fields(key)[name] for name in ("severity", "assignee")} for key in chosen}
+    change = Change(severity=backend.severities[0].id, assignee=users[-1].id)
+
+    edited = await triage.edit(chosen, change)
+    assert set(edited.succeeded) | set(edited.skipped) == set(chosen) and not edited.failed
+    assert {console.edit_fields(key)["assignee"] for key in chosen} == {users[-1].id}
+    assert {store.get(key).severity for key in chosen} == {backend.severities[0].id}
+    assert [entry["action"] for entry in audit.tail(10)] == ["edit"]
+    by_change: dict[Change, list[str]] = {}
+    for key, restore in edited.restores:
+        by_change.setdefault(restore, []).append(key)
+    for restore, keys in by_change.items():
+        undone = await triage.edit(tuple(keys), restore)
+        assert not undone.failed, undone.failed
+
+    assert {key: {name: console.edit_fields(key)[name] for name in ("severity", "assignee")} for key in chosen} == before
+    assert {key: store.get(key).severity for key in chosen} == {key: value["severity"] for key, value in before.items()}

@@ -147,7 +147,7 @@ def test_roost_config_names_the_file(tmp_path, monkeypatch):
 @pytest.mark.parametrize(("text", "complaint"), [
     ('[profile.prod]\nconsole = "c"\npage_size = = 5\n', r"config.toml: Invalid value \(at line 3, column 13\)"),
     ('[profile.prod]\nconsole = "c"\n\npage_size = "big"\n', r"config.toml, line 4: \[profile.prod\] page_size must be a whole number from 10 to 1000"),
-    ('[profile.prod]\nbackend = "log360"\n', r"line 2: \[profile.prod\] backend is 'log360'; only canary is supported for now"),
+    ('[profile.prod]\nbackend = "splunk"\n', r"line 2: \[profile.prod\] backend is 'splunk'; choose one of canary"),
     ('[profile.prod]\nread_only = "yes"\n', r"line 2: \[profile.prod\] read_only must be true or false"),
     ('[profile.prod]\npoll_interval = -1\n', r"poll_interval must be 0 \(manual\) or a number of seconds"),
     ('[profile.prod]\ncolumns = "created"\n', r"columns must be a list of column names"),
@@ -363,7 +363,7 @@ def test_roost_config_check_prints_no_escape_sequence_from_the_file(tmp_path, mo
     assert r"unknown setting \x1b[2Jwipe (ignored)" in out
     assert r"unknown setting [defaults] \u202eshade (ignored)" in out
     assert r"unknown setting [profile.evil\x1b]0;owned\x07] bell\x1b[5m (ignored)" in out
-    assert r"[profile.lab\x1b[31m] backend is '\x1b[31mred'; only canary is supported" in out
+    assert r"[profile.lab\x1b[31m] backend is '\x1b[31mred'; choose one of canary" in out
     assert r"token\x9b31m.missing does not exist" in out
 
 
@@ -378,3 +378,58 @@ def test_every_config_error_line_is_printed_without_escape_sequences(tmp_path, m
     with pytest.raises(ConfigError) as failure:
         settings(profile="lab")
     assert terminal_controls(str(failure.value)) == [] and r"unknown column '\x1b]52;c;cGF3bmVk\x07'" in str(failure.value)
+
+
+# -- a backend's own profile settings ------------------------------------------------
+
+
+def test_a_log360_profile_reads_its_own_settings(config):
+    write(config, """
+default_profile = "soc"
+[profile.soc]
+backend = "log360"
+console = "http://log360.lab.internal:8095"
+token_file = "prod.token"
+allow_http = true
+product = "EventLog"
+timezone = "Europe/London"
+queue = ["open", "In Progress"]
+users = { "301" = "alice", "-1" = "nobody" }
+me = "301"
+""")
+    chosen = settings()
+    assert chosen.backend == "log360" and chosen.token.reveal() == TOKEN
+    assert dict(chosen.backend_options) == {
+        "allow_http": True, "product": "eventlog", "timezone": "Europe/London",
+        "queue": ("open", "in_progress"), "users": {"301": "alice", "-1": "nobody"}, "me": "301",
+    }
+    assert chosen.warnings == ()
+
+
+@pytest.mark.parametrize(("line", "complaint"), [
+    ('allow_http = "yes"', r"line 6: \[profile.soc\] allow_http must be true or false"),
+    ('product = "splunk"', r"product must be one of log360, eventlog"),
+    ('timezone = "Mars/Olympus"', r"timezone names no time zone; use an IANA name"),
+    ('queue = ["open", "pending"]', r"queue has unknown status 'pending'; choose from open, in_progress, closed"),
+    ('users = { alice = "Alice" }', r"users must have numeric user ids as its keys"),
+    ('me = "alice"', r"me must be your numeric Log360 user id"),
+])
+def test_a_bad_log360_setting_is_one_line_naming_it(config, line, complaint):
+    write(config, f"""
+[profile.soc]
+backend = "log360"
+console = "https://log360.lab.internal"
+token_file = "prod.token"
+{line}
+""")
+    with pytest.raises(ConfigError, match=complaint):
+        settings(profile="soc")
+
+
+def test_a_canary_profile_has_no_backend_options(config):
+    write(config, """
+[profile.prod]
+console = "1234abcd"
+token_file = "prod.token"
+""")
+    assert dict(settings(profile="prod").backend_options) == {}

@@ -239,3 +239,26 @@ async def test_r_abandons_a_trickling_request_of_the_real_client_and_sends_it_ag
     finally:
         task.cancel()
         await client.aclose()
+
+
+class PacedBackend(CanaryBackend):
+    """A backend keeping to a request budget: it holds back (says so) until released."""
+
+    holding_back = "holding back 30 s: 60 requests a minute (1 waiting)"
+
+
+async def test_a_backend_holding_back_for_its_budget_is_not_a_stalled_console() -> None:
+    console, recorder = HangingConsole(), Recorder()
+    engine = SyncEngine(PacedBackend(console), IncidentStore(), poll_interval=0, on_status=recorder, stall_after=0)
+    task = await start(engine, recorder)
+    try:
+        engine.refresh_now(reconcile=False)
+        await console.request_arrived.wait()
+        for _ in range(20):  # many turns of the loop, each past stall_after
+            await asyncio.sleep(0)
+        assert console.hanging == 1 and "stalled" not in {status.state for status in recorder.statuses}
+        console.release.set()
+        await recorder.until("manual")
+        assert len(engine.store) == 2
+    finally:
+        task.cancel()

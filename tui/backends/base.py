@@ -44,8 +44,8 @@ from __future__ import annotations
 
 import abc
 import enum
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, ClassVar, Generic, Iterable, Literal, Mapping, TypeVar
 
@@ -183,6 +183,9 @@ class Lookup(Generic[Answer]):
     show: Callable[[Answer, datetime], Section]
     #: The section to show instead, given a note ("loading…", "unavailable: …").
     placeholder: Callable[[str], Section]
+    #: The answer is the incident as the console holds it in full (an ``Incident``): the pane
+    #: draws its events or evidence, which a listing leaves out (Log360's get-one answer).
+    in_full: bool = False
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,8 @@ class Outcome:
     #: Reported (result unknown) from a task being torn down, the request in flight: the
     #: report must record it without waiting for anything (no thread, no sleep).
     interrupted: bool = False
+    #: Failed because the console's copy changed since the caller's (an edit sent nothing).
+    conflict: bool = False
 
 
 #: The caller's hand for outcomes: awaited before the backend goes on (see the module).
@@ -387,6 +392,16 @@ class DocumentFormat:
 
 
 @dataclass(frozen=True)
+class ProfileKey:
+    """A setting a backend reads from a profile of its own (Log360's ``allow_http``)."""
+
+    name: str
+    #: The value as TOML gave it -> the value the backend reads; ValueError with the problem in
+    #: words ("must be true or false") for a value it cannot take.
+    check: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
 class ToolConfig:
     """A console and its token from the console's own tool's config file: the token goes only
     to that console."""
@@ -420,6 +435,62 @@ class ConfigSources:
     #: One spelling per console, for pairing tokens with consoles: like ``api_url``, but
     #: allowing what a test's in-process console needs; ConfigError as ``api_url``.
     console_identity: Callable[[str], str]
+    #: Profile settings of this backend's own, beyond Roost's; read into ``Settings.backend_options``.
+    profile_keys: tuple[ProfileKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeveritySpec:
+    """One severity a backend's incidents can have."""
+
+    #: What the model and filters call it ("critical").
+    id: str
+    #: What the analyst reads ("Critical").
+    label: str
+    #: One cell that tells it without colour ("▲").
+    glyph: str
+
+
+@dataclass(frozen=True)
+class User:
+    """Someone incidents may be assigned to."""
+
+    #: The console's id for them, as text ("301").
+    id: str
+    name: str
+    #: The token's own user ("take" assigns to them).
+    me: bool = False
+
+
+#: A field of a Change the analyst did not touch.
+UNCHANGED: Any = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit changes; a field left ``UNCHANGED`` (None) is not sent."""
+
+    #: A ``SeveritySpec.id``.
+    severity: str | None = UNCHANGED
+    #: A ``User.id``; "" unassigns.
+    assignee: str | None = UNCHANGED
+    #: A due time; ``NO_DUE_DATE`` clears it.
+    due: datetime | None = UNCHANGED
+    #: A note to add (notes are added, never replaced).
+    note: str | None = UNCHANGED
+    title: str | None = UNCHANGED
+    description: str | None = UNCHANGED
+    #: A ``StatusSpec.id``, for ``create`` (and a close that carries a note).
+    status: str | None = UNCHANGED
+
+    def fields(self) -> tuple[str, ...]:
+        """The names of the fields it changes, in declaration order."""
+        return tuple(name for name in CHANGE_FIELDS if getattr(self, name) is not UNCHANGED)
+
+
+CHANGE_FIELDS = ("severity", "assignee", "due", "note", "title", "description", "status")
+#: ``Change.due`` that clears the due date (a time no incident is due at).
+NO_DUE_DATE = datetime.min.replace(tzinfo=timezone.utc)
 
 
 class Backend(abc.ABC):
@@ -541,7 +612,52 @@ class Backend(abc.ABC):
         ``set_status``.  The caller has archived them before.
         """
 
-    # --- Bulk by filter (Capability.BULK_BY_FILTER) -------------------------------------
+    # --- Edits (Capability.ASSIGN, SEVERITY, DUE_DATE, NOTES, EDIT, CREATE) ----------------
+
+    #: The severities an incident may have, most urgent first; () when the backend has none.
+    severities: ClassVar[tuple[SeveritySpec, ...]] = ()
+
+    async def users(self) -> tuple[User, ...]:
+        """Who incidents may be assigned to (Capability.ASSIGN), and ``User.me`` marks the
+        token's own user when the console says who that is."""
+        return ()
+
+    async def edit(self, incidents: tuple[Incident, ...], change: Change, report: Report) -> None:
+        """Apply ``change`` to each incident, reporting one outcome each as ``set_status`` does
+        (already / done / gone / failed / unknown then checked / interrupted; StopSending
+        honoured).  ``incidents`` are as the caller last saw them: a backend that finds one
+        changed on the console since (another analyst at work) reports it ``failed`` with
+        ``conflict`` set and sends nothing for it, so nobody's change is overwritten unseen.
+        Each field of ``change`` needs its capability (assignee: ASSIGN, severity: SEVERITY,
+        due: DUE_DATE, note: NOTES, title and description: EDIT); a field the session lacks the
+        capability for is reported ``failed`` for every incident, and nothing is sent.  A status
+        with a note (a close that says why) goes as one change.  ValueError, before anything is
+        sent, for a change that is not one (no field, an undeclared severity or status, an
+        empty title)."""
+        raise NotImplementedError
+
+    async def create(self, draft: Change) -> Incident:
+        """A new incident (Capability.CREATE) from ``draft`` (title required); raises the typed
+        errors, InvalidParameter with the console's own words for a draft it refuses."""
+        raise NotImplementedError
+
+    def edited(self, incident: Incident, change: Change) -> Incident:
+        """``incident`` as it will be once ``change`` lands, worked out without a request: what the
+        caller shows while the edit is under way (and keeps once it is done).  Same key and version."""
+        neutral = {name: value for name, value in (("severity", change.severity), ("title", change.title),
+                                                    ("status", change.status)) if value is not UNCHANGED}
+        return replace(incident, **neutral) if neutral else incident
+
+    def reverse(self, incident: Incident, change: Change) -> Change:
+        """The change that puts back what ``change`` changes on ``incident`` (as the caller saw it
+        before), for undo: only a status, a severity and an assignee are put back; the rest of the
+        result is ``UNCHANGED`` (a note cannot be taken back, nor an old text retyped)."""
+        return Change(
+            severity=incident.severity if change.severity is not UNCHANGED else UNCHANGED,
+            assignee=incident.assignee if change.assignee is not UNCHANGED else UNCHANGED,
+            status=incident.status if change.status is not UNCHANGED else UNCHANGED,
+        )
+
 
     #: The filters the bulk form offers, in its order.
     bulk_fields: ClassVar[tuple[FormField, ...]] = ()
@@ -616,6 +732,23 @@ class Backend(abc.ABC):
         """``entries`` with their targets and groups named from what ``incidents`` (those
         loaded) tell; the console's history may give only ids."""
         return entries
+
+    #: The session's clock, for what is judged against now on screen (overdue, due today):
+    #: the app sets its own, so a fixed clock in tests and screenshots holds everywhere.
+    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(timezone.utc))
+
+    # --- What the bars say about the link ----------------------------------------------
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the link to the console is encrypted; the top bar warns when it is not."""
+        return True
+
+    @property
+    def holding_back(self) -> str:
+        """Why and how long the backend waits before it may send more (a request budget), as a
+        phrase for the info line ("holding back 12 s: 60 requests a minute"); "" when it is not."""
+        return ""
 
     async def aclose(self) -> None:
         """Release connections; safe to call twice."""

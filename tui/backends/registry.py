@@ -11,7 +11,10 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 # Imported only when chosen: a session loads one console's code.
-_BACKENDS = {"canary": ("tui.backends.canary", "CanaryBackend")}
+_BACKENDS = {
+    "canary": ("tui.backends.canary", "CanaryBackend"),
+    "log360": ("tui.backends.log360", "Log360Backend"),
+}
 #: The backend of a profile that names none (Roost spoke only to Canary before it had a choice).
 DEFAULT_BACKEND = "canary"
 

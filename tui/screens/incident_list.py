@@ -25,11 +25,12 @@ from ..widgets.detail_pane import DetailPane
 from ..widgets.incident_table import IncidentTable
 from ..widgets.status_bar import InfoLine
 from .confirm import ConfirmDeleteScreen
+from .edit_actions import EditKeys
 from .help import HelpScreen
 from .worker_errors import ReportsWorkerErrors
 
 
-class IncidentListScreen(ReportsWorkerErrors, Screen):
+class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self) -> None:
@@ -147,16 +148,10 @@ class IncidentListScreen(ReportsWorkerErrors, Screen):
             return False
         if action in MUTATING_ACTIONS and self.app.read_only:
             return False
-        return self.app.can(action)
+        return self.app.can(action, parameters)
 
     async def action_quit(self) -> None:
         await self.app.action_quit()
-
-    def action_acknowledge(self) -> None:
-        self.send("acknowledge", self.targets())
-
-    def action_unacknowledge(self) -> None:
-        self.send("unacknowledge", self.targets())
 
     def action_delete(self) -> None:
         targets = self.targets()

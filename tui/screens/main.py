@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from textual.actions import parse as parse_action
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
@@ -46,6 +47,8 @@ class MainScreen(IncidentListScreen):
         self.page = 0
         self.note = ""
         self.activity = ""
+        #: The info line said the backend was holding back at the last tick (so it is cleared after).
+        self._held_back = False
         self.marks = Marks()
         self.filter = Filter()
         self._view_size = (1, 0)
@@ -95,7 +98,7 @@ class MainScreen(IncidentListScreen):
         on_marks = Binding.Group(marks_label(count))
         for key, active in bindings.items():
             binding = active.binding
-            if binding.action in MARK_AWARE_ACTIONS:
+            if parse_action(binding.action)[1] in MARK_AWARE_ACTIONS:
                 description = f"{binding.description} {count:,} marked"
                 binding = replace(binding, description=description, group=on_marks if binding.show else None)
             elif binding.id == "back":
@@ -159,6 +162,7 @@ class MainScreen(IncidentListScreen):
             note=self.note,
             activity=self.activity,
             filter_text=self.filter.describe() if self.filter else "",
+            holding_back=self.app.backend.holding_back,
         )
         self.refresh_top_bar()
 
@@ -175,15 +179,20 @@ class MainScreen(IncidentListScreen):
                 new=len(self.app.new_keys),
                 status=self.app.sync_status,
                 read_only=self.app.read_only,
+                unencrypted=not self.app.backend.encrypted,
                 marked=len(self.marks),
                 matches=self._view_size[1] if self.filter else None,
             )
         )
 
     def _tick(self) -> None:
-        # Only the retry countdown changes by itself.
+        # Only the retry countdown and a request budget's wait change by themselves.
         if self.app.sync_status.state == "retrying":
             self.refresh_top_bar()
+        holding_back = self.app.backend.holding_back
+        if holding_back or self._held_back:
+            self._held_back = bool(holding_back)
+            self.refresh_bars()
 
     def apply_changes(self, changes: ChangeSet) -> None:
         if not self._ready:

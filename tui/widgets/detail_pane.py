@@ -157,7 +157,7 @@ def render_detail(context: DetailContext) -> RenderableType:
 
 def _events_table(context: DetailContext) -> RenderableType:
     global _last_events
-    incident = context.incident
+    incident = context.events_of or context.incident
     heading = Text(f"{context.events_heading} ({incident.events_count})", style="bold")
     if not incident.events:
         return Group(heading, Text(context.no_events_note, style="dim"))

@@ -63,6 +63,8 @@ class TopBarState:
     new: int
     status: SyncStatus
     read_only: bool = False
+    #: The link to the console is plain http (a profile allowed it): what is sent can be read.
+    unencrypted: bool = False
     marked: int = 0
     #: Incidents the / filter lets through, or None without a filter.
     matches: int | None = None
@@ -87,6 +89,8 @@ class TopBar(Static):
         if state.read_only:
             # Right after the name: nothing that is cut at 80 columns.
             text.append(" [read-only]", style="bold magenta")
+        if state.unencrypted:
+            text.append(" ⚠ plain http", style="bold red")
         text.append(" ")
         text.append_text(live_status_text(state.status))
         text.append(" │ ")
@@ -125,15 +129,19 @@ class InfoLine(Static):
         activity: str = "",
         filter_text: str = "",
         noun: str = "incident",
+        holding_back: str = "",
     ) -> None:
-        """``activity`` is work in progress (shown first); ``filter_text`` the / filter, described."""
-        shown = (page, pages, count, sort, descending, new_above, note, activity, filter_text, noun)
+        """``activity`` is work in progress (shown first); ``filter_text`` the / filter, described;
+        ``holding_back`` why the backend is not sending (a request budget), and for how long."""
+        shown = (page, pages, count, sort, descending, new_above, note, activity, filter_text, noun, holding_back)
         if shown == self._shown:
             return
         self._shown = shown
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         if activity:
             text.append(f" {clean(activity, limit=80)} ", style="bold reverse")
+        if holding_back:
+            text.append(f" ‖ {clean(holding_back, limit=80)} ", style="bold yellow")
         if new_above:
             text.append(f" ▲ {new_above} new above (g) ", style="bold reverse")
         text.append(f" page {page + 1}/{pages} · {count:,} {noun}{'s' if count != 1 else ''}")

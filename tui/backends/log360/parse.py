@@ -294,11 +294,18 @@ def evidence_time(raw: Mapping[str, Any], tz: tzinfo | None = None) -> datetime 
     return None
 
 
+# What an analyst reads first in a piece of evidence; the rest follow in the console's order.
+_EVIDENCE_FIRST = ("message", "hostname", "username", "source_ip", "category", "source")
+
+
 def parse_evidence(raw: Any, tz: tzinfo | None = None) -> Event:
-    """One evidence record as an Event: its time, and every field in the console's order, as text."""
+    """One evidence record as an Event: its time, then every field as text, what it says and
+    who and where first (message, host, user, source IP), the rest in the console's order."""
     if not isinstance(raw, Mapping):
         return Event(timestamp=None, fields=(("value", to_text(raw)),), raw={"value": raw})
-    fields = tuple((to_text(key), to_text(value)) for key, value in raw.items())
+    first = [name for name in _EVIDENCE_FIRST if name in raw]
+    rest = [name for name in raw if name not in first]
+    fields = tuple((to_text(name), to_text(raw[name])) for name in (*first, *rest))
     return Event(timestamp=evidence_time(raw, tz), fields=fields, raw=dict(raw))
 
 

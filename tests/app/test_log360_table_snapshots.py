@@ -1,0 +1,45 @@
+"""The Log360 table at 80x24 and 120x40, from a seeded emulator on a fixed clock: with its detail
+pane, filtered, and the Closed view.
+
+Update after an intended change with `pytest tests/app/test_log360_table_snapshots.py --snapshot-update`
+and look at the report before committing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.backends.log360.pacer import Pacer
+from tui.screenshots import FIXED_NOW, in_process_log360_app, seeded_log360
+
+from .conftest import TOKEN, settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+def snapshot_app(data_dir):
+    # Live polling far in the future: the top bar says "live" and nothing moves.
+    return in_process_log360_app(seeded_log360(), data_dir, token=TOKEN, poll_interval=3600, profile="demo log360",
+                                 connection={"pacer": Pacer(limit=1_000_000)})
+
+
+def _scene(*keys):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return run_before
+
+
+SCENES = {
+    "detail": _scene("j", "j", "enter"),
+    "filtered": _scene("slash", *"sev:critical", "enter"),
+    "closed": _scene("2"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scene", list(SCENES))
+def test_log360_table(snap_compare, snapshot_data_dir, size, scene):
+    assert snap_compare(snapshot_app(snapshot_data_dir), terminal_size=size, run_before=SCENES[scene])

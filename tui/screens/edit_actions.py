@@ -1,0 +1,178 @@
+"""The edit keys of a screen that lists incidents: t A ! D n N E, and c's closing note.
+
+Each asks what to change (a picker, a prompt, a form), then sends it with
+``app.run_edit`` on the targets frozen when the key was pressed: the marks when there
+are any, else the highlighted incident (E always edits the highlighted one: names are
+one incident's own).  The keys exist only where the backend has the capability
+(``keys.ACTION_CAPABILITIES``).
+"""
+
+from __future__ import annotations
+
+from textual import work
+
+from ..backends.base import Capability, Change, SeveritySpec, User
+from ..backends.errors import ApiError
+from ..model import Incident
+from ..sanitize import clean
+from ..triage import ActionResult
+from .edit import CreateScreen, DueDateScreen, EditScreen, NoteScreen
+from .pickers import AssignScreen, SeverityScreen
+
+
+class EditKeys:
+    """Mixed into ``IncidentListScreen`` (which gives ``targets``, ``incident``, ``send`` ...)."""
+
+    def _edit_targets(self) -> tuple[tuple[str, ...], list[Incident]] | None:
+        """The targets, frozen now, and those of them this screen knows; None (and a toast) for none."""
+        targets = self.targets()
+        if not targets:
+            self.app.toast("No incident is highlighted.", severity="warning")
+            return None
+        return targets, [incident for key in targets if (incident := self.incident(key))]
+
+    def _what(self, targets: tuple[str, ...], incidents: list[Incident]) -> str:
+        """How a prompt names its targets: the incident's name, or how many."""
+        if len(targets) == 1 and incidents:
+            return f"“{clean(self.app.backend.display_title(incidents[0]), limit=48)}”"
+        return f"{len(targets):,} incidents"
+
+    def send_edit(self, action: str, change: Change, targets: tuple[str, ...]) -> None:
+        self.app.run_edit(change, targets, known=self.known_incidents(), on_done=self.triage_finished)
+        self.triage_sent(action, targets)
+
+    # ------------------------------------------------------------- assignee
+
+    def action_take(self) -> None:
+        chosen = self._edit_targets()
+        if chosen is not None:
+            self._take(*chosen)
+
+    @work(group="edit-take", exit_on_error=False)
+    async def _take(self, targets: tuple[str, ...], incidents: list[Incident]) -> None:
+        try:
+            users = await self.app.backend.users()
+        except ApiError:
+            users = ()
+        me = next((user for user in users if user.me), None)
+        if me is None:
+            self.app.toast("The console does not say which user this token is: pick yourself.")
+            self._pick_assignee(targets, incidents)
+            return
+        self.send_edit("take", Change(assignee=me.id), targets)
+
+    def action_assign(self) -> None:
+        chosen = self._edit_targets()
+        if chosen is not None:
+            self._pick_assignee(*chosen)
+
+    def _pick_assignee(self, targets: tuple[str, ...], incidents: list[Incident]) -> None:
+        def picked(user: User | None) -> None:
+            if user is not None:
+                self.send_edit("assign", Change(assignee=user.id), targets)
+
+        current = {incident.assignee for incident in incidents}
+        heading = f"Assign {self._what(targets, incidents)} to"
+        self.app.push_screen(AssignScreen(heading, current=current.pop() if len(current) == 1 else None), picked)
+
+    # ------------------------------------------------------------- severity
+
+    def action_severity(self) -> None:
+        chosen = self._edit_targets()
+        if chosen is None:
+            return
+        targets, incidents = chosen
+
+        def picked(spec: SeveritySpec | None) -> None:
+            if spec is not None:
+                self.send_edit("severity", Change(severity=spec.id), targets)
+
+        current = {incident.severity for incident in incidents}
+        heading = f"Severity of {self._what(targets, incidents)}"
+        self.app.push_screen(SeverityScreen(heading, self.app.backend.severities,
+                                            current=current.pop() if len(current) == 1 else None), picked)
+
+    # ----------------------------------------------------------- due, notes
+
+    def action_due_date(self) -> None:
+        chosen = self._edit_targets()
+        if chosen is None:
+            return
+        targets, incidents = chosen
+
+        def answered(due) -> None:
+            if due is not None:
+                self.send_edit("due_date", Change(due=due), targets)
+
+        self.app.push_screen(DueDateScreen(f"Due date of {self._what(targets, incidents)}"), answered)
+
+    def action_add_note(self) -> None:
+        chosen = self._edit_targets()
+        if chosen is None:
+            return
+        targets, incidents = chosen
+
+        def written(note: str | None) -> None:
+            if note:
+                self.send_edit("add_note", Change(note=note), targets)
+
+        self.app.push_screen(NoteScreen(f"A note on {self._what(targets, incidents)}"), written)
+
+    def action_set_status(self, verb: str) -> None:
+        """A status key; one that closes asks for a closing note where the console keeps notes."""
+        backend = self.app.backend
+        named = next(named for named in backend.status_actions if named.verb == verb)
+        closes = not backend.status(named.status).is_open
+        if not closes or Capability.NOTES not in backend.capabilities:
+            self.send(verb, self.targets())
+            return
+        chosen = self._edit_targets()
+        if chosen is None:
+            return
+        targets, incidents = chosen
+        them = "it" if len(targets) == 1 else "them"
+
+        def written(note: str | None) -> None:
+            if note is None:
+                self.app.toast(f"Not {named.past.lower()}: nothing was sent.")
+            elif note:
+                self.send_edit(verb, Change(status=named.status, note=note), targets)
+            else:
+                self.send(verb, targets)
+
+        self.app.push_screen(NoteScreen(
+            f"{verb.capitalize()} {self._what(targets, incidents)}: a closing note",
+            send_label=f"{verb}s {them}",
+            optional=f"{verb}s {them} without a note",
+        ), written)
+
+    # ---------------------------------------------------- create, name, text
+
+    def action_create(self) -> None:
+        def created(result: ActionResult) -> None:
+            main = self.app.main_screen
+            if result.succeeded and main is not None:
+                main.show_incident(result.succeeded[0])
+
+        def drafted(draft: Change | None) -> None:
+            if draft is not None:
+                self.app.run_create(draft, on_done=created)
+
+        self.app.push_screen(CreateScreen(), drafted)
+
+    def action_edit(self) -> None:
+        key = self.table.cursor_key
+        incident = self.incident(key) if key else None
+        if incident is None:
+            self.app.toast("No incident is highlighted.", severity="warning")
+            return
+
+        def edited(change: Change | None) -> None:
+            if change is not None and not change.fields():
+                self.app.toast("Nothing changed: nothing was sent.")
+            elif change is not None:
+                self.send_edit("edit", change, (incident.key,))
+
+        # The description is the backend's own field; a backend without one offers an empty text.
+        description = getattr(incident.extras, "description", "") or ""
+        self.app.push_screen(EditScreen(incident.title, description), edited)
