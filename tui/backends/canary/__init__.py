@@ -23,9 +23,10 @@ from .client import CanaryClient
 from ..errors import ApiError, NotFound, PermissionDenied
 from ...backoff import retry_wait
 from ...model import Incident
+from ..acting import Reporter, interruptible
 from ..base import (
     Backend, Batch, BulkPreview, BulkRequest, Capability, Census, HistoryEntry, Lookup, Outcome, Report, SearchPage,
-    SearchQuery, Section, StatusAction, StatusSpec, StopSending,
+    SearchQuery, Section, StatusAction, StatusSpec,
 )
 from . import bulk
 from .config import CANARY_CONFIG_SOURCES
@@ -118,20 +119,21 @@ class CanaryBackend(Backend):
     async def set_status(self, incidents: tuple[Incident, ...], status: str, report: Report) -> None:
         send = self._sender(status)
 
-        async def one(incident: Incident, reporter: _Reporter) -> None:
+        async def one(incident: Incident, reporter: Reporter) -> None:
             key = incident.key
             if incident.status == status:
                 await reporter(Outcome(key, "already"))
                 return
-            outcome = await _interruptible(key, "", reporter, self._settled(key, lambda: send(key), retry=True))
+            outcome = await interruptible((key,), reporter, self._settled(key, lambda: send(key), retry=True),
+                                          reason=INTERRUPTED)
             await reporter(outcome)
             if outcome.result == "unknown":
                 await self._report_check(outcome, reporter, lambda now: now is not None and now.status == status)
 
-        await _each(incidents, one, _Reporter(report), self.concurrency)
+        await _each(incidents, one, Reporter(report), self.concurrency)
 
     async def delete(self, incidents: tuple[Incident, ...], report: Report) -> None:
-        await _each(incidents, self._delete_one, _Reporter(report), self.concurrency)
+        await _each(incidents, self._delete_one, Reporter(report), self.concurrency)
 
     # --- bulk by filter and console search ----------------------------------------------
     bulk_fields = bulk.BULK_FIELDS
@@ -196,10 +198,11 @@ class CanaryBackend(Backend):
 
     # -------------------------------------------------------------- internals
 
-    async def _delete_one(self, incident: Incident, reporter: _Reporter) -> None:
+    async def _delete_one(self, incident: Incident, reporter: Reporter) -> None:
         key = incident.key
         if incident.status != ACKNOWLEDGED:  # the console refuses to delete it as it is
-            acknowledged = await _interruptible(key, "acknowledge", reporter, self._acknowledged_first(key))
+            acknowledged = await interruptible((key,), reporter, self._acknowledged_first(key),
+                                               reason=INTERRUPTED, step="acknowledge")
             await reporter(acknowledged)
             if acknowledged.result == "gone":
                 await reporter(Outcome(key, "gone", acknowledged.reason))
@@ -210,7 +213,8 @@ class CanaryBackend(Backend):
                 return
             if reporter.stopped:
                 return
-        outcome = await _interruptible(key, "", reporter, self._settled(key, lambda: self.client.delete(key), retry=False))
+        outcome = await interruptible((key,), reporter, self._settled(key, lambda: self.client.delete(key), retry=False),
+                                      reason=INTERRUPTED)
         await reporter(outcome)
         if outcome.result == "unknown":
             await self._report_check(outcome, reporter, lambda now: now is None)
@@ -223,7 +227,7 @@ class CanaryBackend(Backend):
         found = await self._found(outcome, lambda now: now is not None and now.status == ACKNOWLEDGED)
         return found or outcome
 
-    async def _report_check(self, unknown: Outcome, reporter: _Reporter, done: Callable[[Incident | None], bool]) -> None:
+    async def _report_check(self, unknown: Outcome, reporter: Reporter, done: Callable[[Incident | None], bool]) -> None:
         """After reporting ``unknown``: ask the console, and report what it says (if it says)."""
         found = await self._found(unknown, done)
         if found is not None:
@@ -279,34 +283,10 @@ class CanaryBackend(Backend):
             attempt += 1
 
 
-class _Reporter:
-    """The caller's report for one action, and whether it asked to stop (StopSending)."""
-
-    def __init__(self, report: Report) -> None:
-        self.report = report
-        self.stopped = False
-
-    async def __call__(self, outcome: Outcome) -> None:
-        try:
-            await self.report(outcome)
-        except StopSending:
-            self.stopped = True
-
-
-async def _interruptible(key: str, step: str, reporter: _Reporter, request: Awaitable[Outcome]) -> Outcome:
-    """Await ``request``; if the session ends while it is in flight, report it as interrupted."""
-    try:
-        return await request
-    except asyncio.CancelledError:
-        # The report for an interrupted outcome does not wait: this task is being torn down.
-        await reporter(Outcome(key, "unknown", INTERRUPTED, step=step, interrupted=True))
-        raise
-
-
 async def _each(
     incidents: tuple[Incident, ...],
-    work: Callable[[Incident, _Reporter], Awaitable[None]],
-    reporter: _Reporter,
+    work: Callable[[Incident, Reporter], Awaitable[None]],
+    reporter: Reporter,
     concurrency: int,
 ) -> None:
     """``work`` on every incident, at most ``concurrency`` at a time, until the caller asks to stop;

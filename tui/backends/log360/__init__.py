@@ -30,16 +30,16 @@ is, so ``users()`` marks nobody ``me``.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 
 from ...model import Incident
+from ..acting import Reporter, interruptible
 from ..base import (
     NO_DUE_DATE, UNCHANGED, Backend, Batch, Capability, Census, Change, Lookup, Outcome, Report, Section,
-    SeveritySpec, StatusAction, StatusSpec, StopSending, User,
+    SeveritySpec, StatusAction, StatusSpec, User,
 )
 from ..errors import ApiError, InvalidParameter, NotFound, PermissionDenied
 from . import details as incident_details, filters
@@ -215,7 +215,7 @@ class Log360Backend(Backend):
 
     async def set_status(self, incidents: tuple[Incident, ...], status: str, report: Report) -> None:
         label = self.status(status).label  # KeyError for a status Log360 does not have
-        reporter = _Reporter(report)
+        reporter = Reporter(report)
         for incident in incidents:
             if reporter.stopped:
                 return
@@ -224,8 +224,8 @@ class Log360Backend(Backend):
                 await reporter(Outcome(key, "already"))
                 continue
             current = self._as_sent(incident)
-            outcome = await _interruptible((key,), reporter, self._settled(
-                key, lambda: self.client.update_merged(current, status=status, priority=INTERACTIVE)))
+            outcome = await interruptible((key,), reporter, self._settled(
+                key, lambda: self.client.update_merged(current, status=status, priority=INTERACTIVE)), reason=INTERRUPTED)
             await reporter(outcome)
             if outcome.result == "done":
                 self._listed[key] = self._changed(current, status=label)
@@ -235,7 +235,7 @@ class Log360Backend(Backend):
                     await reporter(checked)
 
     async def delete(self, incidents: tuple[Incident, ...], report: Report) -> None:
-        await self._delete_keys(tuple(dict.fromkeys(incident.key for incident in incidents)), _Reporter(report))
+        await self._delete_keys(tuple(dict.fromkeys(incident.key for incident in incidents)), Reporter(report))
 
     # --- edits --------------------------------------------------------------------------
 
@@ -245,7 +245,7 @@ class Log360Backend(Backend):
 
     async def edit(self, incidents: tuple[Incident, ...], change: Change, report: Report) -> None:
         wire = self._wire_change(change)
-        reporter = _Reporter(report)
+        reporter = Reporter(report)
         lacking = sorted(name for name in change.fields()
                          if name in FIELD_CAPABILITIES and FIELD_CAPABILITIES[name] not in self.capabilities)
         for incident in incidents:
@@ -485,7 +485,7 @@ class Log360Backend(Backend):
         }
         return all(want == have for name, (want, have) in wanted.items() if getattr(change, name) is not UNCHANGED)
 
-    async def _edit_one(self, caller: Incident, change: Change, wire: dict[str, Any], reporter: _Reporter) -> None:
+    async def _edit_one(self, caller: Incident, change: Change, wire: dict[str, Any], reporter: Reporter) -> None:
         """Re-read ``caller``'s incident; send the change unless someone changed it since."""
         key = caller.key
         listed = self._listed.get(key)
@@ -504,8 +504,8 @@ class Log360Backend(Backend):
         if self._changed_since(caller, current):
             await reporter(Outcome(key, "failed", CONFLICT, conflict=True))
             return
-        outcome = await _interruptible((key,), reporter, self._settled(
-            key, lambda: self.client.update_merged(current, priority=INTERACTIVE, **wire)))
+        outcome = await interruptible((key,), reporter, self._settled(
+            key, lambda: self.client.update_merged(current, priority=INTERACTIVE, **wire)), reason=INTERRUPTED)
         await reporter(outcome)
         if outcome.result == "done":
             self._took(current, wire)
@@ -584,19 +584,19 @@ class Log360Backend(Backend):
         finally:
             await pages.aclose()
 
-    async def _delete_keys(self, keys: tuple[str, ...], reporter: _Reporter) -> None:
+    async def _delete_keys(self, keys: tuple[str, ...], reporter: Reporter) -> None:
         """Delete ``keys`` in calls of at most 100, each id's outcome from its call's answer."""
         calls = self.client.delete_in_batches(keys, batch=MAX_DELETE, priority=INTERACTIVE)
         sent = 0
         try:
             while not reporter.stopped and sent < len(keys):
-                call = await _interruptible(keys[sent : sent + MAX_DELETE], reporter, anext(calls))
+                call = await interruptible(keys[sent : sent + MAX_DELETE], reporter, anext(calls), reason=INTERRUPTED)
                 sent += len(call.keys)
                 await self._delete_answered(call, reporter)
         finally:
             await calls.aclose()
 
-    async def _delete_answered(self, call: DeleteCall, reporter: _Reporter) -> None:
+    async def _delete_answered(self, call: DeleteCall, reporter: Reporter) -> None:
         error = call.error
         if error is None:
             for key in call.keys:
@@ -663,28 +663,3 @@ def _raw_fields(wire: Mapping[str, Any], tz: Any) -> dict[str, Any]:
         due = wire["due_date"]
         raw["due_date"] = None if due is None else wire_time(due, tz)
     return raw
-
-
-class _Reporter:
-    """The caller's report for one action, and whether it asked to stop (StopSending)."""
-
-    def __init__(self, report: Report) -> None:
-        self.report = report
-        self.stopped = False
-
-    async def __call__(self, outcome: Outcome) -> None:
-        try:
-            await self.report(outcome)
-        except StopSending:
-            self.stopped = True
-
-
-async def _interruptible(keys: tuple[str, ...], reporter: _Reporter, request: Awaitable[Any]) -> Any:
-    """Await ``request``; if the session ends while it is in flight, report its ``keys`` as interrupted."""
-    try:
-        return await request
-    except asyncio.CancelledError:
-        # The report for an interrupted outcome does not wait: this task is being torn down.
-        for key in keys:
-            await reporter(Outcome(key, "unknown", INTERRUPTED, interrupted=True))
-        raise
