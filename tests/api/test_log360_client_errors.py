@@ -25,17 +25,6 @@ from tui.backends.log360.pacer import Pacer
 from tui.secret import MASK
 
 
-@pytest.fixture
-def server() -> RecordingServer:
-    return RecordingServer()
-
-
-@pytest.fixture
-async def log360(server: RecordingServer) -> AsyncIterator[Log360Client]:
-    async with server.client() as client:
-        yield client
-
-
 def wrapped(code: str, title: str, detail: str) -> dict[str, Any]:
     return {"error": {"code": code, "title": title, "detail": detail}}
 

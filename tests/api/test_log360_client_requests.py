@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import ssl
 from datetime import datetime, timezone
-from typing import AsyncIterator
 
 import httpx
 import pytest
@@ -23,17 +22,6 @@ from tui.backends.log360.parse import log360_fields, parse_incident, user_names
 from tui.secret import Secret
 
 UTC = timezone.utc
-
-
-@pytest.fixture
-def server() -> RecordingServer:
-    return RecordingServer()
-
-
-@pytest.fixture
-async def log360(server: RecordingServer) -> AsyncIterator[Log360Client]:
-    async with server.client() as client:
-        yield client
 
 
 # -- base URL ------------------------------------------------------------------------------
