@@ -290,8 +290,9 @@ def test_odd_details_keep_what_they_can():
     extras = log360_fields(incident)
     assert extras.actors == (Actor("entity", ("one-host",)), Actor("user", ("alice", "7", "")), Actor("process", ()))
     assert [note.text for note in extras.notes] == ["plain text", "5"]
-    assert incident.events[0] == Event(timestamp=None, fields=(("value", "uuid-only"),))
-    assert incident.events[1].timestamp == utc(2025, 1, 1)  # no log time: when it was attached
+    # Newest first, the undated last.
+    assert incident.events[0].timestamp == utc(2025, 1, 1)  # no log time: when it was attached
+    assert incident.events[1] == Event(timestamp=None, fields=(("value", "uuid-only"),))
     assert [entry.activity for entry in extras.activity] == ["Incident Updated", "3"]
 
 
@@ -379,3 +380,9 @@ def test_the_fingerprint_ignores_spelling_alone():
 def test_a_day_later_in_another_zone_is_a_different_time():
     assert parse_time("2025-01-01 00:00:00", ZoneInfo("Pacific/Kiritimati")) == (
         parse_time("2025-01-01 00:00:00", UTC) - timedelta(hours=14))
+
+
+def test_evidence_is_newest_first_whatever_order_the_server_sent():
+    evidence = [{"message": f"event {day}", "log_org_time": f"2025-01-0{day} 00:00:00"} for day in (1, 3, 2)]
+    incident = parse_detail({"data": {"evidence": evidence}}, "1", tz=UTC)
+    assert [dict(event.fields)["message"] for event in incident.events] == ["event 3", "event 2", "event 1"]

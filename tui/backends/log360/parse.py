@@ -309,6 +309,15 @@ def parse_evidence(raw: Any, tz: tzinfo | None = None) -> Event:
     return Event(timestamp=evidence_time(raw, tz), fields=fields, raw=dict(raw))
 
 
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)  # orders undated evidence; never shown
+
+
+def _newest_first(events: Iterable[Event]) -> tuple[Event, ...]:
+    """Evidence as an analyst reads it: the newest first, undated last, the server's order kept
+    between equals (the server sends it oldest first)."""
+    return tuple(sorted(events, key=lambda event: (event.timestamp is not None, event.timestamp or _EPOCH), reverse=True))
+
+
 # -- incidents ------------------------------------------------------------------------
 
 
@@ -353,7 +362,7 @@ def parse_incident(
     notes_raw = raw.get("notes")
     notes = tuple(parse_note(note, tz) for note in notes_raw) if isinstance(notes_raw, list) else ()
     evidence_raw = raw.get("evidence")
-    events = tuple(parse_evidence(item, tz) for item in evidence_raw) if isinstance(evidence_raw, list) else ()
+    events = _newest_first(parse_evidence(item, tz) for item in evidence_raw) if isinstance(evidence_raw, list) else ()
     activity_raw = raw.get("activity")
     activity = tuple(parse_activity(item, tz) for item in activity_raw) if isinstance(activity_raw, list) else ()
     actors = parse_actors(raw.get("actors"))
