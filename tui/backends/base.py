@@ -1,7 +1,6 @@
 """The backend contract: what Roost needs of a console, in neutral terms.
 
-A backend is one package under ``tui/backends/`` (``canary/`` now, ``log360/``
-next) that speaks one console's wire and hands the rest of Roost only neutral
+A backend is one package under ``tui/backends/`` (``canary/``, ``log360/``) that speaks one console's wire and hands the rest of Roost only neutral
 objects: incidents, batches, a census, outcomes, and the typed errors of
 ``tui.backends.errors``.  No httpx object, cursor or wire dictionary crosses this
 line (they stay in ``Incident.raw``).  No Textual here.
@@ -28,16 +27,17 @@ raising ``StopSending`` (the caller can no longer keep a record) stops it sendin
 
 What it offers beyond that is declared and gated by capability: bulk by filter
 (``bulk_fields`` for its form, ``bulk_request``, ``count_matching``,
-``act_on_matching``) and console search (``search_fields``, ``search_query``,
-``search``); forms are ``FormField``s the UI draws without knowing the console.
+``act_on_matching``), console search (``search_fields``, ``search_query``,
+``search``), source history (``history``) and the edits (``edit`` with a
+``Change``, ``create``, ``users``, ``severities``); forms are ``FormField``s the UI
+draws without knowing the console.
 
-How Log360 fits, for the record: statuses open / in progress / closed (open and
-in progress count as open); ``load`` re-lists newest first in paced pages of 100
-and gives no watermark, so every ``load`` is a full pass; ``census`` is that
-pass's keys; ``set_status`` is a paced ``PUT`` per incident carrying the whole
-current record; ``delete`` sends up to 100 ids per call; capabilities add
-assign, notes, create, edit, severity and due date and drop history, search and
-bulk by filter.
+The two backends, side by side: Canary has two statuses, deltas by
+``updated_id`` and a cheap census, and deletes only acknowledged incidents (a
+reported step); Log360 has three statuses (open and in progress count as open),
+no deltas (``load`` is a paced full pass whose keys are the census), a ``PUT``
+of the whole record per change, deletes of up to 100 ids a call, and the edits,
+but no history, search or bulk by filter.
 """
 
 from __future__ import annotations
