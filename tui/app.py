@@ -295,6 +295,9 @@ class RoostApp(App):
             self.toast(line, severity=severity)
         for problem in result.problems():
             self.toast(problem, severity="warning")
+        if result.conflicts:
+            # Someone else's change is on the console: show it before the analyst decides again.
+            self.engine.refresh_now()
         if result.audit_error:
             self.toast(result.audit_error, severity="error")
 

@@ -157,8 +157,8 @@ class ActionResult:
             return ()
         lines = []
         if self.conflicts:
-            lines.append(f"{_incidents(len(self.conflicts))} changed on the console since you looked: "
-                         "press r, then try again")
+            lines.append(f"{_incidents(len(self.conflicts))} changed on the console since you looked, so "
+                         "nothing was sent to them: reloading; look at their change, then try again")
         failed = [(key, reason) for key, reason in self.failed if key not in self.conflicts]
         if failed:
             reasons = sorted({reason for _, reason in failed})

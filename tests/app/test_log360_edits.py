@@ -7,6 +7,7 @@ Canary session shows none of them.  Times are UTC (conftest) and the clock is fi
 from __future__ import annotations
 
 import os
+import time
 from contextlib import nullcontext
 from datetime import datetime, timezone
 
@@ -524,3 +525,26 @@ async def test_z_puts_back_the_severity_and_assignee_an_edit_changed(server, tmp
         assert incident_of(server, key).assignee == KOWALSKI != assignee
         await edited(pilot, "z")
         assert incident_of(server, key).assignee == assignee
+
+
+# ------------------------------------------------------------------------- conflicts
+
+
+async def test_an_edit_of_an_incident_changed_meanwhile_sends_nothing_says_so_and_shows_their_change(server, tmp_path):
+    server.clock = time.time  # the colleague's change is dated now, after Roost last listed it
+    app = log360_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        key = table(app).cursor_key
+        theirs = "trouble" if incident_of(server, key).severity != "trouble" else "critical"
+        ours = next(spec.id for spec in app.backend.severities if spec.id not in (theirs, incident_of(server, key).severity))
+        server.update(int(key), "a.colleague", {"severity": theirs})  # another analyst, behind Roost's back
+
+        await pilot.press("exclamation_mark")
+        await on_screen(pilot, SeverityScreen)
+        app.screen.query_one(OptionList).highlighted = [spec.id for spec in app.backend.severities].index(ours)
+        await edited(pilot, "enter")
+
+        assert incident_of(server, key).severity == theirs  # nothing of ours was sent
+        assert any("changed on the console since you looked" in notice.message for notice in app.messages)
+        await wait_for(pilot, lambda: app.store.get(key).severity == theirs, "their change on screen")
