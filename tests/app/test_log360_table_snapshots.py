@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tui.backends.log360.pacer import Pacer
-from tui.screenshots import FIXED_NOW, in_process_log360_app, seeded_log360
+from tui.screenshots import in_process_log360_app, seeded_log360
 
 from .conftest import TOKEN, settle
 
