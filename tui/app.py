@@ -30,11 +30,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from .backends.base import UNCHANGED, BulkPreview, Change, SearchQuery
+from .backends.base import UNCHANGED, Backend, BulkPreview, Change, SearchQuery
 from .backends.errors import ApiError
 from .archive import write_atomically
 from .audit import AUDIT_FILE, AuditLog
-from .backends.base import Backend
 from .config import Settings
 from .crashlog import crash_line
 from .details import DetailSource
