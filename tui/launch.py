@@ -9,7 +9,8 @@ import secrets
 import select
 import signal
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable, TextIO
 
 from .backends import registry
@@ -34,32 +35,37 @@ START_CHECK_ATTEMPTS = 4
 @dataclass
 class Connection:
     settings: Settings
-    demo_servers: tuple[object, ...] = ()
+    demo_servers: list[object] = field(default_factory=list)
 
     def close(self) -> None:
-        for server in self.demo_servers:
+        for server in list(self.demo_servers):
             server.stop()
 
 
 def start_demo(args: argparse.Namespace) -> Connection:
     """Both consoles' emulators on loopback, with backlogs and live arrivals; the session opens the
-    one ``--demo`` names and speaks real HTTP to it (Log360's with its real 60-a-minute budget)."""
+    one ``--demo`` names and speaks real HTTP to it (Log360's with its real 60-a-minute budget).
+    The other starts beside the first screen, not before it."""
     from .emulator.log360.serve import Log360Options
     from .emulator.server import EmulatorOptions, EmulatorServer
 
     tokens = {name: secrets.token_hex(16) for name in registry.names()}
     seed = secrets.randbelow(10**6)
-    canary = EmulatorServer(
-        EmulatorOptions(token=tokens["canary"], backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=seed)
-    )
-    log360_options = Log360Options(token=tokens["log360"], backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=seed)
-    log360 = EmulatorServer(log360_options.build_app(), rate=log360_options.rate, seed=seed)
-    servers = {"canary": canary, "log360": log360}
-    for server in servers.values():
-        server.start()
+
+    def canary() -> EmulatorServer:
+        return EmulatorServer(
+            EmulatorOptions(token=tokens["canary"], backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=seed)
+        )
+
+    def log360() -> EmulatorServer:
+        options = Log360Options(token=tokens["log360"], backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=seed)
+        return EmulatorServer(options.build_app(), rate=options.rate, seed=seed)
+
+    builders = {"canary": canary, "log360": log360}
     chosen = args.demo
+    opened = builders[chosen]().start()
     settings = Settings(
-        console=servers[chosen].base_url,
+        console=opened.base_url,
         token=Secret(tokens[chosen]),
         backend=chosen,
         profile=f"demo {chosen} emulator" if chosen != registry.DEFAULT_BACKEND else "demo emulator",
@@ -70,7 +76,15 @@ def start_demo(args: argparse.Namespace) -> Connection:
         # The emulator listens on plain http, on loopback.
         backend_options={"allow_http": True} if chosen == "log360" else {},
     )
-    return Connection(settings, tuple(servers.values()))
+    connection = Connection(settings, [opened])
+
+    def start_the_others() -> None:
+        for name, build in builders.items():
+            if name != chosen:
+                connection.demo_servers.append(build().start())
+
+    threading.Thread(target=start_the_others, name="demo-emulators", daemon=True).start()
+    return connection
 
 
 def connect(args: argparse.Namespace) -> Connection:
