@@ -395,3 +395,12 @@ async def test_e_exports_the_marks_as_csv(server, tmp_path):
         rows = list(csv.DictReader(exported.read_text(encoding="utf-8-sig").splitlines()))
         assert {row["id"]: (row["name"], row["status"]) for row in rows} == {
             key: (server.get(int(key)).name, server.get(int(key)).status) for key in marked}
+
+
+async def test_with_marks_the_footer_names_the_log360_keys_they_are_for(server, tmp_path):
+    app = build_log360_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space", "space")
+        footer = screen_text(app).splitlines()[-1]
+        assert "reopen/start/close/delete 3 marked" in footer and "ack" not in footer

@@ -31,9 +31,9 @@ from .incident_list import IncidentListScreen
 WARM_CHUNK = 2000
 
 
-def marks_label(count: int) -> str:
-    """What the footer says a, u and d act on when there are marks."""
-    return f"ack/unack/delete {count:,} marked"
+def marks_label(count: int, verbs: tuple[str, ...]) -> str:
+    """What the footer says its triage keys act on when there are marks: "ack/unack/delete 3 marked"."""
+    return f"{'/'.join(verbs)} {count:,} marked" if verbs else f"{count:,} marked"
 
 
 class MainScreen(IncidentListScreen):
@@ -47,6 +47,8 @@ class MainScreen(IncidentListScreen):
         self.page = 0
         self.note = ""
         self.activity = ""
+        #: What the footer says the marks are for ("ack", "unack", "delete"), as last drawn.
+        self._marks_verbs: tuple[str, ...] = ()
         #: The info line said the backend was holding back at the last tick (so it is cleared after).
         self._held_back = False
         self.marks = Marks()
@@ -95,10 +97,15 @@ class MainScreen(IncidentListScreen):
         count = len(self.marks)
         if not count:
             return bindings
-        on_marks = Binding.Group(marks_label(count))
+        self._marks_verbs = tuple(
+            active.binding.description.lower()
+            for active in bindings.values()
+            if active.binding.show and self._acts_on_marks(active.binding)
+        )
+        on_marks = Binding.Group(marks_label(count, self._marks_verbs))
         for key, active in bindings.items():
             binding = active.binding
-            if parse_action(binding.action)[1] in MARK_AWARE_ACTIONS:
+            if self._acts_on_marks(binding):
                 description = f"{binding.description} {count:,} marked"
                 binding = replace(binding, description=description, group=on_marks if binding.show else None)
             elif binding.id == "back":
@@ -291,13 +298,18 @@ class MainScreen(IncidentListScreen):
             self._clear_filter()
             self.refresh_view()
 
+    def _acts_on_marks(self, binding: Binding) -> bool:
+        """A key that acts on the marks and that this session offers (its backend can, not read-only)."""
+        _, action, parameters = parse_action(binding.action)
+        return action in MARK_AWARE_ACTIONS and bool(self.check_action(action, parameters))
+
     def _marks_changed(self) -> None:
         # Recomposing the footer costs ~40 ms: only when marks appear or go; else the count is updated in place.
         if bool(self.marks) != self._footer_for_marks:
             self._footer_for_marks = bool(self.marks)
             self.refresh_bindings()
         else:
-            text = marks_label(len(self.marks))
+            text = marks_label(len(self.marks), self._marks_verbs)
             for label in self.query("Footer FooterLabel").results(Label):
                 # A new layout only when the label's width changes (9 → 10 marks).
                 label.update(text, layout=len(text) != len(str(label.content)))
