@@ -128,7 +128,8 @@ class RoostApp(App):
         # `store or ...` would replace an empty store (it has __len__), and the launcher's
         # cache would then be saved from a store the app never fills.
         self.store = store if store is not None else IncidentStore(backend.statuses, backend.columns)
-        self.read_only = settings.read_only
+        # --read-only holds even over a backend opened without it.
+        backend.read_only = backend.read_only or settings.read_only
         self.archive_dir = data_directory / "archives"
         self.screenshot_dir = data_directory / "screenshots"
         #: (key, the change that puts back its status, severity or assignee) of the last such change:
@@ -167,7 +168,6 @@ class RoostApp(App):
             self.archive_dir,
             audit=AuditLog(data_directory / AUDIT_FILE, console=settings.console),
             on_change=lambda changes: self.post_message(StoreChanged(changes)),
-            read_only=settings.read_only,
         )
 
     #: Set by q: keys already queued behind it (a fast "qe") must not open screens on a closing app.
@@ -176,6 +176,11 @@ class RoostApp(App):
     async def action_quit(self) -> None:
         self.quitting = True
         self.exit()
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this session may only read (the backend's flag: see ``Backend.read_only``)."""
+        return self.backend.read_only
 
     def can(self, action: str, parameters: tuple[object, ...] = ()) -> bool:
         """Whether the session's backend can do ``action``: what it cannot is hidden, not greyed."""
@@ -260,8 +265,6 @@ class RoostApp(App):
     def on_triage_finished(self, message: TriageFinished) -> None:
         result = message.result
         if result.permission_denied and not self.read_only:
-            self.read_only = True
-            self.triage.read_only = True
             self.backend.read_only = True
             self.toast("The console refused: this token may not change incidents. Switched to read-only.", severity="error")
             for screen in self.list_screens:

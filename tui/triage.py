@@ -296,7 +296,6 @@ class Triage:
     archive_dir: Path
     audit: AuditLog | None = None
     on_change: Callable[[ChangeSet], None] = lambda changes: None
-    read_only: bool = False
 
     # ``known``: incidents the caller has seen that the store may not hold (search results).
     # ``progress``: told (done, total) as the console answers.
@@ -312,7 +311,7 @@ class Triage:
         """Give each incident the declared status ``status``: shown at once, rolled back where it failed."""
         named = self.backend.status_action(status)
         targets = tuple(keys)
-        if self.read_only:
+        if self.backend.read_only:
             return ActionResult(named.verb, targets, past=named.past, status=status,
                                 error=f"Read-only session: nothing was {named.past.lower()}.")
         before = {key: incident for key in targets if (incident := self._current(key, known)) is not None}
@@ -374,7 +373,7 @@ class Triage:
         except KeyError:
             return ActionResult("edit", targets, error=f"Nothing was changed: no status {change.status!r}.")
         named = dict(past=past, status=status, change=change)
-        if self.read_only:
+        if self.backend.read_only:
             return ActionResult(action, targets, error="Read-only session: nothing was changed.", **named)
         before = {key: incident for key in targets if (incident := self._current(key, known)) is not None}
         gone = [(key, "no longer loaded") for key in targets if key not in before]
@@ -432,7 +431,7 @@ class Triage:
 
     async def create(self, draft: Change) -> ActionResult:
         """A new incident from ``draft`` (title required), shown at once and audited."""
-        if self.read_only:
+        if self.backend.read_only:
             return ActionResult(CREATE, (), past="Created", error="Read-only session: nothing was created.")
         try:
             incident = await self.backend.create(draft)
@@ -485,7 +484,7 @@ class Triage:
     ) -> ActionResult:
         """Archive, then delete each incident (with any step the console needs first); each outcome audited at once."""
         targets = tuple(keys)
-        if self.read_only:
+        if self.backend.read_only:
             return ActionResult(DELETE, targets, past="Deleted", error="Read-only session: nothing was deleted.")
         incidents = tuple(incident for key in targets if (incident := self._current(key, known)) is not None)
         if not incidents:
@@ -591,7 +590,7 @@ class Triage:
         past = "Deleted" if deleting else self.backend.status_action(request.status).past
         counted, by_filter = preview.keys, request.describe
         action = request.verb
-        if self.read_only:
+        if self.backend.read_only:
             return ActionResult(action, counted, past=past, status=request.status or "",
                                 error=f"Read-only session: nothing was {past.lower()}.")
         archive = None

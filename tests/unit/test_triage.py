@@ -184,7 +184,7 @@ async def test_delete_with_unknown_outcome_is_checked_against_the_console(tmp_pa
 
 async def test_read_only_refuses_everything(tmp_path):
     store, console, triage, _ = setup(tmp_path)
-    triage.read_only = True
+    triage.backend.read_only = True
     for action in (acknowledge(triage), unacknowledge(triage), triage.delete):
         result = await action(("incident:sshlogin:1",))
         assert result.error.startswith("Read-only")

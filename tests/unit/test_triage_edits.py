@@ -38,10 +38,10 @@ class Session:
         self.state.clock = time.time
         client = Log360Client("http://log360.test", Secret(TOKEN), allow_http=True, pacer=Pacer(limit=1_000_000),
                               transport=httpx.ASGITransport(app=create_app(self.state, TOKEN, rate_limit=False)))
-        self.backend = Log360Backend(client)
+        self.backend = Log360Backend(client, read_only=read_only)
         self.store = IncidentStore(self.backend.statuses, self.backend.columns)
         self.audit = AuditLog(tmp_path / "audit.jsonl", console="test")
-        self.triage = Triage(self.backend, self.store, tmp_path / "archives", audit=self.audit, read_only=read_only)
+        self.triage = Triage(self.backend, self.store, tmp_path / "archives", audit=self.audit)
 
     async def load(self) -> list[str]:
         async for batch in self.backend.load():
@@ -171,7 +171,7 @@ async def test_read_only_and_an_unusable_change_send_nothing(tmp_path):
     key = (await session.load())[0]
     result = await session.triage.edit((key,), Change(severity="critical"))
     assert result.error == "Read-only session: nothing was changed."
-    session.triage.read_only = False
+    session.backend.read_only = False
     refused = await session.triage.edit((key,), Change(severity="urgent"))
     assert refused.error.startswith("Nothing was changed:") and session.audit.tail() == []
     await session.backend.aclose()

@@ -505,6 +505,10 @@ class Backend(abc.ABC):
     statuses: ClassVar[tuple[StatusSpec, ...]]
     #: ``load(since=...)`` can give only what changed (Canary's ``incidents_since``).
     deltas: ClassVar[bool] = False
+    #: This session may only read: ``capabilities`` drop what changes the console.  Set from the
+    #: settings, and by the app when the console refuses a change to this token; the one flag
+    #: the UI and triage read.
+    read_only: bool = False
 
     #: The table's columns, in their default order (the table adds the mark flag).
     columns: ClassVar[tuple[Column, ...]]
