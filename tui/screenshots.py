@@ -78,6 +78,11 @@ def in_process_app(
     connection: dict[str, Any] = {"transport": transport(app=emulator)}
     if timeout is not None:
         connection["timeout"] = timeout
+    return _app_on(settings, connection, data_directory, now)
+
+
+def _app_on(settings: Settings, connection: dict[str, Any], data_directory: Path, now: int) -> RoostApp:
+    """The app on the backend ``settings`` name, its client given ``connection``, on a clock stopped at ``now``."""
     app = RoostApp(
         settings,
         open_backend(settings, **connection),
@@ -132,15 +137,7 @@ def in_process_log360_app(
         backend_options={"allow_http": True, **(backend_options or {})},
         **settings_options,
     )
-    backend = open_backend(settings, transport=httpx.ASGITransport(app=emulator), **(connection or {}))
-    app = RoostApp(
-        settings,
-        backend,
-        data_directory=data_directory,
-        clock=lambda: datetime.fromtimestamp(now, tz=timezone.utc),
-    )
-    app.detail_delay = 0
-    return app
+    return _app_on(settings, {"transport": httpx.ASGITransport(app=emulator), **(connection or {})}, data_directory, now)
 
 
 async def wait_until_loaded(app: RoostApp, pilot) -> None:
