@@ -35,7 +35,7 @@ import time
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import platformdirs
 
@@ -282,12 +282,14 @@ def _shaped(path: Path, text: str, document: dict[str, Any]) -> ConfigFile:
     profiles = document.get("profile", {})
     if not isinstance(profiles, dict) or not all(isinstance(body, dict) for body in profiles.values()):
         raise ConfigError(f"{shown(path)}: profiles must be tables, e.g. [profile.work]")
-    for table, body in [("defaults", defaults), *((f"profile.{name}", body) for name, body in profiles.items())]:
+    tables = [("defaults", defaults), *((f"profile.{name}", body) for name, body in profiles.items())]
+    backend_keys = _profile_keys_of(body.get("backend") for _, body in tables)
+    for table, body in tables:
         for key in body.keys() & _INLINE_TOKEN_KEYS:
             raise config.error(table, key, "is not read: put the token in a file (token_file) or use token_command")
         warnings += [
             f"{shown(path)}: unknown setting {_table_label(table)}{shown(key)} (ignored)"
-            for key in sorted(body.keys() - PROFILE_KEYS - _backend_profile_keys())
+            for key in sorted(body.keys() - PROFILE_KEYS - backend_keys)
         ]
     if default_profile and default_profile not in profiles:
         raise config.error(
@@ -358,9 +360,13 @@ def profile_options(config: ConfigFile, name: str) -> ProfileOptions:
     return ProfileOptions(name=name, directory=config.path.parent, backend_options=backend_options, **values)
 
 
-def _backend_profile_keys() -> frozenset[str]:
-    """Every backend's own profile settings: a profile for one backend may sit beside another's."""
-    return frozenset(key.name for backend in BACKENDS for key in registry.config_sources(backend).profile_keys)
+def _profile_keys_of(named: Iterable[Any]) -> frozenset[str]:
+    """The own profile settings of the backends a config file names (and the default one): a
+    profile for one may sit beside another's.  Only those backends' code is loaded."""
+    backends = {registry.DEFAULT_BACKEND, *(name.strip() for name in named if isinstance(name, str))}
+    return frozenset(
+        key.name for backend in backends & set(BACKENDS) for key in registry.config_sources(backend).profile_keys
+    )
 
 
 def _backend_named(tables: list[tuple[str, dict[str, Any]]]) -> str:
