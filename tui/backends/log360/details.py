@@ -12,14 +12,14 @@ the UI's thread.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Sequence, TypeVar
+from typing import Sequence
 
 from ...model import Incident
 from ...timefmt import format_time
 from ..base import Fact, Lookup, Section
 from .client import Log360Client
 from .columns import is_overdue, severity_label
-from .parse import CLOSED, IN_PROGRESS, OPEN, ActivityEntry, Actor, Note, log360_fields, normalise_status
+from .parse import CLOSED, IN_PROGRESS, OPEN, ActivityEntry, Actor, Note, log360_fields, newest_first, normalise_status
 
 EVENTS_HEADING = "Evidence"
 # The list carries no evidence: an incident whose details were never read has none here.
@@ -31,8 +31,6 @@ MAX_ACTORS_SHOWN = 20
 MAX_ACTOR_VALUES_SHOWN = 20
 MAX_NOTES_SHOWN = 50
 MAX_ACTIVITY_SHOWN = 50
-
-T = TypeVar("T")
 
 
 def details(incident: Incident, now: datetime | None = None) -> tuple[Section, ...]:
@@ -114,13 +112,13 @@ def notes_and_activity(answer: Incident, now: datetime) -> Section:
     """Notes, then activity, each newest first: a line of when and who, then what was written."""
     fields = log360_fields(answer)
     rows: list[Fact] = []
-    for index, note in enumerate(_newest_first(fields.notes, MAX_NOTES_SHOWN)):
+    for index, note in enumerate(newest_first(fields.notes, _time)[:MAX_NOTES_SHOWN]):
         rows.append(Fact("Notes" if index == 0 else "", _when_and_who(note), quiet=True))
         rows.append(Fact("", (note.text,)))
     if not fields.notes:
         rows.append(Fact("Notes", ("none",), quiet=True))
     rows.extend(_more(fields.notes, MAX_NOTES_SHOWN, "notes"))
-    for index, entry in enumerate(_newest_first(fields.activity, MAX_ACTIVITY_SHOWN)):
+    for index, entry in enumerate(newest_first(fields.activity, _time)[:MAX_ACTIVITY_SHOWN]):
         rows.append(Fact("Activity" if index == 0 else "", (format_time(entry.time, wide=True), entry.activity), quiet=True))
         if entry.description:
             rows.append(Fact("", (entry.description,)))
@@ -139,14 +137,8 @@ def _when_and_who(note: Note) -> tuple[str, ...]:
     return (format_time(note.time, wide=True), f"by {note.added_by}" if note.added_by else "author not given")
 
 
-def _newest_first(records: Iterable[T], limit: int) -> list[T]:
-    """Newest first, those without a time last, the console's order kept between equals."""
-    ordered = sorted(records, key=_time_order, reverse=True)
-    return ordered[:limit]
-
-
-def _time_order(record: Note | ActivityEntry) -> tuple[bool, float]:
-    return (record.time is not None, record.time.timestamp() if record.time is not None else 0.0)
+def _time(record: Note | ActivityEntry) -> datetime | None:
+    return record.time
 
 
 def _more(records: Sequence, limit: int, what: str) -> list[Fact]:

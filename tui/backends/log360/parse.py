@@ -28,7 +28,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from ...model import JSON, Event, Incident
 from ..values import to_int, to_text
@@ -309,13 +309,17 @@ def parse_evidence(raw: Any, tz: tzinfo | None = None) -> Event:
     return Event(timestamp=evidence_time(raw, tz), fields=fields, raw=dict(raw))
 
 
-_EPOCH = datetime.min.replace(tzinfo=timezone.utc)  # orders undated evidence; never shown
+Dated = TypeVar("Dated")
 
 
-def _newest_first(events: Iterable[Event]) -> tuple[Event, ...]:
-    """Evidence as an analyst reads it: the newest first, undated last, the server's order kept
-    between equals (the server sends it oldest first)."""
-    return tuple(sorted(events, key=lambda event: (event.timestamp is not None, event.timestamp or _EPOCH), reverse=True))
+def newest_first(records: Iterable[Dated], time_of: Callable[[Dated], datetime | None]) -> list[Dated]:
+    """As an analyst reads evidence, notes and activity: the newest first, undated last, the
+    server's order kept between equals."""
+    return sorted(records, key=lambda record: _time_order(time_of(record)), reverse=True)
+
+
+def _time_order(moment: datetime | None) -> tuple[bool, float]:
+    return (moment is not None, moment.timestamp() if moment is not None else 0.0)
 
 
 # -- incidents ------------------------------------------------------------------------
@@ -362,7 +366,9 @@ def parse_incident(
     notes_raw = raw.get("notes")
     notes = tuple(parse_note(note, tz) for note in notes_raw) if isinstance(notes_raw, list) else ()
     evidence_raw = raw.get("evidence")
-    events = _newest_first(parse_evidence(item, tz) for item in evidence_raw) if isinstance(evidence_raw, list) else ()
+    # The server sends evidence oldest first.
+    evidence = [parse_evidence(item, tz) for item in evidence_raw] if isinstance(evidence_raw, list) else []
+    events = tuple(newest_first(evidence, lambda event: event.timestamp))
     activity_raw = raw.get("activity")
     activity = tuple(parse_activity(item, tz) for item in activity_raw) if isinstance(activity_raw, list) else ()
     actors = parse_actors(raw.get("actors"))
