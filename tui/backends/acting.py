@@ -8,9 +8,10 @@ backend.  No Textual, no wire format.
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 from .base import Outcome, Report, StopSending
+from .errors import ApiError, NotFound, PermissionDenied
 
 T = TypeVar("T")
 
@@ -41,3 +42,27 @@ async def interruptible(
         for key in keys:
             await reporter(Outcome(key, "unknown", reason, step=step, interrupted=True))
         raise
+
+
+async def settled(
+    key: str,
+    send: Callable[[], Awaitable[object]],
+    *,
+    not_found: str,
+    step: str = "",
+    on_denied: Callable[[PermissionDenied], None] | None = None,
+) -> Outcome:
+    """Send, and say what became of ``key``: done; gone (``not_found`` says where); failed, and
+    ``denied`` when this token may not (``on_denied`` hears why first); unknown when the console
+    may have acted without saying so."""
+    try:
+        await send()
+        return Outcome(key, "done", step=step)
+    except NotFound:
+        return Outcome(key, "gone", not_found, step=step)
+    except PermissionDenied as error:
+        if on_denied is not None:
+            on_denied(error)
+        return Outcome(key, "failed", f"not permitted: {error}", step=step, denied=True)
+    except ApiError as error:
+        return Outcome(key, "unknown" if error.may_have_acted else "failed", str(error), step=step)

@@ -20,10 +20,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, TypeVar
 
 from .client import CanaryClient
-from ..errors import ApiError, NotFound, PermissionDenied
+from ..errors import ApiError, NotFound
 from ...backoff import retry_wait
 from ...model import Incident
-from ..acting import Reporter, interruptible
+from ..acting import Reporter, interruptible, settled
 from ..base import (
     Backend, Batch, BulkPreview, BulkRequest, Capability, Census, HistoryEntry, Lookup, Outcome, Report, SearchPage,
     SearchQuery, Section, StatusAction, StatusSpec,
@@ -258,15 +258,7 @@ class CanaryBackend(Backend):
 
     async def _settled(self, key: str, send: Callable[[], Awaitable[object]], *, retry: bool, step: str = "") -> Outcome:
         """Send (retried only when ``retry``: it is safe to repeat) and say what became of ``key``."""
-        try:
-            await self._retried(send, retry=retry)
-            return Outcome(key, "done", step=step)
-        except NotFound:
-            return Outcome(key, "gone", NOT_FOUND, step=step)
-        except PermissionDenied as error:
-            return Outcome(key, "failed", f"not permitted: {error}", step=step, denied=True)
-        except ApiError as error:
-            return Outcome(key, "unknown" if error.may_have_acted else "failed", str(error), step=step)
+        return await settled(key, lambda: self._retried(send, retry=retry), not_found=NOT_FOUND, step=step)
 
     async def _retried(self, call: Callable[[], Awaitable[T]], *, retry: bool) -> T:
         """``call()``, again after transient errors while attempts remain (the one retry loop); the

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 
 from ...model import Incident
-from ..acting import Reporter, interruptible
+from ..acting import Reporter, interruptible, settled
 from ..base import (
     NO_DUE_DATE, UNCHANGED, Backend, Batch, Capability, Census, Change, Lookup, Outcome, Report, Section,
     SeveritySpec, StatusAction, StatusSpec, User,
@@ -379,16 +379,7 @@ class Log360Backend(Backend):
 
     async def _settled(self, key: str, send: Callable[[], Awaitable[object]]) -> Outcome:
         """Send once (the client retries only what the server refused for the rate) and say what became of ``key``."""
-        try:
-            await send()
-            return Outcome(key, "done")
-        except NotFound:
-            return Outcome(key, "gone", NOT_FOUND)
-        except PermissionDenied as error:
-            self._denied(error)
-            return Outcome(key, "failed", f"not permitted: {error}", denied=True)
-        except ApiError as error:
-            return Outcome(key, "unknown" if error.may_have_acted else "failed", str(error))
+        return await settled(key, send, not_found=NOT_FOUND, on_denied=self._denied)
 
     def _denied(self, error: PermissionDenied) -> None:
         if isinstance(error, MissingScope):
