@@ -146,6 +146,8 @@ class RoostApp(App):
         self.new_keys: set[str] = set()
         self.sync_status = SyncStatus("connecting")
         self._unreadable_told = 0
+        # Keys whose details a worker is reading for the table (``complete_rows``).
+        self._completing: frozenset[str] = frozenset()
         self._clock = clock
         self._live = live
         self._initial_load_done = False
@@ -297,11 +299,56 @@ class RoostApp(App):
             self.toast(line, severity=severity)
         for problem in result.problems():
             self.toast(problem, severity="warning")
-        if result.conflicts:
-            # Someone else's change is on the console: show it before the analyst decides again.
-            self.engine.refresh_now()
+        if result.conflicts and result.change is not None:
+            self._ask_about_conflicts(result, undo=undo)
         if result.audit_error:
             self.toast(result.audit_error, severity="error")
+
+    def complete_rows(self, incidents: Iterable[Incident]) -> None:
+        """Have what the listing lacks (Log360's evidence and notes counts) read for ``incidents``
+        (rows on screen), in the background.  A new call for other rows replaces the one under
+        way; rows already being read are not asked for twice."""
+        wanted = [incident for incident in incidents if self.backend.incomplete(incident)]
+        if not wanted or {incident.key for incident in wanted} <= self._completing:
+            return
+        self._completing = frozenset(incident.key for incident in wanted)
+        self.run_worker(self._complete(wanted), group="complete-rows", exclusive=True, exit_on_error=False)
+
+    async def _complete(self, incidents: list[Incident]) -> None:
+        asked = self._completing
+        try:
+            for incident in incidents:
+                current = self.store.get(incident.key)
+                if current is None or not self.backend.incomplete(current):
+                    continue
+                try:
+                    completed = await self.backend.complete(current)
+                except ApiError:  # the detail pane says why when the analyst looks; the sync line says if the console is down
+                    continue
+                self.post_message(StoreChanged(self.store.apply([completed])))
+        finally:
+            if self._completing is asked:  # not replaced by a later call meanwhile
+                self._completing = frozenset()
+
+    def _ask_about_conflicts(self, result: ActionResult, *, undo: bool) -> None:
+        """Someone else changed these since the analyst looked, and nothing was sent to them: show
+        what they changed and ask.  y sends the same change over theirs; n keeps theirs and reloads
+        so the analyst sees it before deciding again."""
+        from .screens.confirm import ConflictScreen
+
+        change = result.change
+        incidents = [self.store.get(key) for key in result.conflicts if key in self.store]
+        if change is None or not incidents:
+            self.engine.refresh_now()
+            return
+
+        def answered(send_anyway: bool | None) -> None:
+            if send_anyway:
+                self._run_edit(change, tuple(incident.key for incident in incidents), overwrite=True, undo=undo)
+            else:
+                self.engine.refresh_now()
+
+        self.push_screen(ConflictScreen(incidents, dict(result.theirs)), answered)
 
     # --------------------------------------------------------------- actions
 
@@ -371,10 +418,11 @@ class RoostApp(App):
         known: Mapping[str, Incident] = {},
         on_done: Callable[[ActionResult], None] | None = None,
         undo: bool = False,
+        overwrite: bool = False,
     ) -> None:
         doing = "changing" if change.status is UNCHANGED else self.backend.status_action(change.status).doing
         self._run_triage("edit", doing, targets, lambda progress: self.triage.edit(
-            targets, change, known=known, progress=progress), on_done, undo=undo)
+            targets, change, known=known, progress=progress, overwrite=overwrite), on_done, undo=undo)
 
     def run_create(self, draft: Change, on_done: Callable[[ActionResult], None] | None = None) -> None:
         """A new incident from ``draft`` in a worker; the toast names it, and ``on_done`` gets the

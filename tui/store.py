@@ -362,7 +362,7 @@ class IncidentStore:
         self._max_version = 0
         # Keys whose status was set locally and not yet confirmed by a console state
         # with a higher version.
-        self._pending_status: set[str] = set()
+        self._pending: set[str] = set()
         neutral: dict[str, Callable[[Incident], Entry]] = {
             "created": _by_created,
             "updated": _by_updated,
@@ -438,7 +438,7 @@ class IncidentStore:
         """Upsert ``incidents`` by key, then remove the ``removed`` keys.
 
         An incoming incident older than the stored one (lower version) is ignored, as
-        is one at the same version while a status set locally is pending: both are
+        is one at the same version while a local change is pending: both are
         states the console has since moved past.  ``watermark`` (e.g. a cached one,
         or a batch's) raises ``max_version`` if it is higher.
         """
@@ -451,20 +451,20 @@ class IncidentStore:
             current = self._incidents.get(key)
             if current is not None and self._is_stale(incident, current):
                 continue
-            self._pending_status.discard(key)
+            self._pending.discard(key)
             before.setdefault(key, current)
             self._incidents[key] = incident
         self._max_version = highest
         for key in removed:
             if key in self._incidents:
                 before.setdefault(key, self._incidents.pop(key))
-                self._pending_status.discard(key)
+                self._pending.discard(key)
         return self._commit(before, previous_watermark)
 
     def _is_stale(self, incoming: Incident, current: Incident) -> bool:
         if incoming.version != current.version:
             return incoming.version < current.version
-        return current.key in self._pending_status
+        return current.key in self._pending
 
     def reconcile(self, console_keys: set[str], *, as_of: int | None = None) -> ChangeSet:
         """Remove what the console no longer has (deletions never arrive in a delta).
@@ -494,7 +494,22 @@ class IncidentStore:
             if current.status != status:
                 before.setdefault(current.key, current)
                 self._incidents[current.key] = replace(current, status=status)
-                self._pending_status.add(current.key)
+                self._pending.add(current.key)
+        return self._commit(before, self._max_version)
+
+    def show_pending(self, incidents: Iterable[Incident]) -> ChangeSet:
+        """Optimistically show ``incidents`` (an edit under way, at their stored versions) before
+        the console confirms.  As with ``set_status``, states at the old version are ignored
+        until the console reports a higher one, so a listing read before the edit landed cannot
+        put the old fields back on screen; ``restore`` rolls back."""
+        before: dict[str, Incident | None] = {}
+        for incident in incidents:
+            current = self._incidents.get(incident.key)
+            if current is None or current.version > incident.version:
+                continue
+            before.setdefault(incident.key, current)
+            self._incidents[incident.key] = incident
+            self._pending.add(incident.key)
         return self._commit(before, self._max_version)
 
     def restore(self, previous: Iterable[Incident]) -> ChangeSet:
@@ -511,7 +526,7 @@ class IncidentStore:
                 continue
             before.setdefault(key, current)
             self._incidents[key] = incident
-            self._pending_status.discard(key)
+            self._pending.discard(key)
         return self._commit(before, self._max_version)
 
     def _commit(self, before: dict[str, Incident | None], previous_watermark: int) -> ChangeSet:

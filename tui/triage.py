@@ -117,6 +117,8 @@ class ActionResult:
     undo_refusal: str = ""
     #: Failed because they changed on the console since the analyst looked: nothing was sent.
     conflicts: tuple[str, ...] = ()
+    #: Per conflict, what changed on the console, one line each (the console's words: clean them).
+    theirs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -152,13 +154,11 @@ class ActionResult:
         return line
 
     def problems(self) -> tuple[str, ...]:
-        """An edit's conflicts and failures, one line each, for toasts after the summary."""
+        """An edit's failures, one line each, for toasts after the summary (its conflicts are a
+        question: the caller shows ``theirs`` and asks whether to send anyway)."""
         if self.change is None:
             return ()
         lines = []
-        if self.conflicts:
-            lines.append(f"{_incidents(len(self.conflicts))} changed on the console since you looked, so "
-                         "nothing was sent to them: reloading; look at their change, then try again")
         failed = [(key, reason) for key, reason in self.failed if key not in self.conflicts]
         if failed:
             reasons = sorted({reason for _, reason in failed})
@@ -365,8 +365,10 @@ class Triage:
         *,
         known: Mapping[str, Incident] = {},
         progress: Progress | None = None,
+        overwrite: bool = False,
     ) -> ActionResult:
-        """Apply ``change`` to each incident: shown at once, rolled back where it failed or met a conflict."""
+        """Apply ``change`` to each incident: shown at once, rolled back where it failed or met a
+        conflict.  ``overwrite``: sent over conflicts the analyst was shown (``Backend.edit``)."""
         targets = tuple(keys)
         try:
             action, past, status = self._edit_names(change)
@@ -383,7 +385,7 @@ class Triage:
             return ActionResult(action, targets, error=f"Nothing was changed: {error}.", **named)
         answers = _Answers(len(before), progress)
         already: list[str] = []
-        conflicts: list[str] = []
+        conflicts: dict[str, tuple[str, ...]] = {}
 
         async def report(outcome: Outcome) -> None:
             if outcome.interrupted:  # the action is being cancelled: rolled back below
@@ -392,12 +394,12 @@ class Triage:
                 already.append(outcome.key)
                 return
             if outcome.conflict:
-                conflicts.append(outcome.key)
+                conflicts[outcome.key] = outcome.theirs
             answers.take(outcome.key, _status_answer(outcome))
 
-        self._emit(self.store.apply([shown[key] for key in before if key in self.store]))
+        self._emit(self.store.show_pending([shown[key] for key in before if key in self.store]))
         try:
-            await self.backend.edit(tuple(before.values()), change, report)
+            await self.backend.edit(tuple(before.values()), change, report, overwrite=overwrite)
         except BaseException:  # a bug, or cancelled: show what the console last said, not what was hoped
             self._emit(self.store.restore(before.values()))
             raise
@@ -424,6 +426,7 @@ class Triage:
             restores=tuple((key, self.backend.reverse(before[key], change)) for key in succeeded) if undoable else (),
             undo_refusal="" if undoable else refusal,
             conflicts=tuple(conflicts),
+            theirs=tuple(conflicts.items()),
             permission_denied=any(answer.denied for _, answer in ordered),
             audit_error=audit_error,
             **named,

@@ -17,6 +17,7 @@ from textual.widgets import Input, OptionList, TextArea
 from tui.backends.base import User
 from tui.backends.log360.pacer import Pacer
 from tui.emulator.log360.state import UNASSIGNED, Log360State
+from tui.screens.confirm import ConflictScreen
 from tui.screens.edit import CreateScreen, DueDateScreen, EditScreen, NoteScreen
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
@@ -530,21 +531,47 @@ async def test_z_puts_back_the_severity_and_assignee_an_edit_changed(server, tmp
 # ------------------------------------------------------------------------- conflicts
 
 
-async def test_an_edit_of_an_incident_changed_meanwhile_sends_nothing_says_so_and_shows_their_change(server, tmp_path):
+async def change_behind_roosts_back_then_set_severity(pilot, server: Log360State) -> tuple[str, str, str]:
+    """A colleague sets one severity, then the analyst picks another: (key, theirs, ours)."""
+    app = pilot.app
+    key = table(app).cursor_key
+    theirs = "trouble" if incident_of(server, key).severity != "trouble" else "critical"
+    ours = next(spec.id for spec in app.backend.severities if spec.id not in (theirs, incident_of(server, key).severity))
+    server.update(int(key), "a.colleague", {"severity": theirs})  # another analyst, behind Roost's back
+    await pilot.press("exclamation_mark")
+    await on_screen(pilot, SeverityScreen)
+    app.screen.query_one(OptionList).highlighted = [spec.id for spec in app.backend.severities].index(ours)
+    await edited(pilot, "enter")
+    return key, theirs, ours
+
+
+@pytest.mark.parametrize("answer", ["n", "escape"])
+async def test_an_edit_of_an_incident_changed_meanwhile_sends_nothing_asks_and_no_shows_their_change(
+        server, tmp_path, answer):
     server.clock = time.time  # the colleague's change is dated now, after Roost last listed it
     app = log360_app(server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        key = table(app).cursor_key
-        theirs = "trouble" if incident_of(server, key).severity != "trouble" else "critical"
-        ours = next(spec.id for spec in app.backend.severities if spec.id not in (theirs, incident_of(server, key).severity))
-        server.update(int(key), "a.colleague", {"severity": theirs})  # another analyst, behind Roost's back
+        key, theirs, _ = await change_behind_roosts_back_then_set_severity(pilot, server)
 
-        await pilot.press("exclamation_mark")
-        await on_screen(pilot, SeverityScreen)
-        app.screen.query_one(OptionList).highlighted = [spec.id for spec in app.backend.severities].index(ours)
-        await edited(pilot, "enter")
-
+        await on_screen(pilot, ConflictScreen)
         assert incident_of(server, key).severity == theirs  # nothing of ours was sent
-        assert any("changed on the console since you looked" in notice.message for notice in app.messages)
+        shown = screen_text(app)
+        assert "changed on the console since you looked" in shown and "a.colleague" in shown
+        await pilot.press(answer)
         await wait_for(pilot, lambda: app.store.get(key).severity == theirs, "their change on screen")
+        assert incident_of(server, key).severity == theirs
+
+
+async def test_send_anyway_puts_the_analysts_change_over_the_colleagues(server, tmp_path):
+    server.clock = time.time
+    app = log360_app(server, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        key, theirs, ours = await change_behind_roosts_back_then_set_severity(pilot, server)
+        await on_screen(pilot, ConflictScreen)
+        await edited(pilot, "y")
+        assert incident_of(server, key).severity == ours
+        assert app.store.get(key).severity == ours
+        await edited(pilot, "z")  # undo puts back what the analyst saw before: theirs is gone either way
+        assert incident_of(server, key).severity != ours

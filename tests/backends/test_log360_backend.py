@@ -418,8 +418,28 @@ async def test_a_note_added_elsewhere_is_no_conflict_but_a_later_listing_that_di
     sent = len(transport.requests)
     [outcome] = await outcomes(functools.partial(backend.edit, (incidents[renamed],), Change(note="mine")))
     assert (outcome.result, outcome.conflict) == ("failed", True)
-    assert outcome.reason == "changed on the console since you looked: press r, then try again"
+    assert outcome.reason == "changed on the console since you looked: nothing was sent"
+    assert outcome.theirs == (f"name: {incidents[renamed].title} → Renamed elsewhere",)
     assert len(transport.requests) == sent  # the listing told: not even a re-read
+    await backend.aclose()
+
+
+async def test_a_colleagues_change_is_told_from_its_activity_and_overwrite_sends_ours_over_it():
+    state, transport = quiet_server()
+    backend = backend_on(transport)
+    incident = next(iter((await loaded(backend)).values()))
+    theirs = "attention" if incident.severity != "attention" else "trouble"
+    state.update(int(incident.key), "s.kowalski", {"severity": theirs})  # dated now: after Roost listed it
+    sent = len(transport.requests)
+    [outcome] = await outcomes(functools.partial(backend.edit, (incident,), Change(severity="critical")))
+    assert (outcome.result, outcome.conflict) == ("failed", True)
+    assert len(outcome.theirs) == 1 and "s.kowalski" in outcome.theirs[0]
+    assert [method for method, *_ in transport.requests[sent:]] == ["GET"]  # re-read, nothing sent
+    assert state.get(int(incident.key)).severity == theirs
+
+    [outcome] = await outcomes(functools.partial(backend.edit, (incident,), Change(severity="critical"),
+                                                 overwrite=True))
+    assert outcome.result == "done" and state.get(int(incident.key)).severity == "critical"
     await backend.aclose()
 
 
@@ -557,4 +577,26 @@ async def test_an_incident_made_whose_read_back_fails_is_still_returned_as_sent(
     created = await backend.create(Change(title="Made while the reads fail", severity="critical"))
     assert state.get(int(created.key)).name == "Made while the reads fail"
     assert (created.title, created.severity) == ("Made while the reads fail", "critical")
+    await backend.aclose()
+
+
+async def test_evidence_and_notes_counts_are_read_in_the_background_and_kept_by_later_listings():
+    state, transport = quiet_server()
+    backend = backend_on(transport)
+    incident = next(iter((await loaded(backend)).values()))
+    there = state.get(int(incident.key))
+    assert backend.incomplete(incident) and log360_fields(incident).evidence_count is None  # the list has no counts
+
+    completed = await backend.complete(incident)
+    assert (log360_fields(completed).evidence_count, log360_fields(completed).notes_count) == (
+        len(there.evidence), len(there.notes))
+    assert completed.version == incident.version and not backend.incomplete(completed)
+    relisted = (await loaded(backend))[incident.key]
+    assert log360_fields(relisted).notes_count == len(there.notes) and not backend.incomplete(relisted)
+
+    state.update(int(incident.key), "s.kowalski", {"name": "Renamed"}, notes=["one more"])
+    relisted = (await loaded(backend))[incident.key]
+    assert backend.incomplete(relisted)  # the listing changed: the counts may have too
+    assert log360_fields(relisted).notes_count == len(there.notes) - 1  # the last ones read, until read again
+    assert log360_fields(await backend.complete(relisted)).notes_count == len(there.notes)
     await backend.aclose()

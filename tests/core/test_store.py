@@ -171,6 +171,17 @@ def test_console_confirmation_replaces_the_optimistic_state():
     assert store.apply([incident("a", 5, acknowledged=True)]).changed == {"a"}
 
 
+def test_an_edit_shown_before_the_console_confirms_survives_a_listing_read_before_it_landed():
+    store = store_with(incident("a", 4, summary="Port scan"), incident("b", 4))
+    previous = store.incidents(["a"])
+    store.show_pending([replace(store.get("a"), title="Renamed by the analyst")])
+    assert not store.apply([incident("a", 4, summary="Port scan")])  # listed before the edit landed
+    assert store.get("a").title == "Renamed by the analyst"
+    assert store.apply([incident("a", 5, summary="Renamed by the analyst")]).changed == {"a"}  # the console has it
+    store.restore(previous)  # a rollback to a copy older than what the console has since said: ignored
+    assert store.get("a").title == "Renamed by the analyst"
+
+
 def test_restore_rolls_back_a_failed_acknowledge():
     store = store_with(incident("a", 4), incident("b", 4))
     previous = store.incidents(["a", "b"])

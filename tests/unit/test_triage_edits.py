@@ -134,8 +134,9 @@ async def test_a_conflict_is_rolled_back_reported_on_its_own_line_and_audited(se
     assert result.conflicts == (changed,)
     assert session.there(changed).severity == elsewhere  # nothing sent
     assert session.store.get(changed).severity != "critical"  # rolled back to what was loaded
-    assert result.problems() == ("1 incident changed on the console since you looked, so nothing was sent to them: "
-                                 "reloading; look at their change, then try again",)
+    assert result.problems() == ()  # a conflict is a question the app asks, not a failure line
+    [(key, theirs)] = result.theirs
+    assert key == changed and len(theirs) == 1 and "s.kowalski" in theirs[0]
     assert not any(key == changed for key, _ in result.restores)
     failed = [line for line in session.audit.tail(5) if line["result"] == "failed"]
     assert failed and failed[0]["keys"] == [changed] and "changed on the console" in failed[0]["detail"]

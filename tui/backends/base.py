@@ -117,6 +117,9 @@ class Column:
     wide_width: int = 0
     #: What the info line calls this sort ("sort source"); "": the title in lower case.
     sort_title: str = ""
+    #: Its value comes with an incident's details, which the listing lacks (Log360's evidence
+    #: and notes counts): while it shows, the rows on screen are ``Backend.complete``d.
+    from_details: bool = False
 
     @property
     def sortable(self) -> bool:
@@ -263,6 +266,9 @@ class Outcome:
     interrupted: bool = False
     #: Failed because the console's copy changed since the caller's (an edit sent nothing).
     conflict: bool = False
+    #: A conflict: what changed on the console, one line each, as the console put it
+    #: (attacker-influenced text: cleaned before it is shown).
+    theirs: tuple[str, ...] = ()
 
 
 #: The caller's hand for outcomes: awaited before the backend goes on (see the module).
@@ -626,12 +632,15 @@ class Backend(abc.ABC):
         token's own user when the console says who that is."""
         return ()
 
-    async def edit(self, incidents: tuple[Incident, ...], change: Change, report: Report) -> None:
+    async def edit(self, incidents: tuple[Incident, ...], change: Change, report: Report, *,
+                   overwrite: bool = False) -> None:
         """Apply ``change`` to each incident, reporting one outcome each as ``set_status`` does
         (already / done / gone / failed / unknown then checked / interrupted; StopSending
         honoured).  ``incidents`` are as the caller last saw them: a backend that finds one
         changed on the console since (another analyst at work) reports it ``failed`` with
-        ``conflict`` set and sends nothing for it, so nobody's change is overwritten unseen.
+        ``conflict`` set and what changed in ``theirs``, and sends nothing for it, so nobody's
+        change is overwritten unseen.  ``overwrite``: the analyst saw those conflicts and chose
+        to send anyway; the change goes over theirs without that check.
         Each field of ``change`` needs its capability (assignee: ASSIGN, severity: SEVERITY,
         due: DUE_DATE, note: NOTES, title and description: EDIT); a field the session lacks the
         capability for is reported ``failed`` for every incident, and nothing is sent.  A status
@@ -644,6 +653,16 @@ class Backend(abc.ABC):
         """A new incident (Capability.CREATE) from ``draft`` (title required); raises the typed
         errors, InvalidParameter with the console's own words for a draft it refuses."""
         raise NotImplementedError
+
+    def incomplete(self, incident: Incident) -> bool:
+        """Whether ``incident`` lacks what a ``from_details`` column shows (none: never)."""
+        return False
+
+    async def complete(self, incident: Incident) -> Incident:
+        """``incident`` with what its listing lacks filled in, at the same version, read in the
+        background (after the user's own requests); raises the typed errors.  Later loads keep
+        what was filled in while the listing shows no change."""
+        return incident
 
     def edited(self, incident: Incident, change: Change) -> Incident:
         """``incident`` as it will be once ``change`` lands, worked out without a request: what the

@@ -156,6 +156,47 @@ def _first_step_warnings(incidents: Sequence[Incident], backend: Backend) -> tup
     )
 
 
+#: What changed on the console, lines shown per incident in a conflict.
+THEIRS_SHOWN = 3
+
+
+class ConflictScreen(ConfirmScreen):
+    """An edit met incidents someone else changed since the analyst looked, and sent them nothing:
+    what each one's change was, then y to send ours over it or n to keep theirs (and reload)."""
+
+    def __init__(self, incidents: Sequence[Incident], theirs: dict[str, tuple[str, ...]]) -> None:
+        count = len(incidents)
+        super().__init__(
+            f"{count:,} {'incident' if count == 1 else 'incidents'} changed on the console since you looked",
+            incidents,
+            notes=["Nothing was sent to {}. Sending anyway puts your change over theirs; the other fields go "
+                   "as Roost last listed them.".format(_them(count))],
+            prompt="y send anyway · n / esc keep theirs and reload",
+        )
+        self.theirs = theirs
+
+    def compose(self) -> ComposeResult:
+        # Their change is the console's text, often an attacker-named incident: cleaned, line by line.
+        listing = Text(no_wrap=True, overflow="ellipsis", end="")
+        for incident in self.incidents[:LISTED]:
+            if listing:
+                listing.append("\n")
+            listing.append_text(describe(incident, self.app.backend))
+            lines = self.theirs.get(incident.key, ())
+            for line in lines[:THEIRS_SHOWN]:
+                listing.append("\n  ")
+                listing.append(clean(line, limit=200), style="italic")
+            if len(lines) > THEIRS_SHOWN:
+                listing.append(f"\n  … and {len(lines) - THEIRS_SHOWN} more changes")
+        if len(self.incidents) > LISTED:
+            listing.append(f"\n… and {len(self.incidents) - LISTED:,} more")
+        with Vertical(id="confirm-dialog"):
+            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            yield Static(listing, id="confirm-list")
+            yield Static(Text(clean(" ".join(self.notes), limit=1000), style="dim"), id="confirm-note")
+            yield Static(self._prompt(), id="confirm-prompt")
+
+
 class ConfirmBulkScreen(ConfirmScreen):
     """A bulk action by filter: how many the console will touch, counted just before, and the first few."""
 

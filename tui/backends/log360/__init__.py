@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 NOT_FOUND = "not found on the server"
 INTERRUPTED = "interrupted before the server answered"
-CONFLICT = "changed on the console since you looked: press r, then try again"
+CONFLICT = "changed on the console since you looked: nothing was sent"
 #: Newest incidents read back after a create, to find the one made (the list has its core fields).
 CREATED_LOOKUP = 10
 #: The capability each field of an edit needs.
@@ -136,6 +136,9 @@ class Log360Backend(Backend):
         # Per incident, from when an activity record means a change the caller has not seen: the
         # second its last listing was asked for, or the second after this session's last edit.
         self._unseen_from: dict[str, datetime] = {}
+        # Evidence and notes counts from the last get-one, with the version it was read at:
+        # the list has no counts, so each listing gets them from here (see ``complete``).
+        self._counts: dict[str, tuple[int, int, int]] = {}
 
     @classmethod
     def open(cls, settings: Settings, *, read_attempts: int = 1, **connection: Any) -> Log360Backend:
@@ -243,7 +246,8 @@ class Log360Backend(Backend):
         # The API has no "who am I": the profile's ``me`` says.
         return tuple(User(user_id, name, me=user_id == self.me) for user_id, name in (await self._user_names()).items())
 
-    async def edit(self, incidents: tuple[Incident, ...], change: Change, report: Report) -> None:
+    async def edit(self, incidents: tuple[Incident, ...], change: Change, report: Report, *,
+                   overwrite: bool = False) -> None:
         wire = self._wire_change(change)
         reporter = Reporter(report)
         lacking = sorted(name for name in change.fields()
@@ -255,12 +259,13 @@ class Log360Backend(Backend):
             listed = self._listed.get(key)
             if lacking:
                 await reporter(Outcome(key, "failed", f"this session may not change the {', '.join(lacking)}"))
-            elif listed is not None and fingerprint(listed) != fingerprint(caller):  # a later listing shows it
-                await reporter(Outcome(key, "failed", CONFLICT, conflict=True))
+            elif not overwrite and listed is not None and fingerprint(listed) != fingerprint(caller):
+                # A later listing shows it.
+                await reporter(Outcome(key, "failed", CONFLICT, conflict=True, theirs=self._differences(caller, listed)))
             elif self._already(caller, change):  # as set_status: no request for what is so
                 await reporter(Outcome(key, "already"))
             else:
-                await self._edit_one(caller, change, wire, reporter)
+                await self._edit_one(caller, change, wire, reporter, overwrite=overwrite)
 
     async def create(self, draft: Change) -> Incident:
         if draft.title is None or not draft.title.strip():
@@ -316,7 +321,25 @@ class Log360Backend(Backend):
         return incident_details.details(incident, now=self.clock())
 
     def lookups(self, incident: Incident) -> tuple[Lookup, ...]:
-        return incident_details.lookups(self.client, incident)
+        def counted(load: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+            async def load_and_count() -> Any:
+                answer = await load()
+                self._count(incident.version, answer)
+                return answer
+            return load_and_count
+
+        return tuple(replace(lookup, load=counted(lookup.load)) for lookup in incident_details.lookups(self.client, incident))
+
+    def incomplete(self, incident: Incident) -> bool:
+        # Counts read before the listing last changed may be out of date too: read again.
+        counted = self._counts.get(incident.key)
+        return counted is None or counted[0] < incident.version
+
+    async def complete(self, incident: Incident) -> Incident:
+        detail = await self.client.get_incident(incident.key, listed=incident, users=self._users or self.profile_users,
+                                                priority=BACKGROUND)
+        self._count(incident.version, detail)
+        return self._with_counts(incident)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -352,7 +375,7 @@ class Log360Backend(Backend):
                     if self._unseen_from.get(incident.key, asked) <= asked:  # not edited here since it was asked
                         self._listed[incident.key] = stamped
                         self._unseen_from[incident.key] = asked
-                    fresh.append(stamped)
+                    fresh.append(self._with_counts(stamped))
                 yield Batch(tuple(fresh), page.unreadable)
                 asked = _whole_second(self._wall_clock())  # the next page is asked for after this
 
@@ -363,6 +386,22 @@ class Log360Backend(Backend):
         for key in gone:
             del self._listed[key]
             self._unseen_from.pop(key, None)
+            self._counts.pop(key, None)
+
+    def _count(self, version: int, detail: Incident) -> None:
+        """Keep the evidence and notes counts of ``detail`` (a get-one answer) as of ``version``."""
+        fields = log360_fields(detail)
+        if fields.evidence_count is not None and fields.notes_count is not None:
+            self._counts[detail.key] = (version, fields.evidence_count, fields.notes_count)
+
+    def _with_counts(self, incident: Incident) -> Incident:
+        """``incident`` (as listed) with the last counts read for it, even ones since outdated:
+        a number a minute old says more than a blank, and ``incomplete`` has it read again."""
+        counted = self._counts.get(incident.key)
+        fields = log360_fields(incident)
+        if counted is None or (fields.evidence_count, fields.notes_count) == counted[1:]:
+            return incident
+        return replace(incident, extras=replace(fields, evidence_count=counted[1], notes_count=counted[2]))
 
     def _as_sent(self, incident: Incident) -> Incident:
         """``incident``'s record as the server last sent it, read in this session's time zone (a
@@ -476,8 +515,10 @@ class Log360Backend(Backend):
         }
         return all(want == have for name, (want, have) in wanted.items() if getattr(change, name) is not UNCHANGED)
 
-    async def _edit_one(self, caller: Incident, change: Change, wire: dict[str, Any], reporter: Reporter) -> None:
-        """Re-read ``caller``'s incident; send the change unless someone changed it since."""
+    async def _edit_one(self, caller: Incident, change: Change, wire: dict[str, Any], reporter: Reporter, *,
+                        overwrite: bool) -> None:
+        """Re-read ``caller``'s incident; send the change unless someone changed it since (or
+        ``overwrite`` says to all the same: the re-read still gives the record sent)."""
         key = caller.key
         listed = self._listed.get(key)
         try:
@@ -492,8 +533,10 @@ class Log360Backend(Backend):
             await reporter(Outcome(key, "failed", f"could not re-read it first: {error}",
                                    denied=isinstance(error, PermissionDenied)))
             return
-        if self._changed_since(caller, current):
-            await reporter(Outcome(key, "failed", CONFLICT, conflict=True))
+        self._count(caller.version, current)
+        theirs = () if overwrite else self._changed_since(caller, current)
+        if theirs:
+            await reporter(Outcome(key, "failed", CONFLICT, conflict=True, theirs=theirs))
             return
         outcome = await interruptible((key,), reporter, self._settled(
             key, lambda: self.client.update_merged(current, priority=INTERACTIVE, **wire)), reason=INTERRUPTED)
@@ -505,24 +548,55 @@ class Log360Backend(Backend):
             if checked is not None:
                 await reporter(checked)
 
-    def _changed_since(self, caller: Incident, current: Incident) -> bool:
-        """Whether the server's ``current`` copy shows a change ``caller`` has not seen: other fields
-        (a server whose get-one answer has them), or a later activity record other than a note."""
+    def _changed_since(self, caller: Incident, current: Incident) -> tuple[str, ...]:
+        """What the server's ``current`` copy shows changed that ``caller`` has not seen, one line
+        each (none: nothing): other fields (a server whose get-one answer has them), or later
+        activity records other than notes."""
         if fingerprint(current) != fingerprint(caller):
-            return True
+            return self._differences(caller, current)
         unseen_from = self._unseen_from.get(caller.key)
         if unseen_from is None:  # not listed this session (a cached copy): anything after its last update
             if caller.updated is None:
-                return True
+                return ("not listed since Roost started, and its last change time is unknown",)
             unseen_from = _whole_second(caller.updated) + _SECOND
-        return any(entry.time is not None and entry.time >= unseen_from and not _note_only(entry.activity)
-                   for entry in log360_fields(current).activity)
+        return tuple(f"{entry.time:%Y-%m-%d %H:%M:%S}  {entry.description or entry.activity}"
+                     for entry in log360_fields(current).activity
+                     if entry.time is not None and entry.time >= unseen_from and not _note_only(entry.activity))
+
+    def _differences(self, caller: Incident, theirs: Incident) -> tuple[str, ...]:
+        """The listed fields ``theirs`` has otherwise than ``caller``, one "field: was → now" line each."""
+        mine, now = log360_fields(caller), log360_fields(theirs)
+
+        labels = {spec.id: spec.label for spec in (*self.severities, *self.statuses)}
+
+        def severity(incident: Incident) -> str:
+            return labels.get(incident.severity, incident.severity) if incident.severity else "none"
+
+        def status(incident: Incident) -> str:
+            return labels.get(incident.status, incident.status)
+
+        def due(fields: Any) -> str:
+            return f"{fields.due_date:%Y-%m-%d %H:%M}" if fields.due_date is not None else "none"
+
+        pairs = (
+            ("name", caller.title, theirs.title),
+            ("description", _first_line(mine.description), _first_line(now.description)),
+            ("severity", severity(caller), severity(theirs)),
+            ("status", status(caller), status(theirs)),
+            ("assignee", caller.assignee or "nobody", theirs.assignee or "nobody"),
+            ("due", due(mine), due(now)),
+        )
+        lines = tuple(f"{field}: {was} → {now_}" for field, was, now_ in pairs if was != now_)
+        return lines or ("changed on the console (Roost cannot tell which field)",)
 
     def _took(self, sent: Incident, wire: dict[str, Any]) -> None:
         """The server took ``wire`` on ``sent``: keep the result as listed, and this session's own
         activity record (this second's) as seen."""
         self._listed[sent.key] = self._changed(sent, **_raw_fields(wire, self.client.tz))
         self._unseen_from[sent.key] = self._next_second()
+        counted = self._counts.get(sent.key)
+        if counted is not None and wire.get("notes"):  # a note changes no listed field: count it here
+            self._counts[sent.key] = (counted[0], counted[1], counted[2] + len(wire["notes"]))
 
     def _next_second(self) -> datetime:
         return _whole_second(self._wall_clock()) + _SECOND
@@ -630,6 +704,11 @@ class Log360Backend(Backend):
 def _whole_second(moment: datetime) -> datetime:
     """``moment`` without its fraction: the server's times are to the second."""
     return moment.replace(microsecond=0)
+
+
+def _first_line(text: str, limit: int = 60) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _note_only(activity: str) -> bool:
