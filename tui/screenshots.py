@@ -141,10 +141,10 @@ def in_process_log360_app(
 
 
 async def wait_until_loaded(app: RoostApp, pilot) -> None:
-    """Let the initial load and the detail pane's loads finish (bounded)."""
+    """Let the initial load, the detail pane's loads and the table's row details finish (bounded)."""
     deadline = time.monotonic() + 20
     while app.sync_status.state not in ("live", "manual", "paused") or any(
-        worker.group == "details" and worker.is_running for worker in app.workers
+        worker.group in ("details", "complete-rows") and worker.is_running for worker in app.workers
     ):
         if time.monotonic() > deadline:
             raise TimeoutError("the app did not finish loading")

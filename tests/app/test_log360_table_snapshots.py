@@ -1,5 +1,5 @@
 """The Log360 table at 80x24 and 120x40, from a seeded emulator on a fixed clock: with its detail
-pane, filtered, and the Closed view.
+pane, filtered, the Closed view, and without the pane (the evidence and notes counts at 120).
 
 Update after an intended change with `pytest tests/app/test_log360_table_snapshots.py --snapshot-update`
 and look at the report before committing.
@@ -36,6 +36,8 @@ SCENES = {
     "detail": _scene("j", "j", "enter"),
     "filtered": _scene("slash", *"sev:critical", "enter"),
     "closed": _scene("2"),
+    # The whole width for the table: the evidence and notes counts, read for the rows on screen.
+    "counts": _scene("v"),
 }
 
 

@@ -147,6 +147,7 @@ class MainScreen(IncidentListScreen):
             self.table.set_rows(rows, cursor_key="", cursor_index=0)
         self.table.sort_column = self.sort
         self.table.sort_descending = self.descending
+        self.app.complete_rows(self.table.shown_needing_details())
         self._view_size = (pages, len(view))
         self.refresh_bars()
         bar = self.query_one(FilterBar)
@@ -236,6 +237,7 @@ class MainScreen(IncidentListScreen):
         if key is not None and key in self.app.new_keys:
             self.app.new_keys.discard(key)
             self.table.refresh_keys([key])
+        self.app.complete_rows(self.table.shown_needing_details())  # the table may have scrolled
         self.refresh_bars()
 
     # ----------------------------------------------------------------- marks

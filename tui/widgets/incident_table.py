@@ -201,6 +201,12 @@ class IncidentTable(Widget, can_focus=True):
             self.refresh()
         self._announce()
 
+    def shown_needing_details(self) -> list[Incident]:
+        """The rows on screen, when a column showing needs their details (``Column.from_details``)."""
+        if not any(column.from_details for column, _ in self._layout(self.size.width)):
+            return []
+        return self._rows[self._top: self._top + self.visible_rows]
+
     def count_above(self, keys: set[str]) -> int:
         """How many of ``keys`` are on this page but scrolled off above the top row."""
         return sum(1 for incident in self._rows[: self._top] if incident.key in keys)

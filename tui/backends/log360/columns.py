@@ -80,7 +80,8 @@ def _due_order(incident: Incident) -> tuple[bool, float]:
 
 
 def _count_text(count: int | None) -> str:
-    # None: the counts come with the incident's details, which the list does not carry.
+    # None: the counts come with the incident's details, which the list does not carry; the
+    # table has the rows it shows completed (Backend.complete), so this is blank only briefly.
     return "" if count is None else str(count)
 
 
@@ -108,12 +109,12 @@ _COLUMNS: tuple[Column, ...] = (
     Column(
         "evidence", "Ev", 4, lambda incident, wide: _count_text(log360_fields(incident).evidence_count),
         sort_key=lambda incident: _count_order(log360_fields(incident).evidence_count),
-        min_table_width=COUNTS_TABLE_WIDTH, justify="right", sort_title="evidence",
+        min_table_width=COUNTS_TABLE_WIDTH, justify="right", sort_title="evidence", from_details=True,
     ),
     Column(
         "notes", "Nt", 4, lambda incident, wide: _count_text(log360_fields(incident).notes_count),
         sort_key=lambda incident: _count_order(log360_fields(incident).notes_count),
-        min_table_width=COUNTS_TABLE_WIDTH, justify="right", sort_title="notes",
+        min_table_width=COUNTS_TABLE_WIDTH, justify="right", sort_title="notes", from_details=True,
     ),
 )
 _DUE_AT = 4  # after severity, created, name and assignee

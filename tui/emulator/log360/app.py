@@ -7,92 +7,9 @@ always (indented, ending with a newline, non-ASCII escaped); never a traceback:
 bad input is a 400, a bug is a 500 in the wrapped error shape and the traceback
 goes to the ``tui.emulator`` logger.
 
-Where the documents are silent or leave a choice, these are ours (spec section 6.13
-asks for them in one place; Roost's client must not depend on any of them):
-
-Errors and statuses
-- Success is HTTP 200 for every endpoint, create included.
-- Two documented bodies: a bad or missing token is 401 with the *flat*
-  ``{"code": "07001113", "title": "Unauthorized", ...}``; every bad request is
-  400 with the *wrapped* ``{"error": {"code": "07001110", "title": "Bad Request",
-  "detail": ...}}``, the detail saying what was wrong.
-- Codes of our own (non-canonical): ``"07001" + HTTP status``.  Missing scope:
-  403, flat, ``07001403`` "Forbidden" (an auth failure, so shaped like the 401).
-  Unknown incident: 404 wrapped ``07001404`` (``not_found_status=400`` makes it a
-  400 with ``07001400``).  Rate limit: 429 wrapped ``07001429`` with
-  ``Retry-After`` (seconds).  Body too large: 413 ``07001413``.  Unknown path:
-  404, wrong method: 405, bug: 500 ``07001500``, all wrapped.
-- ``error_style="legacy"`` answers every error as ``{"ERROR_CODE": ...,
-  "ERROR_DESCRIPTION": ...}``, the v1 connector's shape (spec 6.11), for client tests.
-  ``always_200`` sends error bodies with HTTP 200.
-
-Authentication, scopes, rate limit
-- Each token has scopes (``--scopes``, default all five).  Scope names compare
-  without regard to case, and ``incident.UPDATE`` is the same scope as the
-  documented ``incidents.update`` (sic).  The ``--read-only-token`` has
-  ``incident.READ`` and ``users.READ``.  Every token acts as user ``admin``
-  (creator, note author, activity).
-- One budget of 60 requests in any 60 s (sliding window) for the whole server,
-  every endpoint and token (spec 6.2: "applies to all API Endpoints").  It is
-  checked before the token, so unauthenticated requests count too; a refused
-  request does not use budget.  Unknown paths and wrong methods do not count.
-
-List
-- ``from`` is the 1-based index of the first item (not a page number); default 1.
-  ``limit`` is 1..100, default 100; over 100 is a 400 (``limit_over_max="clamp"``
-  clamps instead).  ``from`` past the end gives an empty ``data`` with the true ``meta``.
-  ``meta.per_page`` is the limit used; ``total_pages`` is ceil(total / per_page).
-- Order: newest first (highest id, which follows creation).
-- Filters match exactly; enums case-insensitively, and any in-progress spelling
-  (``in_progress``, ``In Progress``, ``inprogress``, ``In-progress``) is accepted.
-  ``created_by`` is the creator's login name (case-sensitive); ``assignee`` is a
-  user id, ``-1`` for unassigned.  Unknown parameters are ignored; a bad value
-  of a known one is a 400.  ``response_type`` must be ``client`` or ``server``
-  and changes nothing (the server's zone is UTC).
-- Numbers in the query are ASCII digits, at most 20 (``²``, ``١`` are refused).
-
-Get
-- Only the four documented keys (``actors``, ``notes``, ``evidence``, ``activity``):
-  the name, severity and status come from the list.  Notes and evidence oldest
-  first, activity newest first.
-
-Create and update
-- Bodies are JSON objects (any ``Content-Type``), at most 256 KiB.  Strings: name
-  1-255 characters, unique ignoring case and surrounding spaces (a duplicate is a
-  400); description, notes up to 10,000 characters; up to 100 notes and 100
-  evidence uuids per request.  Integers must be JSON integers (not ``true``, not
-  ``"5"``).  ``null`` for an optional field means it was not given, except
-  ``due_date`` on update, where ``null`` or ``""`` clears the due date.
-- Defaults on create: severity ``attention``, status ``open``, assignee ``-1``, no due date.
-- ``assignee`` must be ``-1`` or a known user id.
-- ``due_date``: ISO 8601 with or without an offset (``Z``, ``+05:30``, ``+0530``) or
-  ``YYYY-MM-DD HH:MM:SS``; no offset means UTC; a date alone is refused; from
-  1970-01-01T00:00:00Z on.  Responses render every time as UTC ``YYYY-MM-DD HH:MM:SS``.
-- Update *patches*: omitted fields keep their value; ``name`` is still required
-  (documented) and may rename.  ``notes`` and ``evidence`` are *appended*.
-- ``evidence`` uuids become evidence records whose ``log_obtained_from`` is
-  ``source`` upper-cased (``SEARCH`` when ``source`` is empty or absent); their
-  other fields are placeholders, since the emulator has no search or alerts.
-- Activity, newest first: create writes "Incident Created", then "Incident
-  Updated" (``New evidence added to <name> by <user>.``) for evidence, then one
-  "Incident Notes Added" per note.  An update that changes fields writes one
-  "Incident Updated": ``<name> incident has been updated successfully by <user>.
-  Changed: status open -> in_progress; assignee unassigned -> d.mwangi.`` (the
-  second sentence is our wording); an update that changes nothing writes nothing.
-
-Delete
-- ``incident_ids``: 1-100 integers; duplicates count once.  If any id is unknown,
-  nothing is deleted and the answer is a 404 naming the unknown ids.
-
-Users
-- ``GET /api/v2/meta/users`` (scope ``users.READ``) answers
-  ``{"data": [{"user_id", "user_name", "role"}...], "meta": {...}}``, every user at
-  once, in the shape of log360-sample.json's ``users``.
-
-Display
-- Severity and status are capitalised in responses (``Critical``, ``Open``); the
-  in-progress status is ``In Progress`` unless ``in_progress_spelling`` says
-  ``Inprogress`` or ``In-progress``.
+Where ManageEngine's documents are silent or leave a choice, the emulator's choices are listed
+in one place: the README's "What the Log360 emulator assumes where the documents are silent".
+Keep that list true when a behaviour here changes.
 """
 
 from __future__ import annotations
