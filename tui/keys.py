@@ -97,7 +97,10 @@ _GROUPED: list[tuple[str, list[Binding]]] = [
             Binding("4", "view('in_progress')", "In progress", show=False, id="view-in-progress"),
             Binding("s", "sort_next", "Sort by next column", show=False, id="sort-next"),
             Binding("S", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),
+            Binding("O", "sort_menu", "Sort by…", show=False, id="sort-menu", tooltip="Pick the column to sort by"),
+            Binding("C", "columns", "Columns…", show=False, id="columns", tooltip="Show or hide table columns (saved to the profile)"),
             Binding("v", "toggle_detail", "Show/hide detail pane", show=False, id="toggle-detail"),
+            Binding("Z", "zoom_detail", "Zoom detail", show=False, id="zoom-detail", tooltip="The detail pane on the whole screen, and back"),
         ],
     ),
     (
@@ -105,6 +108,8 @@ _GROUPED: list[tuple[str, list[Binding]]] = [
         [
             Binding("right_square_bracket,right", "page(1)", "Next page", show=False, id="page-next"),
             Binding("left_square_bracket,left", "page(-1)", "Previous page", show=False, id="page-previous"),
+            Binding("w", "newest_unseen", "Newest unseen", show=False, id="newest-unseen", tooltip="Jump to the newest incident you have not seen"),
+            Binding("W", "mark_seen", "Mark all seen", show=False, id="mark-seen", tooltip="Count every incident as seen"),
             Binding("enter", "focus_detail", "Detail pane", show=False, id="focus-detail"),
             Binding("tab", "switch_focus", "Table ⇄ detail", show=False, id="switch-focus", priority=True),
         ],
