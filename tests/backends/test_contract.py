@@ -220,6 +220,21 @@ async def test_the_census_names_every_incident_and_misses_one_deleted_elsewhere(
     assert set((await console.backend.census()).keys) == console.keys() and gone not in console.keys()
 
 
+async def test_a_census_given_what_the_caller_holds_finds_exactly_the_deletions_made_elsewhere(console):
+    loaded, _ = await everything(console.backend)
+    held = [(key, incident.created) for key, incident in loaded.items()]
+    unchanged = await console.backend.census(held)
+    assert _said_gone(unchanged, loaded) == set()
+    deleted = set(sorted(loaded)[:3:2])
+    for key in deleted:
+        console.delete_elsewhere(key)
+    assert _said_gone(await console.backend.census(held), loaded) == deleted
+
+
+def _said_gone(census, held) -> set[str]:
+    return set(held) - set(census.keys) if census.keys is not None else set(census.gone)
+
+
 async def test_set_status_lands_on_the_console_and_is_undone_by_setting_each_previous_status(console):
     loaded, _ = await everything(console.backend)
     chosen = tuple(incident for incident in loaded.values() if console.status_of(incident.key) != closed_status(console.backend))[:5]

@@ -47,7 +47,9 @@ import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, ClassVar, Generic, Iterable, Literal, Mapping, TypeVar
+from typing import (
+    TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, ClassVar, Generic, Iterable, Literal, Mapping, Sequence, TypeVar,
+)
 
 from ..model import JSON, Incident
 from ..secret import Secret
@@ -219,9 +221,11 @@ class Batch:
 
 @dataclass(frozen=True)
 class Census:
-    """Every incident the console holds now, by key."""
+    """What the console holds now: every key (a full census), or, when ``keys`` is None, only
+    which of the caller's incidents it no longer has (a census by difference)."""
 
-    keys: frozenset[str]
+    keys: frozenset[str] | None
+    gone: frozenset[str] = frozenset()
 
 
 OutcomeResult = Literal["done", "already", "gone", "failed", "unknown"]
@@ -575,10 +579,13 @@ class Backend(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def census(self) -> Census:
-        """The keys of every incident the console holds, to find deletions made elsewhere.
+    async def census(self, held: Sequence[tuple[str, datetime | None]] = ()) -> Census:
+        """What the console holds, to find deletions made elsewhere.
 
-        Cheap where the console allows (Canary asks for one event per incident).
+        ``held``: the caller's incidents (key, created), as of when their last listing began.
+        A backend that can count incidents by creation time may answer by difference (only
+        the ``gone`` keys, each confirmed gone), at a cost that grows with the deletions rather
+        than with the console; otherwise it lists every key, as cheaply as the console allows.
         """
 
     @abc.abstractmethod

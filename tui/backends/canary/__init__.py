@@ -1,7 +1,9 @@
 """Thinkst Canary Console (API v1) behind the backend contract.
 
 Two statuses (unacknowledged, acknowledged); ``updated_id`` as the version, so a
-load after the first asks ``incidents_since`` for the delta; a census that lists every key with one event each; and the console's rule
+load after the first asks ``incidents_since`` for the delta; a census by difference (the
+console's counts per window of creation time, narrowed down to where they disagree with the
+caller's); and the console's rule
 that only acknowledged incidents can be deleted, so ``delete`` acknowledges first
 and reports that step.
 
@@ -16,8 +18,8 @@ and the console search, with their forms).
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, TypeVar
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from .client import CanaryClient
 from ..errors import ApiError, NotFound
@@ -47,6 +49,10 @@ ATTEMPTS = 3
 RETRY_DELAY = 0.5
 RETRY_WAIT_MAX = 10.0
 NOT_FOUND = "not found on the console"
+#: A census by difference lists a window of creation time outright once it holds this many.
+CENSUS_LEAF = 500
+#: More suspected deletions than this, each confirmed by a fetch, and a census lists every key instead.
+CENSUS_CONFIRM_LIMIT = 100
 INTERRUPTED = "interrupted before the console answered"
 T = TypeVar("T")
 
@@ -99,12 +105,54 @@ class CanaryBackend(Backend):
         async for page in self.client.iter_feed(status or "all", limit=EXPORT_PAGE_LIMIT):
             yield Batch(page.incidents, page.unreadable)
 
-    async def census(self) -> Census:
+    async def census(self, held: Sequence[tuple[str, datetime | None]] = ()) -> Census:
+        created = [(int(when.timestamp()), key) for key, when in held if when is not None]
+        if not created or len(created) < len(held):
+            return Census(await self._every_key())
+        created.sort()
+        suspects: set[str] = set()
+        await self._suspects_between(created, created[0][0], created[-1][0] + 1, suspects)
+        if len(suspects) > CENSUS_CONFIRM_LIMIT:  # the counts disagree wholesale: list every key instead
+            return Census(await self._every_key())
+        return Census(None, frozenset([key for key in sorted(suspects) if await self._is_gone(key)]))
+
+    async def _every_key(self) -> frozenset[str]:
         keys: set[str] = set()
         # One event per incident: the census needs keys, not bodies.
         async for page in self.client.iter_feed("all", limit=self.page_limit, event_limit=1):
             keys.update(incident.key for incident in page.incidents)
-        return Census(frozenset(keys))
+        return frozenset(keys)
+
+    async def _suspects_between(self, held: list[tuple[int, str]], start: int, end: int, suspects: set[str]) -> None:
+        """Keys of ``held`` (sorted (created, key), all created in [start, end)) that the console may
+        no longer have.  The console counts a window with one search of one incident; where its count
+        and ``held``'s agree nothing was deleted there, otherwise the window is halved, and one of at
+        most CENSUS_LEAF incidents is listed.  (Creation times never change, and an incident new to
+        the caller is created after every one it holds, so a deletion cannot hide behind an arrival.)"""
+        window = {"filter_incident_state": "all", "newer_than": _utc(start - 1), "older_than": _utc(end)}
+        counted = await self.client.search(limit=1, **window)
+        if counted.total_results is not None and counted.total_results == len(held):
+            return
+        if len(held) <= CENSUS_LEAF or end - start <= 1:
+            listed: set[str] = set()
+            async for page in self.client.iter_search(limit=CENSUS_LEAF, **window):
+                listed.update(incident.key for incident in page.incidents)
+            suspects.update(key for _, key in held if key not in listed)
+            return
+        middle = held[len(held) // 2][0]
+        if middle == start:  # many in the first second: split just after it
+            middle = start + 1
+        split = next(index for index, (when, _) in enumerate(held) if when >= middle)
+        await self._suspects_between(held[:split], start, middle, suspects)
+        await self._suspects_between(held[split:], middle, end, suspects)
+
+    async def _is_gone(self, key: str) -> bool:
+        """Whether the console no longer has ``key``: a search that left it out is not taken on its word."""
+        try:
+            await self.client.fetch(key)
+        except NotFound:
+            return True
+        return False
 
     async def fetch(self, key: str) -> Incident:
         return await self.client.fetch(key)
@@ -294,3 +342,7 @@ async def _each(
     async with asyncio.TaskGroup() as group:
         for incident in incidents:
             group.create_task(gated(incident))
+
+
+def _utc(epoch_seconds: int) -> datetime:
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc)

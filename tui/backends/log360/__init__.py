@@ -33,7 +33,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 
 from ...model import Incident
 from ..acting import Reporter, interruptible, settled
@@ -193,7 +193,8 @@ class Log360Backend(Backend):
         async for batch in self._listing(set(), users, (status,) if status else ()):
             yield batch
 
-    async def census(self) -> Census:
+    async def census(self, held: Sequence[tuple[str, datetime | None]] = ()) -> Census:
+        # The list cannot be narrowed by creation time: always every key (the pass is the census).
         last, self._last_pass = self._last_pass, None
         if last is not None and self._clock() - last[0] <= CENSUS_REUSE_SECONDS:
             return Census(last[1])
