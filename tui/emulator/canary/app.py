@@ -35,8 +35,8 @@ import hmac
 import logging
 import math
 import re
-from bisect import bisect_left
-from collections import Counter, defaultdict
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any, Callable, Iterable, Mapping
@@ -50,7 +50,7 @@ from starlette.routing import Route
 from . import timefmt, wire
 from ..guarded import GuardedConsoleApp
 from ..faults import FaultInjector, FaultPlan
-from .query import Cursor, IncidentFilter, InvalidCursor, Page, feed_position, paginate, search_position
+from .query import Cursor, IncidentFilter, InvalidCursor, Page, feed_position, paginate, paginate_ordered, search_position
 from ..responses import ConsoleJSON, console_error
 from .state import FEED_LABELS, ConsoleState, IncidentRecord
 
@@ -343,7 +343,14 @@ def list_feed(call: Call, feed: str) -> dict[str, Any]:
     tz = params.zone()
     event_limit = params.integer("event_limit")
     shrink = params.flag("shrink", default=True)
-    page = _page([r for r in call.console.records() if chosen.matches(r)], cursor, search=False)
+    console = call.console
+    with console.lock:
+        if cursor is None:
+            page = _page([r for r in console.records() if chosen.matches(r)], None, search=False)
+        else:
+            since = chosen.since_updated_id
+            page = paginate_ordered(console.feed_order, console.record, chosen.matches, descending=False,
+                                    cursor=cursor, first=None if since is None else (since + 1, ""))
     response = wire.feed_response(
         FEED_LABELS[feed], page.records, call.console.now(), tz=tz, event_limit=event_limit, shrink=shrink,
         empty_as_null=call.settings.empty_incidents_null,
@@ -359,12 +366,17 @@ def search(call: Call) -> dict[str, Any]:
     chosen = _listing_filter(params, state, text=params.get("filter_str"),
                              logtypes=params.logtypes("filter_logtypes"))
     console = call.console
-    matching = sorted((r for r in console.records() if chosen.matches(r)), key=search_position, reverse=True)
-    page = _page(matching, cursor, search=True)
+    with console.lock:
+        # Newest first by creation; a creation window narrows what is read to the window.
+        order = console.created_order
+        low = 0 if chosen.created_after is None else bisect_right(order, (chosen.created_after, "\U0010ffff"))
+        high = len(order) if chosen.created_before is None else bisect_left(order, (chosen.created_before, ""))
+        window = order[low:high]
+        matching = [record for _, key in reversed(window) if chosen.matches(record := console.record(key))]
+        page = _page(matching, cursor, search=True)
     now = console.now()
-    seen_before = _sightings_before(console)
     items = [
-        wire.search_item(record, host=_host(console, record, now), previously_seen=seen_before(record), now=now)
+        wire.search_item(record, host=_host(console, record, now), previously_seen=console.sightings_before(record), now=now)
         for record in page.records
     ]
     page_size = cursor.limit if cursor else max(1, len(matching))
@@ -377,16 +389,6 @@ def search(call: Call) -> dict[str, Any]:
         "total_pages": math.ceil(len(matching) / page_size),
         "total_results": len(matching),
     }
-
-
-def _sightings_before(console: ConsoleState) -> Callable[[IncidentRecord], int]:
-    """How many incidents (deleted ones too) came from a record's source before it."""
-    created_by_source: dict[str, list[int]] = defaultdict(list)
-    for record in console.records(include_deleted=True):
-        created_by_source[record.text("src_host")].append(record.created)
-    for times in created_by_source.values():
-        times.sort()
-    return lambda record: bisect_left(created_by_source[record.text("src_host")], record.created)
 
 
 def _host(console: ConsoleState, record: IncidentRecord, now: int) -> dict[str, Any] | None:

@@ -13,7 +13,8 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from bisect import bisect_left, bisect_right
+from typing import Any, Callable, Iterator, Sequence
 
 from .state import IncidentRecord
 
@@ -163,3 +164,62 @@ def paginate(ordered: Sequence[IncidentRecord], position_of: Callable[[IncidentR
         prev_cursor = replace(cursor, position=positions[start], backwards=True,
                               page_number=max(1, page_number - 1))
     return Page(page, next_cursor, prev_cursor, page_number)
+
+
+def paginate_ordered(order: Sequence[Position], record_of: Callable[[str], IncidentRecord],
+                     matches: Callable[[IncidentRecord], bool], *, descending: bool, cursor: Cursor,
+                     first: Position | None = None) -> Page:
+    """As ``paginate`` over the matching records of ``order`` (positions, ascending), without
+    reading all of them: a page looks at its own records, the ones it skips as not matching,
+    and one more on each side to know whether there is a next and a previous page.  ``first``:
+    no matching record is delivered before this position (``incidents_since``), so an ascending
+    first page starts there."""
+    size = len(order)
+
+    def at(index: int) -> Position:  # the index-th position in delivery order
+        return order[size - 1 - index] if descending else order[index]
+
+    def after(position: Position) -> int:  # delivery index of the first position delivered after it
+        return size - bisect_left(order, position) if descending else bisect_right(order, position)
+
+    def before(position: Position) -> int:  # delivery index of the first position not delivered before it
+        return size - bisect_right(order, position) if descending else bisect_left(order, position)
+
+    def matching(indexes: Iterator[int]) -> Iterator[tuple[Position, IncidentRecord]]:
+        for index in indexes:
+            position = at(index)
+            record = record_of(position[1])
+            if matches(record):
+                yield position, record
+
+    def take(indexes: Iterator[int], count: int) -> list[tuple[Position, IncidentRecord]]:
+        taken = []
+        for found in matching(indexes):
+            taken.append(found)
+            if len(taken) == count:
+                break
+        return taken
+
+    if cursor.backwards and cursor.position is not None:
+        end = before(cursor.position)
+        page = take(iter(range(end - 1, -1, -1)), cursor.limit)[::-1]
+        later = bool(take(iter(range(end, size)), 1))
+        earlier_from = size if not page else before(page[0][0])
+    else:
+        if cursor.position is not None:
+            start = after(cursor.position)
+        elif first is not None and not descending:
+            start = bisect_left(order, first)
+        else:
+            start = 0
+        page = take(iter(range(start, size)), cursor.limit)
+        later = bool(page) and bool(take(iter(range(after(page[-1][0]), size)), 1))
+        earlier_from = start if cursor.position is not None else 0
+    has_prev = bool(page) and bool(take(iter(range(earlier_from - 1, -1, -1)), 1))
+    page_number = cursor.page_number if has_prev else 1
+    next_cursor = prev_cursor = None
+    if page and later:
+        next_cursor = replace(cursor, position=page[-1][0], backwards=False, page_number=page_number + 1)
+    if has_prev:
+        prev_cursor = replace(cursor, position=page[0][0], backwards=True, page_number=max(1, page_number - 1))
+    return Page([record for _, record in page], next_cursor, prev_cursor, page_number)

@@ -20,6 +20,7 @@ import math
 import re
 import threading
 import time
+from bisect import bisect_left, insort
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -240,6 +241,12 @@ class ConsoleState:
         self.tokens: dict[str, Canarytoken] = {}
         self._incidents: dict[str, IncidentRecord] = {}
         self._last_updated_id = 0
+        # Live incidents in the feeds' order (updated_id, key) and in search's (created, key), kept
+        # sorted as they change, so a page costs what the page holds, not what the console does.
+        self._feed_order: list[tuple[int, str]] = []
+        self._created_order: list[tuple[int, str]] = []
+        # Every incident's creation time by source, deleted ones too (search's previously_seen_count).
+        self._created_by_source: dict[str, list[int]] = {}
 
     def now(self) -> int:
         return int(self.clock())
@@ -275,8 +282,28 @@ class ConsoleState:
     @_locked
     def records(self, *, include_deleted: bool = False) -> list[IncidentRecord]:
         """Incidents in ascending ``updated_id`` order (the feeds' order)."""
-        chosen = (r for r in self._incidents.values() if include_deleted or not r.deleted)
-        return sorted(chosen, key=lambda record: (record.updated_id, record.key))
+        if not include_deleted:
+            return [self._incidents[key] for _, key in self._feed_order]
+        return sorted(self._incidents.values(), key=lambda record: (record.updated_id, record.key))
+
+    @property
+    def feed_order(self) -> list[tuple[int, str]]:
+        """Live incidents' (updated_id, key), ascending.  Read it holding ``lock``; never change it."""
+        return self._feed_order
+
+    @property
+    def created_order(self) -> list[tuple[int, str]]:
+        """Live incidents' (created, key), ascending.  Read it holding ``lock``; never change it."""
+        return self._created_order
+
+    @_locked
+    def sightings_before(self, record: IncidentRecord) -> int:
+        """How many incidents (deleted ones too) came from ``record``'s source before it."""
+        return bisect_left(self._created_by_source.get(record.text("src_host"), []), record.created)
+
+    def record(self, key: str) -> IncidentRecord:
+        """The record of a key from ``feed_order`` or ``created_order``."""
+        return self._incidents[key]
 
     @_locked
     def get(self, key: str) -> IncidentRecord | None:
@@ -344,7 +371,10 @@ class ConsoleState:
             key=key, hash_id=hash_id or md5_hex(f"hash:{key}"), updated_id=0, updated_time=0,
             body=dict(sorted(body.items())),
         )
+        self._forget_order(key)
         self._incidents[key] = record
+        insort(self._created_order, (record.created, key))
+        insort(self._created_by_source.setdefault(record.text("src_host"), []), record.created)
         self._bump(record, last_activity)  # assigns updated_id and updated_time
         return key
 
@@ -370,6 +400,7 @@ class ConsoleState:
     @_locked
     def delete(self, key: str) -> None:
         """Remove from the feeds; the incident stays in the source IP's history."""
+        self._forget_order(key)
         self._live_record(key).deleted = True
 
     # -- files ----------------------------------------------------------------
@@ -407,9 +438,18 @@ class ConsoleState:
         return True
 
     def _bump(self, record: IncidentRecord, when: int) -> None:
+        _discard(self._feed_order, (record.updated_id, record.key))
         self._last_updated_id += 1
         record.updated_id = self._last_updated_id
         record.updated_time = when
+        self._feed_order.append((record.updated_id, record.key))  # the highest yet: still sorted
+
+    def _forget_order(self, key: str) -> None:
+        """Take a live ``key`` out of both orders (it is deleted or replaced)."""
+        record = self.get(key)
+        if record is not None:
+            _discard(self._feed_order, (record.updated_id, key))
+            _discard(self._created_order, (record.created, key))
 
     def _sensor_fields(self, node_id: str, logtype: int, created: int) -> dict[str, Any]:
         """What an incident says about the bird or token it came from."""
@@ -500,7 +540,11 @@ class ConsoleState:
             updated_time=_int(item.get("updated_time"), _int(body.get("created"), self.now())),
             body=body,
         )
+        self._forget_order(record.key)
         self._incidents[record.key] = record
+        insort(self._feed_order, (record.updated_id, record.key))
+        insort(self._created_order, (record.created, record.key))
+        insort(self._created_by_source.setdefault(record.text("src_host"), []), record.created)
         self._adopt_sensor(record)
         return record.key
 
@@ -528,6 +572,12 @@ class ConsoleState:
                 last_seen=timefmt.clamp(record.created),
                 booted=timefmt.clamp(record.created),
             )
+
+
+def _discard(order: list[tuple[int, str]], entry: tuple[int, str]) -> None:
+    index = bisect_left(order, entry)
+    if index < len(order) and order[index] == entry:
+        del order[index]
 
 
 def _events_list(events: list[Any]) -> str:
