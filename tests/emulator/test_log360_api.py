@@ -504,3 +504,18 @@ def test_run_emulator_refuses_bad_scopes_before_listening(capsys: pytest.Capture
     args = parser.parse_args(["--backend", "log360", "--scopes", "incident READ", "--port", "0"])
     assert run_emulator(args) == 2
     assert "--scopes" in capsys.readouterr().err
+
+
+def test_an_unfiltered_page_is_read_alone_in_the_same_newest_first_order(clock: FakeClock):
+    from tui.emulator.log360.generator import populate
+
+    state = Log360State(clock=clock)
+    populate(state, 250, seed="paging")
+    gone = [incident.incident_id for incident in state.incidents()[10:15]]
+    assert state.delete(gone) == []
+    everything = state.incidents()
+    assert [incident.incident_id for incident in everything] == sorted(
+        (incident.incident_id for incident in everything), reverse=True)
+    pages = [state.newest(start, 100) for start in range(0, len(everything), 100)]
+    assert [incident for page in pages for incident in page] == everything
+    assert state.newest(len(everything), 100) == [] and state.newest(len(everything) + 50, 100) == []

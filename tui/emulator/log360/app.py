@@ -262,15 +262,19 @@ def list_incidents(call: Call) -> dict[str, Any]:
     assignee = _query_integer(request, "assignee", minimum=UNASSIGNED)
     if query.get("response_type") not in (None, "", "client", "server"):
         raise bad_request("Parameter response_type must be client or server.")
-    matching = [
-        incident for incident in call.state.incidents()
-        if (severity is None or incident.severity == severity)
-        and (status is None or incident.status == status)
-        and (created_by is None or incident.created_by == created_by)
-        and (assignee is None or incident.assignee == assignee)
-    ]
-    page = matching[start - 1 : start - 1 + limit]
-    return wire.list_response(page, total=len(matching), per_page=limit, in_progress=settings.in_progress)
+    if severity is None and status is None and created_by is None and assignee is None:
+        # Unfiltered (a full pass): read the page alone.
+        page, total = call.state.newest(start - 1, limit), len(call.state)
+    else:
+        matching = [
+            incident for incident in call.state.incidents()
+            if (severity is None or incident.severity == severity)
+            and (status is None or incident.status == status)
+            and (created_by is None or incident.created_by == created_by)
+            and (assignee is None or incident.assignee == assignee)
+        ]
+        page, total = matching[start - 1 : start - 1 + limit], len(matching)
+    return wire.list_response(page, total=total, per_page=limit, in_progress=settings.in_progress)
 
 
 def _query_enum(value: str | None, name: str, canonical: Callable[[str], str | None],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -98,6 +99,8 @@ class Log360State:
         self.lock = threading.RLock()
         self.users: dict[int, dict[str, Any]] = {}
         self._incidents: dict[int, Incident] = {}
+        # Every id, ascending, kept as incidents come and go: a list is read newest first without a sort.
+        self._ids: list[int] = []
         self._ids_by_name: dict[str, int] = {}  # name_key(name) -> id: names are unique
         self._last_id = FIRST_ID - ID_STEP
         self.replace_users(users)
@@ -125,7 +128,13 @@ class Log360State:
     def incidents(self) -> list[Incident]:
         """Every incident, newest (highest id) first."""
         with self.lock:
-            return sorted(self._incidents.values(), key=lambda incident: incident.incident_id, reverse=True)
+            return [self._incidents[incident_id] for incident_id in reversed(self._ids)]
+
+    def newest(self, start: int, count: int) -> list[Incident]:
+        """``count`` incidents from the ``start``-th newest (0-based): one page, read without the rest."""
+        with self.lock:
+            end = len(self._ids) - start
+            return [self._incidents[incident_id] for incident_id in reversed(self._ids[max(0, end - count):max(0, end)])]
 
     def get(self, incident_id: int) -> Incident | None:
         with self.lock:
@@ -148,6 +157,8 @@ class Log360State:
     def add(self, incident: Incident) -> Incident:
         """Store ``incident`` as it is (loading, generating); ids stay increasing after it."""
         with self.lock:
+            if incident.incident_id not in self._incidents:
+                insort(self._ids, incident.incident_id)
             self._incidents[incident.incident_id] = incident
             self._ids_by_name[name_key(incident.name)] = incident.incident_id
             self._last_id = max(self._last_id, incident.incident_id)
@@ -165,6 +176,7 @@ class Log360State:
             incident.activity.insert(0, Activity(CREATED, f"{name} incident has been created successfully by {by}.",
                                                  now))
             self._incidents[incident.incident_id] = incident
+            self._ids.append(incident.incident_id)  # the highest id yet
             self._ids_by_name[name_key(name)] = incident.incident_id
             self._attach(incident, by, list(notes), list(evidence), now)
             return incident
@@ -203,6 +215,7 @@ class Log360State:
             if not unknown:
                 for incident_id in wanted:
                     self._ids_by_name.pop(name_key(self._incidents.pop(incident_id).name), None)
+                    del self._ids[bisect_left(self._ids, incident_id)]
             return unknown
 
     def _attach(self, incident: Incident, by: str, notes: list[str], evidence: list[dict[str, Any]],
