@@ -15,6 +15,10 @@ until it answers, and ``refresh_now`` then abandons it and asks again.
 
 The loop reports through two callbacks, ``on_change(ChangeSet)`` and
 ``on_status(SyncStatus)``, so the UI can turn them into messages.
+
+It also keeps the one "new" number (``NewIncidents``): incidents that arrived
+after the initial load, whether shown or held while paused, until the analyst
+looks at them.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, replace
-from typing import AsyncIterator, Awaitable, Callable, Literal, TypeVar
+from typing import AsyncIterator, Awaitable, Callable, Collection, Iterable, Literal, TypeVar
 
 from .backends.errors import ApiError, AuthError, PermissionDenied
 from .backoff import retry_wait
@@ -64,10 +68,62 @@ class SyncStatus:
     detail: str = ""
     #: Monotonic time of the next attempt when retrying.
     retry_at: float | None = None
-    #: Incidents that arrived while paused and are not shown yet.
+    #: The "new" number when reported (``NewIncidents.count``: it includes what is held while
+    #: paused); the UI shows the current one.
     pending_new: int = 0
     #: Items in the last load, poll or reconcile that were not incidents (left out).
     unreadable: int = 0
+
+
+class NewIncidents:
+    """The one "new" number: incidents that arrived after the initial load and that the analyst
+    has not looked at since, those held back while paused included.
+
+    The top bar, the info line and the paused counter all show ``count``.  Looking at an
+    incident (``seen``), at the top of a view (``seen`` with the view's arrivals) or marking
+    everything seen (``seen_all``) takes them off; an incident deleted meanwhile no longer counts.
+    """
+
+    def __init__(self, store: IncidentStore, held: Callable[[], Collection[str]] = frozenset) -> None:
+        """``held``: the keys of incidents the console sent that the store does not hold yet (paused)."""
+        self._store = store
+        self._held = held
+        self._unseen: set[str] = set()
+        # Held keys counted as seen by seen_all before they reached the store.
+        self._seen_while_held: set[str] = set()
+
+    def arrived(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            if key in self._seen_while_held:
+                self._seen_while_held.discard(key)
+            else:
+                self._unseen.add(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._unseen
+
+    def unseen(self) -> list[str]:
+        """The keys of the unseen incidents the store holds (not those held while paused)."""
+        self._unseen = {key for key in self._unseen if key in self._store}
+        return list(self._unseen)
+
+    @property
+    def count(self) -> int:
+        held = sum(1 for key in self._held() if key not in self._seen_while_held)
+        return len(self.unseen()) + held
+
+    def seen(self, keys: Iterable[str]) -> list[str]:
+        """Take ``keys`` off; the ones that were unseen."""
+        taken = [key for key in keys if key in self._unseen]
+        self._unseen.difference_update(taken)
+        return taken
+
+    def seen_all(self) -> list[str]:
+        """Everything counts as seen, the incidents held while paused too; the keys taken off."""
+        taken = list(self._unseen)
+        self._unseen.clear()
+        self._seen_while_held.update(self._held())
+        return taken
 
 
 class SyncEngine:
@@ -101,6 +157,9 @@ class SyncEngine:
         self._reconcile_requested = False
         self._paused = False
         self._pending: dict[str, Incident] = {}
+        #: Incidents that arrive count as new once the initial load is done.
+        self._loaded = False
+        self.new_incidents = NewIncidents(store, held=self._held_new)
         self._failures = 0
         self._unreadable = 0
         self._last_reconcile = monotonic()
@@ -151,7 +210,7 @@ class SyncEngine:
     def pause(self) -> None:
         """Keep polling, but hold what arrives until ``resume``: the view stays still."""
         self._paused = True
-        self._report(replace(self._status, state="paused", pending_new=self._pending_new()))
+        self._report(replace(self._status, state="paused", pending_new=self.new_incidents.count))
 
     def resume(self) -> None:
         self._paused = False
@@ -159,7 +218,7 @@ class SyncEngine:
         self._pending.clear()
         if held:
             self._apply(held)
-        self._report(replace(self._status, state=self._idle_state(), pending_new=0))
+        self._report(replace(self._status, state=self._idle_state(), pending_new=self.new_incidents.count))
         self._wake.set()
 
     # --------------------------------------------------------------- the loop
@@ -197,6 +256,7 @@ class SyncEngine:
             await self.reconcile()
         else:
             self._last_reconcile = self._monotonic()
+        self._loaded = True
         self._succeeded()
 
     async def _load_cache(self) -> None:
@@ -235,8 +295,12 @@ class SyncEngine:
             await self.poll_once()
             return
         listing_started_at = self.store.max_version
-        census = await self._answer(self.backend.census())
-        self._emit(self.store.reconcile(set(census.keys), as_of=listing_started_at))
+        held = [(incident.key, incident.created) for incident in self.store.snapshot()]
+        census = await self._answer(self.backend.census(held))
+        if census.keys is not None:
+            self._emit(self.store.reconcile(set(census.keys), as_of=listing_started_at))
+        else:  # by difference: each one confirmed gone
+            self._emit(self.store.apply((), removed=census.gone))
         self._last_reconcile = self._monotonic()
         await self.poll_once()
 
@@ -297,7 +361,10 @@ class SyncEngine:
             self._on_status(self.status)
 
     def _apply(self, incidents: list[Incident] | tuple[Incident, ...]) -> None:
-        self._emit(self.store.apply(incidents))
+        changes = self.store.apply(incidents)
+        if self._loaded:
+            self.new_incidents.arrived(changes.added)
+        self._emit(changes)
 
     def _emit(self, changes: ChangeSet) -> None:
         if changes:
@@ -305,8 +372,9 @@ class SyncEngine:
             if self._persist is not None:
                 asyncio.ensure_future(self._persist(changes))
 
-    def _pending_new(self) -> int:
-        return sum(1 for key in self._pending if key not in self.store)
+    def _held_new(self) -> list[str]:
+        """Incidents held while paused that the store does not hold yet."""
+        return [key for key in self._pending if key not in self.store]
 
     def _idle_state(self) -> SyncState:
         if self._paused:
@@ -315,7 +383,7 @@ class SyncEngine:
 
     def _succeeded(self) -> None:
         self._failures = 0
-        self._report(SyncStatus(self._idle_state(), pending_new=self._pending_new(), unreadable=self._unreadable))
+        self._report(SyncStatus(self._idle_state(), pending_new=self.new_incidents.count, unreadable=self._unreadable))
 
     def _report(self, status: SyncStatus) -> None:
         self._status = status

@@ -75,3 +75,24 @@ async def test_wholesale_disagreement_falls_back_to_listing_every_key():
         state.delete(key)
     census = await backend.census(held)
     assert census.keys == frozenset(state.keys("all"))
+
+
+async def test_a_reconcile_of_an_unchanged_console_reads_one_incident_body_and_drops_a_deletion_made_elsewhere():
+    from tui.store import IncidentStore
+    from tui.sync import SyncEngine
+
+    state = seeded_console(backlog=BACKLOG)
+    transport = Counted(create_app(state, TOKEN))
+    backend = CanaryBackend(CanaryClient(IN_PROCESS_URL, Secret(TOKEN), transport=transport), retry_delay=0)
+    store = IncidentStore(backend.statuses, backend.columns)
+    engine = SyncEngine(backend, store, poll_interval=0)
+    await engine.initial_load()
+    transport.requests = transport.bodies = 0
+
+    await engine.reconcile()  # the census, then the delta poll
+    assert len(store) == BACKLOG and transport.bodies == 1 and transport.requests == 2
+
+    gone = next(iter(store.keys()))
+    state.delete(gone)
+    await engine.reconcile()
+    assert gone not in store and len(store) == BACKLOG - 1

@@ -160,6 +160,26 @@ async def test_pause_holds_new_incidents_until_resume():
     assert statuses[-1].state == "live"
 
 
+async def test_new_incidents_count_arrivals_after_the_load_and_those_held_while_paused():
+    console = ScriptedConsole([incident(1), incident(2)])
+    engine, changes, statuses = make_engine(console)
+    new = engine.new_incidents
+    await engine.initial_load()
+    assert new.count == 0  # the backlog is not new
+    console.incidents["incident:sshlogin:3"] = incident(3)
+    await engine.poll_once()
+    assert new.unseen() == ["incident:sshlogin:3"] and new.count == 1
+    engine.pause()
+    console.incidents["incident:sshlogin:4"] = incident(4)
+    await engine.poll_once()
+    assert new.count == statuses[-1].pending_new == 2  # one shown, one held: one number
+    assert new.seen(["incident:sshlogin:3"]) == ["incident:sshlogin:3"]
+    assert new.count == 1
+    new.seen_all()  # the held one too: it does not come back as new on resume
+    engine.resume()
+    assert "incident:sshlogin:4" in engine.store and new.count == 0
+
+
 async def test_cached_incidents_show_first_and_only_the_delta_is_fetched():
     console = ScriptedConsole([incident(n) for n in range(1, 6)])
     cached = [incident(n) for n in range(1, 4)]

@@ -3,6 +3,12 @@
 It shows one page of a live store view (feed x / filter x sort), keeps the
 analyst's marks by incident key, and opens the bulk, export and search
 dialogs.  Marks are what a, u, d and e act on when there are any.
+
+Where the cursor lands: at the top of the view while the initial load fills it
+(unless the analyst moves first), at the top of the result after a new filter,
+view or sort (unless the highlighted incident shows on that first screen), and
+on the same incident through live updates.  What the analyst looks at is seen:
+the sync engine's ``NewIncidents`` is the one "new" number every bar shows.
 """
 
 from __future__ import annotations
@@ -19,13 +25,16 @@ from textual.widgets import Label
 from ..filtering import Filter, searchable_text
 from ..keys import MAIN_BINDINGS, MARK_AWARE_ACTIONS, VIEW_FEEDS
 from ..marks import Marks
+from ..model import Incident
+from ..paths import display_path
 from ..store import ChangeSet, Feed, View, ViewSpec, feed_statuses
-from ..sync import SyncStatus
+from ..sync import NewIncidents, SyncStatus
 from ..triage import REASON_NOT_FOUND, ActionResult
 from ..widgets.filter_bar import FilterBar
 from ..widgets.incident_table import IncidentTable
 from ..widgets.status_bar import InfoLine, TopBar, TopBarState, view_title
 from .incident_list import IncidentListScreen
+from .view_menus import TableMenuKeys
 
 # Folding searchable text costs about 4 ms per 1,000 incidents: this many per turn of the event loop.
 WARM_CHUNK = 2000
@@ -36,7 +45,11 @@ def marks_label(count: int, verbs: tuple[str, ...]) -> str:
     return f"{'/'.join(verbs)} {count:,} marked" if verbs else f"{count:,} marked"
 
 
-class MainScreen(IncidentListScreen):
+def _newest_first(incident: Incident) -> tuple[float, int]:
+    return (incident.created.timestamp() if incident.created else float("-inf"), incident.version)
+
+
+class MainScreen(TableMenuKeys, IncidentListScreen):
     BINDINGS = MAIN_BINDINGS
 
     def __init__(self) -> None:
@@ -59,6 +72,9 @@ class MainScreen(IncidentListScreen):
         #: One-key actions in flight: where the cursor was, to return to if the console refuses them.
         self._rollback_anchors: dict[tuple[str, ...], tuple[str, str | None]] = {}
         self._footer_for_marks = False
+        #: Until the initial load is done the cursor stays at the top of the view as batches land
+        #: (the console sends the oldest first), unless the analyst moves it.
+        self._landing = True
 
     # ---------------------------------------------------------------- compose
 
@@ -74,8 +90,12 @@ class MainScreen(IncidentListScreen):
         self.refresh_view()
         self.set_interval(1.0, self._tick)
 
+    @property
+    def new_incidents(self) -> NewIncidents:
+        return self.app.engine.new_incidents
+
     def is_new(self, key: str) -> bool:
-        return key in self.app.new_keys
+        return key in self.new_incidents
 
     def is_marked(self, key: str) -> bool:
         return key in self.marks
@@ -119,32 +139,52 @@ class MainScreen(IncidentListScreen):
 
     # -------------------------------------------------------------- the view
 
-    def view_spec(self) -> ViewSpec:
-        if not self.filter:
-            return ViewSpec(feed=self.feed, sort=self.sort, descending=self.descending)
-        return ViewSpec(self.feed, self.sort, self.descending, filter=self.filter.matches, filter_id=self.filter.filter_id)
+    def view_spec(self, feed: Feed | None = None, filter: Filter | None = None) -> ViewSpec:
+        """The spec of the current view, or of this one with another ``feed`` or ``filter``."""
+        feed = self.feed if feed is None else feed
+        filter = self.filter if filter is None else filter
+        if not filter:
+            return ViewSpec(feed=feed, sort=self.sort, descending=self.descending)
+        return ViewSpec(feed, self.sort, self.descending, filter=filter.matches, filter_id=filter.filter_id)
 
     def current_view(self) -> View:
         return self.app.store.view(self.view_spec())
 
-    def refresh_view(self, *, follow_cursor: bool = True, cursor_key: str | None = None) -> None:
-        """Show the current page of the current view; the highlighted incident (or ``cursor_key``) stays put."""
+    def refresh_view(self, *, follow_cursor: bool = True, cursor_key: str | None = None, land: bool = False) -> None:
+        """Show the current view: by default the highlighted incident (or ``cursor_key``) stays put;
+        ``follow_cursor=False`` shows the first row of ``self.page``; ``land`` (a new filter, view
+        or sort) shows the top of the view, the highlighted incident staying highlighted if it is
+        on that first screen."""
         if not self._ready:
             return  # on_mount draws the first view
         view = self.current_view()
         size = self.app.settings.page_size
-        pages = max(1, view.page_count(size))
+        if self._landing and (self.page or self.table.cursor_index):
+            self._landing = False  # the analyst has moved: the cursor follows the incident from now on
+        if land or (self._landing and cursor_key is None):
+            self.page = 0
+            kept = self.table.cursor_key if land else None
+            position = view.index_of(kept) if kept is not None else None
+            on_first_screen = position is not None and position < min(self.table.visible_rows, size)
+            # "" is no key: the cursor goes to the first row.
+            self._show_page(view, cursor_key=kept if on_first_screen else "", cursor_index=0, top=0)
+            return
         wanted = cursor_key or (self.table.cursor_key if follow_cursor else None)
         if wanted is not None:
             position = view.index_of(wanted)
             if position is not None:
                 self.page = position // size
-        self.page = max(0, min(self.page, pages - 1))
-        rows = view.page(self.page, size)
         if cursor_key is not None or follow_cursor:
-            self.table.set_rows(rows, cursor_key=cursor_key)
+            self._show_page(view, cursor_key=cursor_key)
         else:
-            self.table.set_rows(rows, cursor_key="", cursor_index=0)
+            self._show_page(view, cursor_key="", cursor_index=0)
+
+    def _show_page(self, view: View, **placement) -> None:
+        """Page ``self.page`` of ``view``, the cursor placed as ``IncidentTable.set_rows`` is told, and the bars."""
+        size = self.app.settings.page_size
+        pages = view.page_count(size)
+        self.page = max(0, min(self.page, pages - 1))
+        self.table.set_rows(view.page(self.page, size), **placement)
         self.table.sort_column = self.sort
         self.table.sort_descending = self.descending
         self.app.complete_rows(self.table.shown_needing_details())
@@ -160,22 +200,25 @@ class MainScreen(IncidentListScreen):
     def refresh_bars(self) -> None:
         """The info line (page, sort, filter, work in progress) and the top bar (counts, marks, live state)."""
         pages, count = self._view_size
+        new = self.new_incidents.count
         self.query_one(InfoLine).show(
             page=self.page,
             pages=pages,
             count=count,
             sort=self.table.sort_titles[self.sort],
             descending=self.descending,
-            new_above=self.table.count_above(self.app.new_keys),
+            new_above=new,
             note=self.note,
             activity=self.activity,
             filter_text=self.filter.describe() if self.filter else "",
             holding_back=self.app.backend.holding_back,
         )
-        self.refresh_top_bar()
+        self.refresh_top_bar(new)
 
-    def refresh_top_bar(self) -> None:
+    def refresh_top_bar(self, new: int | None = None) -> None:
+        """``new``: the "new" number, if the caller has just counted it."""
         open_count, total = self.app.store.counts()
+        new = self.new_incidents.count if new is None else new
         statuses = self.app.backend.statuses
         self.query_one(TopBar).show(
             TopBarState(
@@ -184,8 +227,9 @@ class MainScreen(IncidentListScreen):
                 open=open_count,
                 open_word=view_title("open", statuses).lower(),
                 total=total,
-                new=len(self.app.new_keys),
-                status=self.app.sync_status,
+                new=new,
+                # The status carries the number as it was when reported; every bar shows it as it is now.
+                status=replace(self.app.sync_status, pending_new=new),
                 read_only=self.app.read_only,
                 unencrypted=not self.app.backend.encrypted,
                 marked=len(self.marks),
@@ -215,30 +259,83 @@ class MainScreen(IncidentListScreen):
     def show_status(self, status: SyncStatus) -> None:
         self.note = status.detail if status.state in ("retrying", "offline", "stalled") else ""
         self.refresh_view()
+        if status.state in ("live", "manual", "paused"):
+            self._landing = False  # loaded: from now on the cursor stays on its incident
 
     def show_activity(self, text: str) -> None:
         self.activity = text
         if self._ready:
             self.refresh_bars()
 
-    def show_incident(self, key: str) -> None:
-        """Put the cursor on ``key``: in this view if it shows it, else in All, without the filter if need be."""
+    def show_incident(self, key: str) -> bool:
+        """Put the cursor on ``key``: in this view if it shows it, else in this view without the
+        filter, else in All (with the filter if it lets the incident through); whether the view changed."""
         if key not in self.app.store:
             self.app.toast("That incident is not loaded (deleted, or not in the feeds).", severity="warning")
-            return
-        if self.current_view().index_of(key) is None:
-            self.feed = "all"
-        if self.current_view().index_of(key) is None:
+            return False
+        no_filter = Filter()
+        for feed, filter in ((self.feed, self.filter), (self.feed, no_filter), ("all", self.filter), ("all", no_filter)):
+            if self.app.store.view(self.view_spec(feed, filter)).index_of(key) is not None:
+                break
+        changed = (feed, filter) != (self.feed, self.filter)
+        self.feed = feed
+        if filter is no_filter and self.filter:
             self._clear_filter()
         self.refresh_view(cursor_key=key)
         self.table.focus()
+        return changed
+
+    def _describe_view(self) -> str:
+        """The view as a toast names it: "Unacknowledged", "All incidents filtered by /ssh"."""
+        title = view_title(self.feed, self.app.backend.statuses, long=True)
+        return f"{title} filtered by / {self.filter.describe()}" if self.filter else title
 
     def cursor_moved(self, key: str | None) -> None:
-        if key is not None and key in self.app.new_keys:
-            self.app.new_keys.discard(key)
-            self.table.refresh_keys([key])
+        if key == self.table.cursor_key:  # not a message the cursor has moved on from
+            self._look()
         self.app.complete_rows(self.table.shown_needing_details())  # the table may have scrolled
         self.refresh_bars()
+
+    def _look(self) -> None:
+        """The analyst sees the highlighted incident, and at the top of the view every new one the view holds."""
+        key = self.table.cursor_key
+        if key is None:
+            return
+        new = self.new_incidents
+        if self.page == 0 and self.table.cursor_index == 0:
+            view = self.current_view()
+            seen = new.seen([unseen for unseen in new.unseen() if view.index_of(unseen) is not None])
+        else:
+            seen = new.seen([key])
+        if seen:
+            self.table.refresh_keys(seen)
+            self.refresh_bars()
+
+    def action_newest_unseen(self) -> None:
+        """w: the newest incident not looked at yet, in this view or the nearest one that holds it."""
+        new = self.new_incidents
+        unseen = self.app.store.incidents(new.unseen())
+        if not unseen:
+            if new.count:
+                self.app.toast(f"{new.count:,} new held while live updates are paused: p shows them.")
+            else:
+                self.app.toast("Nothing unseen: every incident that arrived has been looked at.")
+            return
+        newest = max(unseen, key=_newest_first)
+        was = self._describe_view()
+        if self.show_incident(newest.key):
+            self.app.toast(f"The newest unseen incident is not in {was}: showing {self._describe_view()}.")
+        self._look()  # already highlighted (no cursor move) still counts as looking
+
+    def action_mark_seen(self) -> None:
+        """W: every incident counts as seen, those held while paused too."""
+        count = self.new_incidents.count
+        if not count:
+            self.app.toast("Nothing new to mark seen.")
+            return
+        self.table.refresh_keys(self.new_incidents.seen_all())
+        self.refresh_bars()
+        self.app.toast(f"Marked {count:,} new incident{'s' if count != 1 else ''} seen.")
 
     # ----------------------------------------------------------------- marks
 
@@ -298,7 +395,7 @@ class MainScreen(IncidentListScreen):
             self.app.toast(f"Cleared {count:,} mark{'s' if count != 1 else ''}.")
         elif self.filter or self.filter.errors:
             self._clear_filter()
-            self.refresh_view()
+            self.refresh_view(land=True)
 
     def _acts_on_marks(self, binding: Binding) -> bool:
         """A key that acts on the marks and that this session offers (its backend can, not read-only)."""
@@ -380,15 +477,16 @@ class MainScreen(IncidentListScreen):
 
     @on(FilterBar.Changed)
     def _filter_changed(self, message: FilterBar.Changed) -> None:
+        changed = message.filter.filter_id != self.filter.filter_id
         self.filter = message.filter
-        self.page = 0
-        self.refresh_view()
+        self.refresh_view(land=changed)
 
     @on(FilterBar.Closed)
     def _filter_closed(self, message: FilterBar.Closed) -> None:
         if not message.keep:
+            had_filter = bool(self.filter)
             self._clear_filter()
-            self.refresh_view()
+            self.refresh_view(land=had_filter)
         self.table.focus()
 
     def _clear_filter(self) -> None:
@@ -418,7 +516,7 @@ class MainScreen(IncidentListScreen):
             else:
                 self.app.toast("Bulk action cancelled: nothing was sent.")
 
-        self.app.push_screen(ConfirmBulkScreen(preview, archive_dir=str(self.app.archive_dir)), confirmed)
+        self.app.push_screen(ConfirmBulkScreen(preview, archive_dir=display_path(self.app.archive_dir)), confirmed)
 
     def action_export(self) -> None:
         from .export import ExportScreen
@@ -450,18 +548,24 @@ class MainScreen(IncidentListScreen):
     def action_view(self, feed: Feed) -> None:
         if feed != self.feed:
             self.feed = feed
-            self.page = 0
-            self.refresh_view()
+            self.refresh_view(land=True)
+
+    def sort_by(self, column_id: str, descending: bool) -> None:
+        """Sort the view by ``column_id`` (a key of ``table.sort_titles``) and land at its top.
+        ValueError for a column that does not sort."""
+        if column_id not in self.table.sort_titles:
+            raise ValueError(f"no sort {column_id!r}; the columns sort by {', '.join(self.table.sort_titles)}")
+        if (column_id, descending) != (self.sort, self.descending):
+            self.sort, self.descending = column_id, descending
+            self.refresh_view(land=True)
 
     def action_sort_next(self) -> None:
         """The next sortable column to the right, round to the first."""
         cycle = list(self.table.sort_titles)
-        self.sort = cycle[(cycle.index(self.sort) + 1) % len(cycle)]
-        self.refresh_view()
+        self.sort_by(cycle[(cycle.index(self.sort) + 1) % len(cycle)], self.descending)
 
     def action_sort_reverse(self) -> None:
-        self.descending = not self.descending
-        self.refresh_view()
+        self.sort_by(self.sort, not self.descending)
 
     def action_page(self, step: int) -> None:
         pages = max(1, self.current_view().page_count(self.app.settings.page_size))
@@ -472,10 +576,21 @@ class MainScreen(IncidentListScreen):
 
     @on(IncidentTable.EdgeReached)
     def _edge(self, message: IncidentTable.EdgeReached) -> None:
-        before = self.page
-        self.action_page(message.direction)
-        if self.page != before and message.direction < 0:
-            self.table.action_last()
+        """Past a page's edge (j k PgUp PgDn) to the next or previous page; g and G to the first or
+        last incident of the whole view."""
+        view = self.current_view()
+        last_page = view.page_count(self.app.settings.page_size) - 1
+        if message.to_end:
+            target = 0 if message.direction < 0 else last_page
+        else:
+            target = max(0, min(self.page + message.direction, last_page))
+        if target != self.page:
+            self.page = target
+            # Up to the previous page, or G: its last row; down to the next, or g: its first.
+            at_last_row = message.direction > 0 if message.to_end else message.direction < 0
+            self._show_page(view, cursor_key="", cursor_index=self.app.settings.page_size - 1 if at_last_row else 0)
+        if message.to_end:
+            self._look()  # g at the top already: looking, though the cursor did not move
 
     def action_refresh(self) -> None:
         self.app.refresh_now()

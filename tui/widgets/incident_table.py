@@ -79,13 +79,15 @@ def layout_columns(
 class IncidentTable(Widget, can_focus=True):
     """A keyed, page-sized incident list with a header line."""
 
+    # Ids for keymaps, like the screens' keys.  At a page's edge each key asks the screen to turn
+    # the page (EdgeReached); g and G ask for the first or last incident of the whole list.
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "first", "First row", show=False),
-        Binding("end,G", "last", "Last row", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False, id="cursor-up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="cursor-down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="page-up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="page-down"),
+        Binding("home,g", "first", "First incident", show=False, id="first"),
+        Binding("end,G", "last", "Last incident", show=False, id="last"),
     ]
 
     COMPONENT_CLASSES = {
@@ -118,12 +120,14 @@ class IncidentTable(Widget, can_focus=True):
             return self.table
 
     class EdgeReached(Message):
-        """The cursor tried to move past the page: the screen may turn the page."""
+        """The cursor tried to move past the page (``direction`` -1 up, 1 down): the screen may turn
+        the page.  ``to_end``: g or G, for the first or last incident of everything the screen lists."""
 
-        def __init__(self, table: "IncidentTable", direction: int) -> None:
+        def __init__(self, table: "IncidentTable", direction: int, *, to_end: bool = False) -> None:
             super().__init__()
             self.table = table
             self.direction = direction
+            self.to_end = to_end
 
     def __init__(
         self,
@@ -176,11 +180,26 @@ class IncidentTable(Widget, can_focus=True):
     def visible_rows(self) -> int:
         return max(self.size.height - 1, 1)
 
-    def set_rows(self, incidents: Iterable[Incident], *, cursor_key: str | None = None, cursor_index: int | None = None) -> None:
+    def show_columns(self, chosen: tuple[str, ...]) -> None:
+        """Show the ``chosen`` declared columns (a profile's ``columns``; () for the table's own choice), at once."""
+        self._chosen_columns = chosen
+        self._line_cache.clear()
+        self.refresh()
+
+    def set_rows(
+        self,
+        incidents: Iterable[Incident],
+        *,
+        cursor_key: str | None = None,
+        cursor_index: int | None = None,
+        top: int | None = None,
+    ) -> None:
         """Show ``incidents`` (one page), keeping the highlighted incident where it was on screen.
 
         ``cursor_key`` (or else the current one) is kept highlighted if it is on
-        the new page; if it left, the cursor stays at the same row index.
+        the new page; if it left, the cursor stays at the same row index (or goes
+        to ``cursor_index``).  ``top``: the first row to show instead (as far as
+        the highlighted row stays on screen).
         """
         old_rows = self._rows
         old_top = self._top
@@ -193,7 +212,10 @@ class IncidentTable(Widget, can_focus=True):
         elif cursor_index is not None:
             self._cursor = cursor_index
         self._cursor = max(0, min(self._cursor, len(self._rows) - 1))
-        self._top = max(0, self._cursor - max(0, min(old_screen_offset, self.visible_rows - 1)))
+        if top is None:
+            self._top = max(0, self._cursor - max(0, min(old_screen_offset, self.visible_rows - 1)))
+        else:
+            self._top = top
         self._clamp_top()
         if self._top == old_top and [i.key for i in old_rows] == [i.key for i in self._rows]:
             self._refresh_changed(old_rows)
@@ -206,10 +228,6 @@ class IncidentTable(Widget, can_focus=True):
         if not any(column.from_details for column, _ in self._layout(self.size.width)):
             return []
         return self._rows[self._top: self._top + self.visible_rows]
-
-    def count_above(self, keys: set[str]) -> int:
-        """How many of ``keys`` are on this page but scrolled off above the top row."""
-        return sum(1 for incident in self._rows[: self._top] if incident.key in keys)
 
     def refresh_keys(self, keys: Iterable[str]) -> None:
         """Redraw the rows of ``keys`` (their mark or new state changed)."""
@@ -252,16 +270,22 @@ class IncidentTable(Widget, can_focus=True):
         self.move_cursor_to(self._cursor + 1)
 
     def action_page_up(self) -> None:
+        if self._cursor == 0:
+            self.post_message(self.EdgeReached(self, -1))
         self.move_cursor_to(self._cursor - self.visible_rows)
 
     def action_page_down(self) -> None:
+        if self._cursor >= len(self._rows) - 1:
+            self.post_message(self.EdgeReached(self, 1))
         self.move_cursor_to(self._cursor + self.visible_rows)
 
     def action_first(self) -> None:
         self.move_cursor_to(0)
+        self.post_message(self.EdgeReached(self, -1, to_end=True))
 
     def action_last(self) -> None:
         self.move_cursor_to(len(self._rows) - 1)
+        self.post_message(self.EdgeReached(self, 1, to_end=True))
 
     # ----------------------------------------------------------------- mouse
 
