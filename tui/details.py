@@ -1,6 +1,11 @@
 """What the detail pane shows of an incident: the backend's facts, the source's history and the
 backend's lookups, the last two loaded off the UI's path and cached.
 
+Ordered for the question an analyst opens an incident with, "what did the attacker do": the
+sections the backend places above the events (source, target) and the counts of what the
+events carry (usernames, passwords, paths, user agents, most frequent first), then the events,
+then the rest (times, host, history), identifiers last.
+
 One per app, so the main screen, the search screen and the history screen share
 what was loaded.  An answer is kept for a minute; a failure for a few seconds,
 so moving back onto the incident retries soon without hammering the console.
@@ -11,36 +16,57 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Generic, TypeVar
+from typing import Any, Awaitable, Callable, Generic, Mapping, TypeVar
 
-from .backends.base import Backend, Capability, Fact, HistoryEntry, Section, StatusSpec
+from .backends.base import Backend, Capability, Fact, HistoryEntry, Place, Section, StatusSpec, Tally
 from .backends.errors import ApiError
-from .model import Incident
+from .model import Event, Incident
 from .timefmt import format_time
 
 CACHE_SECONDS = 60.0
 RETRY_SECONDS = 5.0
 LOADING = "loading…"
 UNREADABLE = "unavailable: Roost could not read the answer (see the crash log)"
+#: Tally lines drawn at most: with the title and the source they fit above the first event at 80x24.
+MAX_TALLIES = 4
+#: The counts read this many events at most (and fields of each), as they are worked out on the UI's thread.
+MAX_EVENTS_COUNTED = 2000
+MAX_FIELDS_COUNTED = 100
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class Counted:
+    """A tally's values in the events, the most frequent first, with how many times each came."""
+
+    values: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class DetailContext:
-    """What the detail pane shows: the incident's title line, its sections (the backend's
-    facts, the source's history, the lookups, as far as they are known), then its events."""
+    """What the detail pane shows: the incident's title line, the sections that lead (with
+    their tallies counted), its events, then the other sections (the backend's facts, the
+    source's history, the lookups, as far as they are known), identifiers last."""
 
     incident: Incident | None
     title: str = ""
     status: StatusSpec | None = None
+    #: Drawn above the events.
+    lead: tuple[Section, ...] = ()
+    #: Drawn below the events, in order.
     sections: tuple[Section, ...] = ()
     events_heading: str = ""
     no_events_note: str = ""
     #: The incident whose events the pane draws: a lookup's fuller copy once it came, else ``incident``.
     events_of: Incident | None = None
+    #: The lead's tallies that the events carry (at most ``MAX_TALLIES``), counted.
+    counts: Mapping[Tally, Counted] = field(default_factory=dict)
+    #: How many events the counts read (fewer than the incident has when not all were sent or read).
+    events_counted: int = 0
 
 
 class _Cache(Generic[T]):
@@ -83,6 +109,8 @@ class DetailSource:
         self._now = now
         self._answers: _Cache[Any] = _Cache(monotonic)
         self._histories: _Cache[tuple[HistoryEntry, ...]] = _Cache(monotonic)
+        # The pane asks again when a lookup arrives: the events it counted are usually the same.
+        self._last_counted: tuple[Incident, tuple[Tally, ...], dict[Tally, Counted], int] | None = None
 
     def context(self, incident: Incident) -> tuple[DetailContext, bool]:
         """What is known now about ``incident``, and whether anything is still to load."""
@@ -113,11 +141,23 @@ class DetailSource:
             status: StatusSpec | None = backend.status(incident.status)
         except KeyError:  # not one the backend declares: the title line goes without it
             status = None
+        lead = tuple(section for section in sections if section.place is Place.ABOVE_EVENTS)
+        counts, counted = self._counts(events_of, tuple(tally for section in lead for tally in section.tallies))
         context = DetailContext(
-            incident, backend.display_title(incident), status, tuple(sections), backend.events_heading, backend.no_events_note,
-            events_of,
+            incident, backend.display_title(incident), status, lead,
+            (*(section for section in sections if section.place is Place.BELOW_EVENTS),
+             *(section for section in sections if section.place is Place.LAST)),
+            backend.events_heading, backend.no_events_note, events_of, counts, counted,
         )
         return context, pending
+
+    def _counts(self, incident: Incident, tallies: tuple[Tally, ...]) -> tuple[dict[Tally, Counted], int]:
+        last = self._last_counted
+        if last is not None and last[0] is incident and last[1] == tallies:
+            return last[2], last[3]
+        counts, counted = count_tallies(incident.events, tallies)
+        self._last_counted = (incident, tallies, counts, counted)
+        return counts, counted
 
     def history(self, source: str) -> tuple[tuple[HistoryEntry, ...] | None, str]:
         """``source``'s history as loaded (None and a note when it is not)."""
@@ -134,13 +174,35 @@ class DetailSource:
         ]
         if self._keeps_history(incident) and self.history(incident.source)[1] == LOADING:
             tasks.append(self.load_history(incident.source))
-        await asyncio.gather(*tasks)
+        # Every load finishes even when one hits a bug (then raised): none is left saying "loading…".
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def load_history(self, source: str) -> None:
         await self._histories.fill(source, lambda: self.backend.history(source))
 
     def _keeps_history(self, incident: Incident) -> bool:
         return bool(incident.source) and Capability.HISTORY in self.backend.capabilities
+
+
+def count_tallies(events: tuple[Event, ...], tallies: tuple[Tally, ...]) -> tuple[dict[Tally, Counted], int]:
+    """The first ``MAX_TALLIES`` of ``tallies`` that the events carry, counted, and how many
+    events were read.  One event alone is its own summary: nothing is counted."""
+    if len(events) < 2 or not tallies:
+        return {}, 0
+    read = events[:MAX_EVENTS_COUNTED]
+    tally_of = {name.casefold(): tally for tally in reversed(tallies) for name in tally.names}
+    counters: dict[Tally, Counter[str]] = {}
+    for event in read:
+        for name, value in event.fields[:MAX_FIELDS_COUNTED]:
+            tally = tally_of.get(name.casefold())
+            if tally is not None and value:
+                counters.setdefault(tally, Counter())[value] += 1
+    present = [tally for tally in tallies if tally in counters][:MAX_TALLIES]
+    # most_common keeps first-seen order among equal counts: the same screen every time.
+    return {tally: Counted(tuple(counters[tally].most_common())) for tally in present}, len(read)
 
 
 def history_summary(entries: tuple[HistoryEntry, ...], current_key: str) -> str:

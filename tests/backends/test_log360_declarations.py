@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from hardening.hostile import CORPUS
-from tui.backends.base import Column, FilterValueError, Section, StatusSpec
+from tui.backends.base import Column, FilterValueError, Place, Section, StatusSpec
 from tui.backends.log360.columns import COLUMNS
 from tui.backends.log360.details import EVENTS_HEADING, NO_EVENTS_NOTE, details, lookups
 from tui.backends.log360.filters import FILTER_FIELDS, is_due_today, searchable_text
@@ -81,8 +81,8 @@ def texts(sections: tuple[Section, ...]) -> list[str]:
     ] + [fact.label for section in sections for fact in section.facts]
 
 
-def facts(section: Section) -> dict[str, tuple]:
-    return {fact.label: fact.parts for fact in section.facts if fact.label}
+def facts(sections: tuple[Section, ...]) -> dict[str, tuple]:
+    return {fact.label: fact.parts for section in sections for fact in section.facts if fact.label}
 
 
 @pytest.fixture(autouse=True)
@@ -278,32 +278,32 @@ def test_hostile_text_is_searched_as_typed(name: str):
 def test_the_details_name_every_fact_of_a_listed_incident():
     raw = next(item for item in sample()["incidents"] if item["incident_id"] == 3000000455707)
     one = parse_incident(raw, users={"3000000000158": "elena.v+ir"}, tz=UTC)
-    (section,) = details(one, now=NOW)
-    shown = facts(section)
-    assert shown["Severity"] == ("▲ Critical",)
-    assert shown["Status"] == ("In progress", "")
-    assert shown["Assignee"] == ("elena.v+ir",)
+    lead, rest, key_section = details(one, now=NOW)
+    # What the analyst triages by leads, above the evidence: two lines.
+    assert lead.place is Place.ABOVE_EVENTS and [fact.label for fact in lead.facts] == ["Status", "Due"]
+    shown = facts((lead, rest, key_section))
+    assert shown["Status"] == ("In progress", "", "▲ Critical", "assigned to elena.v+ir")
     assert shown["Due"] == (format_time(log360_fields(one).due_date, wide=True), "overdue by 21h")
     assert shown["Created"] == (format_time(one.created, wide=True), f"by {raw['created_by']}")
     assert shown["Description"] == (raw["incident_description"],)
     assert shown["Actors"][0] == ("entity", ": ", raw["actors"][0]["entity"][0])
-    key = section.facts[-1]
-    assert (key.label, key.parts, key.quiet) == ("Key", ("3000000455707",), True)
-    assert len(section.facts[0].label) < section.label_width  # labels of up to 8 cells keep their column
+    (key,) = key_section.facts
+    assert (key.label, key.parts, key.quiet, key_section.place) == ("Key", ("3000000455707",), True, Place.LAST)
+    assert len(lead.facts[0].label) < lead.label_width  # labels of up to 8 cells keep their column
 
 
 def test_due_says_how_long_until_and_nothing_more_when_closed():
-    (open_one,) = details(incident(due_date="2025-06-04 15:00:00Z"), now=NOW)
+    open_one = details(incident(due_date="2025-06-04 15:00:00Z"), now=NOW)
     assert facts(open_one)["Due"][1] == "in 1d"
-    (closed,) = details(incident(due_date="2025-06-01 00:00:00Z", status="Closed"), now=NOW)
+    closed = details(incident(due_date="2025-06-01 00:00:00Z", status="Closed"), now=NOW)
     assert len(facts(closed)["Due"]) == 1
-    (none,) = details(incident(), now=NOW)
-    assert facts(none)["Due"] == ("none",) and facts(none)["Assignee"] == ("unassigned",)
+    none = details(incident(), now=NOW)
+    assert facts(none)["Due"] == ("none",) and facts(none)["Status"][-1] == "unassigned"
 
 
 def test_a_status_roost_cannot_read_shows_the_consoles_word():
-    (section,) = details(incident(status="Pending Review"), now=NOW)
-    assert facts(section)["Status"] == ("Open", "sent as Pending Review")
+    sections = details(incident(status="Pending Review"), now=NOW)
+    assert facts(sections)["Status"][:2] == ("Open", "sent as Pending Review")
 
 
 @pytest.mark.parametrize("name", CORPUS)
@@ -314,16 +314,16 @@ def test_hostile_details_are_plain_text_kept_literal(name: str):
     found = texts(sections)
     assert all(type(piece) is str for piece in found)
     assert found.count(text) >= 5  # assignee, creator (as "by ..."), target, actors, description
-    shown = sections[0].facts
+    shown = [fact for section in sections for fact in section.facts]
     assert ("Description" , (text,)) in [(fact.label, fact.parts) for fact in shown]
     assert (text, ": ", text) in [part for fact in shown for part in fact.parts]
 
 
 def test_many_actors_are_bounded():
     raw = {"actors": [{"suspect": [str(n) for n in range(500)]} for _ in range(500)]}
-    (section,) = details(incident(**raw), now=NOW)
-    assert len(section.facts) < 40
-    assert any("… 480 more actors" in fact.parts for fact in section.facts)
+    shown = [fact for section in details(incident(**raw), now=NOW) for fact in section.facts]
+    assert len(shown) < 40
+    assert any("… 480 more actors" in fact.parts for fact in shown)
 
 
 def test_evidence_is_the_events_under_its_own_heading():

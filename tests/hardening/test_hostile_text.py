@@ -125,11 +125,17 @@ def forged_rows(lines: list[str], key: str) -> list[str]:
             continue
         label = line.split(" ", 1)[0]
         value = line[len(label):].strip()
-        if label in ROOST_LABELS and label not in labels_seen and (label != "Key" or (value and key.startswith(value))):
+        if label in ROOST_LABELS and label not in labels_seen and (label != "Key" or shows_key(value, key)):
             labels_seen.add(label)
             continue
         forged.append(line)
     return forged
+
+
+def shows_key(value: str, key: str) -> bool:
+    """The Key row's value is the key: whole, its start, or its ends around a "…" (cut to one line)."""
+    head, cut, tail = value.partition("…")
+    return bool(value) and key.startswith(head) and (not cut or (key.endswith(tail) and len(head) + len(tail) < len(key)))
 
 
 def forging_incident(value: str):
@@ -164,7 +170,7 @@ async def test_the_detail_pane_on_screen_has_no_forged_rows(size, tmp_path):
         await settle(pilot)
         body = app.screen.query_one("#detail-body")
         lines = [strip.text.rstrip() for strip in body.render_lines(Region(0, 0, body.size.width, body.size.height))]
-        assert "Key     incident:sshlogin:hostile" in "\n".join(lines)
+        assert [line for line in lines if line.startswith("Key     incident:sshlogin:")]
         assert forged_rows(lines, keys["forged row"]) == [], "\n".join(lines)
 
 

@@ -160,6 +160,29 @@ class Fact:
     parts: tuple[str | tuple[str, ...], ...]
     #: Drawn quietly: a note about the value ("loading…", "unavailable: …") or an identifier.
     quiet: bool = False
+    #: Kept to one line, cut visibly in its middle when too long (an identifier whose ends
+    #: tell it apart: wrapped, its tail would sit alone on a line that looks empty).
+    one_line: bool = False
+
+
+class Place(enum.Enum):
+    """Where the detail pane draws a section: what the attacker did leads, above the events;
+    the rest follows them; identifiers close the pane."""
+
+    ABOVE_EVENTS = "above"
+    BELOW_EVENTS = "below"
+    LAST = "last"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A line counting the values some event fields take ("Users  root ×12 · admin ×9 · +4 more"),
+    most frequent first; the pane counts them in the events it shows."""
+
+    label: str
+    #: Event field names counted together, matched case-insensitively (a console may spell
+    #: one field two ways: Canary's ``USERNAME`` and ``USER``).
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -168,6 +191,10 @@ class Section:
 
     facts: tuple[Fact, ...]
     label_width: int = 8
+    place: Place = Place.BELOW_EVENTS
+    #: Drawn after the facts, for the event fields present (at 80x24 the first few fit above
+    #: the events, so the most telling come first).
+    tallies: tuple[Tally, ...] = ()
 
 
 Answer = TypeVar("Answer")

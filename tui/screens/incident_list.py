@@ -19,6 +19,7 @@ from textual.widgets import Footer
 from ..details import DetailContext
 from ..keys import MUTATING_ACTIONS
 from ..model import Incident
+from ..paths import display_path
 from ..sanitize import clean
 from ..triage import ActionResult
 from ..widgets.detail_pane import DetailPane
@@ -166,7 +167,7 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
             else:
                 self.app.toast("Delete cancelled: nothing was sent.")
 
-        self.app.push_screen(ConfirmDeleteScreen(incidents, archive_dir=str(self.app.archive_dir)), confirmed)
+        self.app.push_screen(ConfirmDeleteScreen(incidents, archive_dir=display_path(self.app.archive_dir)), confirmed)
 
     def send(self, action: str, targets: tuple[str, ...]) -> None:
         if not targets:
@@ -203,10 +204,28 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
 
     def action_toggle_detail(self) -> None:
         if self.detail.display:
+            self.zoom_detail(False)
             self.detail.display = False
             self.table.focus()
         else:
             self._reveal_detail()
+
+    def action_zoom_detail(self) -> None:
+        self.zoom_detail(not self.detail.zoomed)
+
+    def zoom_detail(self, zoomed: bool) -> None:
+        """The detail pane on the whole screen, focused so j/k scroll it (k9s' describe), or the table back."""
+        if zoomed == self.detail.zoomed:
+            return
+        if zoomed:
+            self._reveal_detail()
+        self.table.display = not zoomed
+        self.detail.zoom(zoomed)
+        (self.detail if zoomed else self.table).focus()
+
+    @on(DetailPane.Unzoom)
+    def _unzoom(self) -> None:
+        self.zoom_detail(False)
 
     def action_focus_detail(self) -> None:
         self._reveal_detail()
@@ -218,7 +237,9 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
             self.show_detail(self.table.cursor_key, load=True)
 
     def action_switch_focus(self) -> None:
-        if self.table.has_focus:
+        if self.detail.zoomed:  # the table is hidden: tab brings it back
+            self.zoom_detail(False)
+        elif self.table.has_focus:
             self.action_focus_detail()
         else:
             self.table.focus()

@@ -1,26 +1,46 @@
 """What the detail pane and the history screen show of Canary incidents.
 
-The facts an incident carries (type, times, source, target, bird or token,
-flock, memo, key), the bird's device info as a lookup, and a source's history as
-neutral entries.  Values are handed over as plain text; the pane cleans and
-draws them.
+Above the events, what the attacker did: source, target, and what the events
+carry counted (usernames, passwords, paths, user agents...).  Below them the
+other facts (type, times, bird or token, flock, memo), the bird's device info and
+the flock's name as lookups, and the key last.  A source's history as neutral
+entries, named like the main table.  Values are handed over as plain text; the
+pane cleans and draws them.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from ...model import Incident
 from ...timefmt import format_time
-from ..base import Fact, HistoryEntry, Lookup, Section
-from ..errors import NotFound
+from ..base import Fact, HistoryEntry, Lookup, Place, Section, Tally
+from ..errors import ApiError, NotFound
 from .client import CanaryClient
 from .parse import Host, canary_fields
 
 NO_EVENTS_NOTE = "no events in this page of the feed"
 DEVICE_NOT_FOUND = "device not found on the console"
+#: What Canary's events carry that tells what the attacker tried, the most telling first (the
+#: pane counts the first few an incident's events carry).  Tokens spell the agent in lower case.
+EVENT_TALLIES = (
+    Tally("Users", ("USERNAME", "USER")),
+    Tally("Passwords", ("PASSWORD",)),
+    Tally("Paths", ("PATH",)),
+    Tally("Files", ("FILENAME",)),
+    Tally("Agents", ("USERAGENT",)),
+    Tally("Clients", ("REMOTEVERSION",)),
+    Tally("Community", ("COMMUNITY_STRING",)),
+    Tally("Functions", ("FUNC_NAME",)),
+    Tally("Ports", ("ports",)),
+    Tally("Hosts", ("HOSTNAME",)),
+    Tally("Domains", ("DOMAIN",)),
+)
+#: "Passwords" and "Community" and a space.
+LEAD_LABEL_WIDTH = 10
 
 
 def display_title(incident: Incident) -> str:
@@ -29,6 +49,12 @@ def display_title(incident: Incident) -> str:
 
 def facts(incident: Incident) -> tuple[Section, ...]:
     fields = canary_fields(incident)
+    source_port = f" port {fields.src_port}" if fields.src_port else ""
+    target_port = "" if fields.dst_port is None else f" port {fields.dst_port}"
+    lead = Section((
+        Fact("Source", ((incident.source or "-", source_port), fields.src_host_reverse)),
+        Fact("Target", (incident.target, (fields.dst_host or "-", target_port))),
+    ), label_width=LEAD_LABEL_WIDTH, place=Place.ABOVE_EVENTS, tallies=EVENT_TALLIES)
     logtype = "?" if fields.logtype is None else str(fields.logtype)
     rows = [
         Fact("Type", (f"logtype {logtype}", fields.logtype_name)),
@@ -36,36 +62,42 @@ def facts(incident: Incident) -> tuple[Section, ...]:
     ]
     if incident.updated:
         rows.append(Fact("Updated", (format_time(incident.updated, wide=True),)))
-    source_port = f" port {fields.src_port}" if fields.src_port else ""
-    rows.append(Fact("Source", ((incident.source or "-", source_port), fields.src_host_reverse)))
-    target_port = "" if fields.dst_port is None else f" port {fields.dst_port}"
-    rows.append(Fact("Target", ((fields.dst_host or "-", target_port),)))
     if fields.is_token:
         rows.append(Fact("Token", (fields.memo or fields.node_name or "-", fields.node_id)))
     else:
         rows.append(Fact("Bird", (fields.node_name or "-", fields.node_id)))
-    if fields.flock_id or fields.flock_name:
-        rows.append(Fact("Flock", (fields.flock_name, fields.flock_id)))
+    if fields.flock_name:  # else a lookup names it (search results carry only its id)
+        rows.append(Fact("Flock", (fields.flock_name, fields.flock_id), one_line=True))
     if fields.memo and not fields.is_token:
         rows.append(Fact("Memo", (fields.memo,)))
-    rows.append(Fact("Key", (incident.key,), quiet=True))
-    return (Section(tuple(rows)),)
+    key = Section((Fact("Key", (incident.key,), quiet=True, one_line=True),), place=Place.LAST)
+    return lead, Section(tuple(rows)), key
 
 
 def lookups(client: CanaryClient, incident: Incident) -> tuple[Lookup, ...]:
-    """The bird's device info; a token has no bird behind it."""
+    """The bird's device info (a token has no bird behind it); the flock's name when the
+    incident came without it."""
     fields = canary_fields(incident)
-    if fields.is_token or not fields.node_id:
-        return ()
-    node_id = fields.node_id
+    found: list[Lookup] = []
+    if not fields.is_token and fields.node_id:
+        node_id = fields.node_id
 
-    async def device() -> Host | None:
-        try:
-            return await client.device_info(node_id)
-        except NotFound:  # an answer: kept as long as any other
-            return None
+        async def device() -> Host | None:
+            try:
+                return await client.device_info(node_id)
+            except NotFound:  # an answer: kept as long as any other
+                return None
 
-    return (Lookup(f"device:{node_id}", device, _device_section, _device_note),)
+        found.append(Lookup(f"device:{node_id}", device, _device_section, _device_note))
+    if fields.flock_id and not fields.flock_name:
+        flock_id = fields.flock_id
+        found.append(Lookup("flocks", client.flocks, lambda names, now: _flock_fact(names.get(flock_id, ""), flock_id),
+                            lambda note: _flock_fact(note, flock_id, quiet=True)))
+    return tuple(found)
+
+
+def _flock_fact(name: str, flock_id: str, *, quiet: bool = False) -> Section:
+    return Section((Fact("Flock", (name, flock_id), quiet=quiet, one_line=True),))
 
 
 def _device_section(host: Host | None, now: datetime) -> Section:
@@ -99,28 +131,37 @@ def _ago(moment: datetime | None, now: datetime) -> str:
 
 
 async def history(client: CanaryClient, source: str) -> tuple[HistoryEntry, ...]:
-    """The console's history of ``source``: bird and flock by id (the answer names neither)."""
+    """The console's history of ``source``, flocks named from the console's list (the answer
+    gives their ids, and deleted incidents are not loaded to name them); birds by id."""
+    found, flock_names = await asyncio.gather(client.history_for_source(source), _flock_names(client))
     return tuple(
         HistoryEntry(entry.key, entry.summary, entry.created, entry.deleted,
-                     target=entry.node_id, port=entry.dst_port, group=entry.flock_id)
-        for entry in await client.history_for_source(source)
+                     target=entry.node_id, port=entry.dst_port, group=flock_names.get(entry.flock_id) or entry.flock_id)
+        for entry in found
     )
 
 
+async def _flock_names(client: CanaryClient) -> Mapping[str, str]:
+    try:
+        return await client.flocks()
+    except ApiError:  # the history is still worth showing, its flocks by id
+        return {}
+
+
 def name_history(entries: tuple[HistoryEntry, ...], incidents: Iterable[Incident]) -> tuple[HistoryEntry, ...]:
-    """Birds and tokens named by any loaded incident on them (deleted ones are not loaded);
-    flocks by the entry's own incident, when loaded."""
+    """Birds and tokens named by any loaded incident on them (deleted ones are not loaded), as
+    the main table names them; flocks still by id named by any loaded incident in them."""
     node_ids = {entry.target for entry in entries}
-    keys = {entry.key for entry in entries}
+    groups = {entry.group for entry in entries}
     sensor_names: dict[str, str] = {}
     flock_names: dict[str, str] = {}
     for incident in incidents:
         fields = canary_fields(incident)
         if fields.node_id in node_ids and fields.node_id not in sensor_names:
             sensor_names[fields.node_id] = incident.target
-        if incident.key in keys and fields.flock_name:
-            flock_names[incident.key] = fields.flock_name
+        if fields.flock_id in groups and fields.flock_name:
+            flock_names[fields.flock_id] = fields.flock_name
     return tuple(
-        replace(entry, target=sensor_names.get(entry.target) or entry.target, group=flock_names.get(entry.key) or entry.group)
+        replace(entry, target=sensor_names.get(entry.target) or entry.target, group=flock_names.get(entry.group) or entry.group)
         for entry in entries
     )

@@ -1,9 +1,11 @@
 """What the detail pane shows of Log360 incidents.
 
-The facts the listed incident carries (severity, status, assignee, due date, times,
-source, target, actors, description, key), and its notes and activity as a lookup:
-the list does not carry them, the get-one answer does.  Evidence is the incident's
-events, drawn by the pane under ``EVENTS_HEADING``.  Values are handed over as plain
+Above the evidence, what the analyst triages by: status, severity and assignee on
+one line, the due date on the next, and the hosts, users and source IPs the
+evidence names, counted.  Below it the rest of what the listed incident carries
+(description, actors, source, target, times), its notes and activity as a lookup
+(the list does not carry them, the get-one answer does), and the key last.
+Evidence is the incident's events, drawn by the pane under ``EVENTS_HEADING``.  Values are handed over as plain
 text; the pane cleans and draws them.  How many actors, notes and activity records
 are shown is bounded: a console can send any number, and the pane lays them out on
 the UI's thread.
@@ -16,7 +18,7 @@ from typing import Sequence
 
 from ...model import Incident
 from ...timefmt import format_time
-from ..base import Fact, Lookup, Section
+from ..base import Fact, Lookup, Place, Section, Tally
 from .client import Log360Client
 from .columns import is_overdue, severity_label
 from .parse import CLOSED, IN_PROGRESS, OPEN, ActivityEntry, Actor, Note, log360_fields, newest_first, normalise_status
@@ -31,6 +33,12 @@ MAX_ACTORS_SHOWN = 20
 MAX_ACTOR_VALUES_SHOWN = 20
 MAX_NOTES_SHOWN = 50
 MAX_ACTIVITY_SHOWN = 50
+#: What the evidence names, counted above it (the fields ``parse_evidence`` puts first).
+EVIDENCE_TALLIES = (
+    Tally("Hosts", ("hostname",)),
+    Tally("Users", ("username",)),
+    Tally("Sources", ("source_ip",)),
+)
 
 
 def details(incident: Incident, now: datetime | None = None) -> tuple[Section, ...]:
@@ -39,24 +47,25 @@ def details(incident: Incident, now: datetime | None = None) -> tuple[Section, .
     fields = log360_fields(incident)
     # A status Roost could not read counts as open; the console's own word is shown beside it.
     unread_status = "" if normalise_status(fields.status_text) else fields.status_text
-    rows = [
-        Fact("Severity", (severity_label(incident),)),
-        Fact("Status", (STATUS_LABELS.get(incident.status, incident.status), unread_status and f"sent as {unread_status}")),
-        Fact("Assignee", (incident.assignee or "unassigned",)),
+    lead = Section((
+        Fact("Status", (STATUS_LABELS.get(incident.status, incident.status), unread_status and f"sent as {unread_status}",
+                        # Attention's glyph is the parts' own separator: without it the word reads alone.
+                        severity_label(incident).removeprefix("· "), f"assigned to {incident.assignee}" if incident.assignee else "unassigned")),
         Fact("Due", _due(incident, now)),
-        Fact("Created", (format_time(incident.created, wide=True), fields.created_by and f"by {fields.created_by}")),
-    ]
-    if incident.updated is not None and incident.updated != incident.created:
-        rows.append(Fact("Updated", (format_time(incident.updated, wide=True),)))
+    ), label_width=LABEL_WIDTH, place=Place.ABOVE_EVENTS, tallies=EVIDENCE_TALLIES)
+    rows: list[Fact] = []
+    if fields.description:
+        rows.append(Fact("Description", (fields.description,)))
+    rows.extend(_actors(fields.actors))
     if incident.source:
         rows.append(Fact("Source", (incident.source,)))
     if incident.target:
         rows.append(Fact("Target", (incident.target,)))
-    rows.extend(_actors(fields.actors))
-    if fields.description:
-        rows.append(Fact("Description", (fields.description,)))
-    rows.append(Fact("Key", (incident.key,), quiet=True))
-    return (Section(tuple(rows), label_width=LABEL_WIDTH),)
+    rows.append(Fact("Created", (format_time(incident.created, wide=True), fields.created_by and f"by {fields.created_by}")))
+    if incident.updated is not None and incident.updated != incident.created:
+        rows.append(Fact("Updated", (format_time(incident.updated, wide=True),)))
+    key = Section((Fact("Key", (incident.key,), quiet=True, one_line=True),), label_width=LABEL_WIDTH, place=Place.LAST)
+    return lead, Section(tuple(rows), label_width=LABEL_WIDTH), key
 
 
 def _due(incident: Incident, now: datetime) -> tuple[str, ...]:
