@@ -32,7 +32,7 @@ async def open_bulk(pilot, action_steps: int = 0):
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, BulkScreen), "the bulk dialog")
     if action_steps:
         pilot.app.screen.query_one(RadioSet).focus()
-        await pilot.press(*["right"] * action_steps, "enter")
+        await pilot.press(*["right"] * action_steps)  # an arrow chooses: enter would count
         pilot.app.screen.query_one("#value-src_host").focus()
     await pilot.pause()
 

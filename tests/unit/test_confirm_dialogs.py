@@ -47,7 +47,8 @@ async def test_deleting_unacknowledged_incidents_says_they_are_acknowledged_firs
     dialog = ConfirmDeleteScreen([incident(1, False), incident(2, True), incident(3, False)], archive_dir="/archives")
     app = Host(dialog)
     async with app.run_test() as pilot:
-        assert "2 unacknowledged: D acknowledges them first, then deletes." in shown(dialog, "confirm-caution")
+        assert ("2 of these 3 are unacknowledged: they need D. The console deletes only acknowledged incidents; "
+                "D acknowledges them first, then deletes.") in shown(dialog, "confirm-caution")
         await pilot.press("y")
         prompt = shown(dialog, "confirm-prompt")
         assert "NOT acknowledged" in prompt and "D (shift+d) to acknowledge them first, then delete" in prompt

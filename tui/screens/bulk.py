@@ -5,26 +5,46 @@ from the highlighted incident (Canary: its source IP ticked), so "everything fro
 this scanner" is b then enter.  Enter counts the matching incidents on the console
 (``Backend.count_matching``) and returns the count for the confirmation; nothing
 is sent from here.
+
+The focus starts on the action, and every action, filter and option has a letter
+(underlined in its label, listed at the bottom) that works while no text field
+has the focus: an action's letter chooses it, a filter's ticks it and puts the
+cursor in its value (or unticks it).  "Delete acknowledged incidents older than
+3 days" is b d s o 3 d enter y: 8 keys from the table (the source IP unticked).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, RadioSet, Static
+from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Static
 
 from ..backends.base import BulkPreview, BulkRequest, Capability, FormValueError
 from ..backends.errors import ApiError
 from ..model import Incident
 from ..sanitize import clean
 from ..widgets.toggles import GlyphCheckbox, GlyphRadioButton
+from .accelerators import accelerators, with_accelerator
 from .worker_errors import ReportsWorkerErrors
 
 DELETE = "delete"
+
+
+class ActionChoice(RadioSet, inherit_bindings=False):
+    """The action: ← and → choose the one beside at once; enter is the form's (it counts)."""
+
+    BINDINGS = [
+        Binding("left", "step(-1)", "Previous action", show=False),
+        Binding("right", "step(1)", "Next action", show=False),
+    ]
+
+    def action_step(self, step: int) -> None:
+        buttons = list(self.query(RadioButton))
+        buttons[(self.pressed_index + step) % len(buttons)].value = True
 
 
 class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
@@ -38,6 +58,8 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
         self.highlighted = highlighted
         # The highlighted incident's values as the console knows them; the form shows them cleaned.
         self._raw: dict[str, str] = {}
+        #: Each letter and the id of what it works: an action's button, a filter's or an option's box.
+        self.letters: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         backend = self.app.backend
@@ -50,29 +72,57 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
         actions = [(named.verb, named.verb.capitalize()) for named in backend.status_actions]
         if Capability.DELETE in backend.capabilities:
             actions.append((DELETE, "Delete"))
+        fields, options = backend.bulk_fields, backend.bulk_options
+        labels = [label for _, label in actions] + [field.label for field in fields] + [option.label for option in options]
+        letters = accelerators(labels)
+        action_letters, field_letters = letters[: len(actions)], letters[len(actions) : len(actions) + len(fields)]
+        option_letters = letters[len(actions) + len(fields) :]
+        ids = [f"bulk-{action}" for action, _ in actions] + [f"use-{field.name}" for field in fields] + [option.name for option in options]
+        self.letters = {letter: widget_id for letter, widget_id in zip(letters, ids) if letter}
         with Vertical(id="bulk-dialog"):
             yield Static(Text("Bulk action on the console, by filter", style="bold"))
-            with RadioSet(id="bulk-action", compact=True):
-                for index, (action, label) in enumerate(actions):
-                    yield GlyphRadioButton(label, value=index == 0, id=f"bulk-{action}", compact=True)
-            for field in backend.bulk_fields:
+            with ActionChoice(id="bulk-action", compact=True):
+                for index, ((action, label), letter) in enumerate(zip(actions, action_letters)):
+                    yield GlyphRadioButton(with_accelerator(label, letter), value=index == 0, id=f"bulk-{action}", compact=True)
+            for field, letter in zip(fields, field_letters):
                 name = field.name
                 hint = (field.named(incident) if incident is not None and field.named else "") or field.hint
                 with Horizontal(classes="bulk-row"):
-                    yield GlyphCheckbox(field.label, value=field.chosen and bool(values[name]), id=f"use-{name}", compact=True)
+                    yield GlyphCheckbox(with_accelerator(field.label, letter), value=field.chosen and bool(values[name]),
+                                        id=f"use-{name}", compact=True)
                     yield Input(values[name], id=f"value-{name}", compact=True)
                     yield Static(Text(clean(hint, limit=40), style="dim"), classes="bulk-hint")
-            for option in backend.bulk_options:
-                yield GlyphCheckbox(option.label, id=option.name, compact=True)
+            for option, letter in zip(options, option_letters):
+                yield GlyphCheckbox(with_accelerator(option.label, letter), id=option.name, compact=True)
             yield Static(id="bulk-status")
-            yield Static(
-                Text("enter counts them on the console · tab next · space ticks · esc cancel", style="bold"),
-                id="bulk-keys",
-            )
+            yield Static(self._keys_line(action_letters, field_letters, option_letters), id="bulk-keys")
+
+    @staticmethod
+    def _keys_line(action_letters: list[str], field_letters: list[str], option_letters: list[str]) -> Text:
+        parts = [f"{'/'.join(filter(None, action_letters))} action", f"{'/'.join(filter(None, field_letters))} filter on/off"]
+        if any(option_letters):
+            parts.append(f"{'/'.join(filter(None, option_letters))} option")
+        return Text(" · ".join(parts) + "\nenter counts them on the console · tab next · space ticks · esc cancel", style="bold")
 
     def on_mount(self) -> None:
         self._show_options()
-        self.query_one(Input).focus()
+        self.query_one(ActionChoice).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A choice's letter (text fields keep their letters: they never pass them on)."""
+        widget_id = self.letters.get(event.character or "")
+        if widget_id is None:
+            return
+        event.stop()
+        widget = self.query_one(f"#{widget_id}")
+        if isinstance(widget, RadioButton):
+            widget.value = True
+        elif widget_id.startswith("use-") and not widget.value:
+            # A filter turned on wants its value: the cursor goes there (the box ticks as it is typed).
+            widget.value = True
+            self.query_one(f"#value-{widget_id.removeprefix('use-')}", Input).focus()
+        elif widget.display:
+            widget.value = not widget.value
 
     @property
     def action(self) -> str:

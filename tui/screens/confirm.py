@@ -46,7 +46,7 @@ class ConfirmScreen(ModalScreen[bool]):
     """Returns True only after an explicit y, and a second, explicit D when ``risky`` says why.
 
     Lists ``count`` incidents by the first few of ``incidents``; ``caution``
-    (bold, before the notes) says what is out of the ordinary about them;
+    (bold, under the title, before the list) says what is out of the ordinary about them;
     ``notes`` say what happens around the action (archive, undo, how the count
     was made).
     """
@@ -81,6 +81,8 @@ class ConfirmScreen(ModalScreen[bool]):
         count = len(self.incidents)
         with Vertical(id="confirm-dialog"):
             yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            if self.caution:  # up front: it changes which key to press, so it is read before the list
+                yield Static(Text(self.caution, style="bold"), id="confirm-caution")
             listing = Text(no_wrap=True, overflow="ellipsis", end="")
             for incident in self.incidents[:LISTED]:
                 if listing:
@@ -89,8 +91,6 @@ class ConfirmScreen(ModalScreen[bool]):
             if count > LISTED:
                 listing.append(f"\n… and {count - LISTED:,} more")
             yield Static(listing, id="confirm-list")
-            if self.caution:
-                yield Static(Text(self.caution, style="bold"), id="confirm-caution")
             # Notes quote filters taken from incidents (a source IP an attacker chose): cleaned.
             yield Static(Text(clean(" ".join(self.notes), limit=1000), style="dim"), id="confirm-note")
             yield Static(self._prompt(), id="confirm-prompt")
@@ -129,7 +129,7 @@ class ConfirmDeleteScreen(ConfirmScreen):
         super().__init__(
             f"Delete {count:,} {'incident' if count == 1 else 'incidents'}?",
             incidents,
-            notes=[f"They are archived to {archive_dir} first. Deleting cannot be undone."],
+            notes=[f"{'It is' if count == 1 else 'They are'} archived to {archive_dir} first. Deleting cannot be undone."],
             prompt="y delete · n / esc cancel",
         )
 
@@ -149,11 +149,20 @@ def _first_step_warnings(incidents: Sequence[Incident], backend: Backend) -> tup
     statuses = {incident.status for incident in unready}
     theirs = backend.status(statuses.pop()).label.lower() if len(statuses) == 1 else f"not {needed}"
     verb = backend.status_action(needs).verb  # a declared verb is a plain English one: "acknowledge"
+    which = _which(count, len(incidents), theirs)
     return (
-        f"{count:,} {theirs}: D {verb}s {them} first, then deletes.",
+        f"{which}: {'it needs' if count == 1 else 'they need'} D. The console deletes only {needed} incidents; "
+        f"D {verb}s {them} first, then deletes.",
         f"{count:,} of these {'is' if count == 1 else 'are'} NOT {needed}. "
         f"Press D (shift+d) to {verb} {them} first, then delete; n or esc to cancel.",
     )
+
+
+def _which(count: int, total: int, status: str) -> str:
+    """Which of the ``total`` incidents have ``status``: "2 of these 5 are unacknowledged"."""
+    if count == total:
+        return f"It is {status}" if total == 1 else f"All {total:,} are {status}"
+    return f"{count:,} of these {total:,} {'is' if count == 1 else 'are'} {status}"
 
 
 #: What changed on the console, lines shown per incident in a conflict.

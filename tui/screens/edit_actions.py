@@ -5,14 +5,21 @@ Each asks what to change (a picker, a prompt, a form), then sends it with
 are any, else the highlighted incident (E always edits the highlighted one: names are
 one incident's own).  The keys exist only where the backend has the capability
 (``keys.ACTION_CAPABILITIES``).
+
+In a read-only session the keys that change the console are off the footer and
+help, and pressing one says why in one line rather than doing nothing unexplained.
 """
 
 from __future__ import annotations
 
-from textual import work
+from textual import events, work
+from textual.actions import parse as parse_action
+from textual.binding import Binding
+from textual.keys import key_to_character
 
 from ..backends.base import Capability, Change, SeveritySpec, User
 from ..backends.errors import ApiError
+from ..keys import MUTATING_ACTIONS, keymap_in_effect
 from ..model import Incident
 from ..sanitize import clean
 from ..triage import ActionResult
@@ -40,6 +47,38 @@ class EditKeys:
     def send_edit(self, action: str, change: Change, targets: tuple[str, ...]) -> None:
         self.app.run_edit(change, targets, known=self.known_incidents(), on_done=self.triage_finished)
         self.triage_sent(action, targets)
+
+    # ------------------------------------------------------------ read-only
+
+    def on_key(self, event: events.Key) -> None:
+        """A key refused because the session is read-only says so (its binding, refused by
+        ``check_action``, lets the key through to here; a text field keeps its keys)."""
+        if not self.app.read_only or event.key in self.active_bindings:
+            return
+        refused = self._refused_binding(event.key)
+        if refused is None:
+            return
+        event.stop()
+        if self.app.settings.read_only:
+            why = "started read-only: --read-only or read_only in the profile"
+        else:
+            why = "the console refused a change: this token may not change incidents"
+        pressed = key_to_character(event.key) or event.key
+        self.app.toast(f"Read-only session ({why}): {pressed} ({refused.description}) does nothing.", severity="warning")
+
+    def _refused_binding(self, key: str) -> Binding | None:
+        """This screen's binding of ``key`` (as the keymap has it) to an action that changes the
+        console; a status key only when the backend has that status."""
+        pressed = key_to_character(key) or key
+        keymap = keymap_in_effect(self.app.settings.keymap)  # checked when the app started
+        for binding in self.BINDINGS:
+            names = (name.strip() for name in keymap.get(binding.id, binding.key).split(","))
+            if pressed not in {key_to_character(name) or name for name in names}:
+                continue
+            _, action, parameters = parse_action(binding.action)
+            if action in MUTATING_ACTIONS and (action != "set_status" or self.app.can(action, parameters)):
+                return binding
+        return None
 
     # ------------------------------------------------------------- assignee
 
