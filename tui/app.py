@@ -18,14 +18,14 @@ import os
 import time
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping
 
-from textual.actions import parse as parse_action
+from textual import on
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.driver import Driver
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -38,9 +38,10 @@ from .config import Settings
 from .crashlog import crash_line
 from .details import DetailSource
 from .export import ExportFormat, export_incidents
-from .keys import ACTION_CAPABILITIES, MUTATING_ACTIONS
+from .keys import ACTION_CAPABILITIES, APP_BINDINGS, keymap_in_effect, table_bindings
 from .model import Incident
 from .paths import stylesheet_paths
+from .profile_writer import ProfileWriteError, save_setting
 from .sanitize import clean
 from .store import FEEDS, ChangeSet, IncidentStore
 from .sync import SyncEngine, SyncStatus
@@ -56,8 +57,12 @@ _REFRESH_TOASTS = {
 }
 # Longer values are refused rather than cut: a cut copy pastes something that is not the value.
 COPY_LIMIT = 4096
+#: tmux passes OSC 52 on only when told to.
+TMUX_CLIPBOARD_HINT = " (in tmux it arrives only with `set -g set-clipboard on` in ~/.tmux.conf)"
 # How many of the latest toasts RoostApp.messages keeps.
 MESSAGE_HISTORY = 50
+#: Keys the palette does not list: it lists what to do, not how to move or leave.
+NOT_COMMANDS = frozenset({"switch-focus", "back", "search-close", *(binding.id for binding in APP_BINDINGS)})
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class RoostApp(App):
     #: The detail pane follows the cursor once it rests this long, so holding j stays smooth.
     detail_delay = 0.06
     CSS_PATH = stylesheet_paths()
-    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="interrupt")]
+    BINDINGS = APP_BINDINGS
 
     def __init__(
         self,
@@ -111,13 +116,16 @@ class RoostApp(App):
         live: bool = True,
         startup_check: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
-        super().__init__()
+        # NO_COLOR: Textual's own answer is grey in place of colour; native ANSI makes it drop colour
+        # altogether, so reverse video, bold and the glyphs carry what colour did.
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") else None)
         # Animations cost bandwidth and attention over SSH; TEXTUAL_ANIMATIONS can still ask for them.
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"
         if settings.theme:
             self.theme = settings.theme
-        self.set_keymap(settings.keymap)
+        # A key the keymap gives one binding is taken from the others on the screen (the table's too).
+        self.set_keymap(keymap_in_effect(settings.keymap))
         self.crash_report = ""
         #: The latest toasts, oldest first: Roost's own record of what it told the user (toast() is
         #: the one way it tells), which outlives each toast on screen, for tests and a messages view.
@@ -143,7 +151,6 @@ class RoostApp(App):
         self.last_search = SearchQuery()
         self._activities: dict[int, str] = {}
         self._activity_ids = itertools.count()
-        self.new_keys: set[str] = set()
         self.sync_status = SyncStatus("connecting")
         self._unreadable_told = 0
         # Keys whose details a worker is reading for the table (``complete_rows``).
@@ -239,11 +246,8 @@ class RoostApp(App):
 
     def on_store_changed(self, message: StoreChanged) -> None:
         changes = message.changes
-        if self._initial_load_done and changes.added:
-            self.new_keys |= changes.added
-            if self.settings.bell:
-                self.bell()
-        self.new_keys -= changes.removed
+        if self._initial_load_done and changes.added and self.settings.bell:
+            self.bell()
         for screen in self.list_screens:
             screen.apply_changes(changes)
 
@@ -499,6 +503,48 @@ class RoostApp(App):
 
         self.push_screen(SearchFormScreen(self.last_search), chosen)
 
+    # ------------------------------------------------- columns, theme (saved)
+
+    def use_columns(self, columns: tuple[str, ...]) -> None:
+        """Show ``columns`` (the backend's column ids, in order) in every table now; keep them in the profile."""
+        self.settings = replace(self.settings, columns=columns)
+        for screen in self.list_screens:
+            screen.table.show_columns(columns)
+            self.complete_rows(screen.table.shown_needing_details())
+        self.save_setting("columns", columns, "the columns")
+
+    def search_themes(self) -> None:
+        """The palette's Change theme: the theme picked is saved to the profile too."""
+        from textual.command import CommandPalette
+
+        from .screens.view_menus import SavedThemes
+
+        self.push_screen(CommandPalette(providers=[SavedThemes], placeholder="Search for themes…"))
+
+    def use_theme(self, name: str) -> None:
+        self.theme = name
+        self.settings = replace(self.settings, theme=name)
+        self.save_setting("theme", name, f"the theme {name}", shared=True)
+
+    def save_setting(self, key: str, value: str | tuple[str, ...], what: str, *, shared: bool = False) -> None:
+        """Write ``key = value`` into the session's profile in the config file, in a worker; a toast
+        says where, or why not.  The session keeps the choice either way."""
+
+        async def perform() -> None:
+            try:
+                saved = await asyncio.to_thread(save_setting, self.settings.profile, key, value, shared=shared)
+            except ProfileWriteError as error:
+                self.toast(f"This session keeps {what}, but it was not saved: {error}.", severity="warning", timeout=10)
+                return
+            if saved is None:
+                self.toast(f"This session keeps {what}; its console has no profile in the config file to save "
+                           "them to (roost --profile NAME).", timeout=10)
+            else:
+                table, path = saved
+                self.toast(f"Saved {what} to {table} in {path}.")
+
+        self.run_worker(perform(), group="save-setting", exit_on_error=False)
+
     # ------------------------------------------------------- work in progress
 
     @contextmanager
@@ -560,7 +606,8 @@ class RoostApp(App):
                        severity="warning")
             return
         self.copy_to_clipboard(value)
-        self.toast(f"Sent the {what} to the terminal's clipboard: {clean(value, limit=80)}")
+        hint = TMUX_CLIPBOARD_HINT if os.environ.get("TMUX") else ""
+        self.toast(f"Sent the {what} to the terminal's clipboard: {clean(value, limit=80)}{hint}")
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:
@@ -583,22 +630,24 @@ class RoostApp(App):
         self.notify(shown, severity=severity, markup=False, timeout=timeout or 4)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        # The keys of the screen the palette was opened on (search results act on results).
+        from .screens.help import key_rows
+
+        # Textual's own, less Quit (q is Roost's) and Keys (its panel lists Textual's internals; ? is Roost's help).
+        yield from (command for command in super().get_system_commands(screen) if command.title not in ("Quit", "Keys"))
+        # The keys of the screen the palette was opened on (search results act on results), as the
+        # footer shows them: after the keymap, without what the session cannot do.
         target = screen if screen in self.list_screens else self.main_screen
         if target is None:
             return
-        for binding in target.BINDINGS:
-            _, action, parameters = parse_action(binding.action)
-            if (action in MUTATING_ACTIONS and self.read_only) or not self.can(action, parameters):
+        table_actions = {binding.action for binding in table_bindings()}
+        for row in key_rows(target):
+            # Moving the cursor, esc and tab, and the app's own keys (this palette among them) are not commands.
+            if row.binding.action in table_actions or row.binding_id in NOT_COMMANDS:
                 continue
-            if binding.id in ("switch-focus", "back", "search-close"):
-                continue
-            description = binding.tooltip or binding.description
             yield SystemCommand(
-                f"{binding.description} ({binding.key.split(',')[0]})",
-                description,
-                lambda action=binding.action: self.call_later(target.run_action, action),
+                f"{row.binding.description} ({' '.join(row.keys)})",
+                row.binding.tooltip,  # the title already says what the description would
+                lambda action=row.binding.action: self.call_later(target.run_action, action),
             )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -619,6 +668,12 @@ class RoostApp(App):
             self.crash_report = crash_line(error, self.settings.token)
         super()._handle_exception(error)
         self._exit_renderables.clear()
+
+    @on(Driver.SignalResume)
+    def _redraw_after_suspend(self) -> None:
+        """Back from ctrl+z (fg): Textual restores the terminal but draws nothing until something
+        changes, which left a blank screen."""
+        self.refresh(layout=True)
 
     async def on_unmount(self) -> None:
         try:

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--page-size", type=int, metavar="N", help="incidents per table page (default 100)")
     parser.add_argument("--bell", action="store_true", help="ring the terminal bell when new incidents arrive")
+    parser.add_argument(
+        "--mouse", action="store_true", help="let the mouse click and scroll (off by default: the terminal selects text)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     emulator = commands.add_parser("emulator", help="run a console emulator (Canary, or --backend log360) on a loopback port")
     from .emulator.server import add_emulator_arguments

@@ -63,15 +63,12 @@ _SHOWN_LIMIT = 200
 
 PROFILE_KEYS = frozenset(
     {"backend", "console", "token_file", "token_command", "read_only", "poll_interval", "page_size",
-     "bell", "columns", "theme", "keymap"}
+     "bell", "columns", "theme", "keymap", "mouse"}
 )
 TOP_LEVEL_KEYS = frozenset({"default_profile", "defaults", "profile"})
 _TOKEN_SOURCES = frozenset({"token_file", "token_command"})
 # A token written into config.toml itself would sit in a file people share and back up.
 _INLINE_TOKEN_KEYS = frozenset({"token", "api_key", "auth_token"})
-# Ctrl+C always quits; these must keep a key whatever the keymap says.
-_ALWAYS_QUITS = "ctrl+c"
-_MUST_STAY_REACHABLE = ("quit", "help")
 
 
 @dataclass(frozen=True)
@@ -94,6 +91,8 @@ class Settings:
     theme: str = ""
     #: Binding ids to keys, as for ``App.set_keymap``.
     keymap: Mapping[str, str] = field(default_factory=dict)
+    #: Mouse reporting on: off, the terminal selects text (copying an address over SSH) as usual.
+    mouse: bool = False
     #: The profile's settings of the backend's own (``ConfigSources.profile_keys``), checked.
     backend_options: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -215,12 +214,17 @@ class ConfigFile:
     warnings: tuple[str, ...] = ()
 
     def line_of(self, table: str, key: str) -> int | None:
-        """The line where ``key`` is set in ``[table]`` (best effort: plain ``key = value`` lines)."""
+        """The line where ``key`` is set in ``[table]``, or where its own table ``[table.key]`` starts
+        (best effort: plain ``key = value`` lines)."""
         in_table = table == ""
+        own_table = f"{table}.{key}" if table else key
         for number, line in enumerate(self.text.splitlines(), start=1):
             stripped = line.strip()
             if stripped.startswith("["):
-                in_table = re.sub(r"[\s\"'\[\]]", "", stripped.split("#")[0]) == table
+                name = re.sub(r"[\s\"'\[\]]", "", stripped.split("#")[0])
+                if name == own_table:
+                    return number
+                in_table = name == table
             elif in_table and re.match(rf"{re.escape(key)}\s*=", stripped):
                 return number
         return None
@@ -325,6 +329,7 @@ class ProfileOptions:
     columns: tuple[str, ...] = ()
     theme: str = ""
     keymap: Mapping[str, str] = field(default_factory=dict)
+    mouse: bool | None = None
     backend_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -391,7 +396,7 @@ def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
     def fail(problem: str) -> ConfigError:
         return config.error(table, key, problem)
 
-    if key in ("read_only", "bell"):
+    if key in ("read_only", "bell", "mouse"):
         if not isinstance(value, bool):
             raise fail("must be true or false")
         return value
@@ -443,28 +448,15 @@ def _checked_command(value: Any, fail: Callable[[str], ConfigError]) -> tuple[st
 
 def _checked_keymap(value: Any, fail: Callable[[str], ConfigError]) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()):
-        raise fail('must be a table of binding ids to keys, e.g. { acknowledge = "A", delete = "x" }')
+        raise fail('must be a table of binding ids to keys, e.g. { acknowledge = "x", delete = "X" }')
     keymap = {binding_id: keys.strip() for binding_id, keys in value.items()}
-    for binding_id, keys in keymap.items():
-        if binding_id == "interrupt" or _ALWAYS_QUITS in _key_names(keys):
-            raise fail(f"may not move or take {_ALWAYS_QUITS}: it always quits")
-    from .keys import MAIN_BINDINGS  # the default keys, only when a keymap is given
+    from .keys import KeymapError, keymap_in_effect  # the bindings, only when a keymap is given
 
-    defaults = {binding.id: binding.key for binding in MAIN_BINDINGS}
-    for binding_id in _MUST_STAY_REACHABLE:
-        own = _key_names(keymap.get(binding_id, defaults[binding_id]))
-        taken = set().union(*(_key_names(keys) for other, keys in keymap.items() if other != binding_id))
-        if own <= taken:
-            raise fail(f"leaves {binding_id} without a key: give it one of its own")
+    try:
+        keymap_in_effect(keymap)
+    except KeymapError as problem:
+        raise fail(shown(problem)) from None
     return keymap
-
-
-def _key_names(keys: str) -> set[str]:
-    """A binding's keys, each as its character where it has one ("question_mark" and "?" are one key)."""
-    from textual.keys import key_to_character
-
-    names = (name.strip() for name in keys.split(","))
-    return {key_to_character(name) or name for name in names if name}
 
 
 # -- tokens -------------------------------------------------------------------------
@@ -589,6 +581,7 @@ def resolve_settings(
     poll_interval: float | None = None,
     page_size: int | None = None,
     bell: bool = False,
+    mouse: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """The settings for one session, from the command line's values and everything else (see the module).
@@ -670,6 +663,7 @@ def resolve_settings(
         columns=options.columns,
         theme=options.theme,
         keymap=options.keymap,
+        mouse=mouse or bool(options.mouse),
         backend_options=options.backend_options,
         warnings=tuple(warnings),
     )

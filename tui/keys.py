@@ -10,6 +10,8 @@ results screen takes the ones that make sense on a page of results
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from textual.binding import Binding
 
 from .backends.base import Capability
@@ -139,11 +141,21 @@ _GROUPED: list[tuple[str, list[Binding]]] = [
     ),
 ]
 
+#: The app's own keys, on every screen (RoostApp.BINDINGS).  Declaring the palette's binding here
+#: keeps Textual from adding its own, so it has an id (a keymap can move it) and shows in help.
+APP_BINDINGS: list[Binding] = [
+    Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="interrupt"),
+    Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="command-palette",
+            tooltip="Every action, by name"),
+    # Raw mode turns ctrl+z into a key: suspending is the app's to do (fg resumes, redrawn).
+    Binding("ctrl+z", "suspend_process", "Suspend", show=False, id="suspend", tooltip="Back to the shell; fg resumes"),
+]
+
 MAIN_BINDINGS: list[Binding] = [binding for _, bindings in _GROUPED for binding in bindings]
 _BY_ID = {binding.id: binding for binding in MAIN_BINDINGS}
 _SEARCH_IDS = (
     "acknowledge", "unacknowledge", "reopen", "start", "close", "delete", "undo", "history", "toggle-detail", "page-next", "page-previous",
-    "focus-detail", "switch-focus", "copy-source", "copy-key", "help", "quit",
+    "focus-detail", "switch-focus", "zoom-detail", "copy-source", "copy-key", "help", "quit",
 )
 SEARCH_BINDINGS: list[Binding] = [
     *(_BY_ID[binding_id] for binding_id in _SEARCH_IDS),
@@ -155,19 +167,106 @@ _GROUP_BY_ID = {binding.id: group for group, bindings in _GROUPED for binding in
     "search-again": "Live",
     "search-new": "Find",
     "search-close": "Navigate",
-}
-# Table movement keys are declared on the table widget itself.
-_GROUP_BY_ACTION = {
-    "cursor_up": "Navigate",
-    "cursor_down": "Navigate",
-    "page_up": "Navigate",
-    "page_down": "Navigate",
-    "first": "Navigate",
-    "last": "Navigate",
-    "command_palette": "App",
-}
-GROUP_ORDER = ("Triage", "Edit", "Marks", "Find", "Views", "Navigate", "Data", "Live", "App", "Other")
+} | {binding.id: "App" for binding in APP_BINDINGS}
+GROUP_ORDER = ("Triage", "Edit", "Marks", "Find", "Views", "Navigate", "Data", "Live", "App")
 
 
-def group_of(binding: Binding) -> str:
-    return _GROUP_BY_ID.get(binding.id) or _GROUP_BY_ACTION.get(binding.action, "Other")
+def table_bindings() -> list[Binding]:
+    """The table's movement keys (j/k, g/G, page keys), declared on the table widget itself."""
+    from .widgets.incident_table import IncidentTable  # a widget: only where keys are listed
+
+    return list(IncidentTable.BINDINGS)
+
+
+def detail_bindings() -> list[Binding]:
+    """The detail pane's scroll keys (the table's ids: one keymap entry moves both) and its esc."""
+    from .widgets.detail_pane import DetailPane  # a widget: only where keys are listed
+
+    return list(DetailPane.BINDINGS)
+
+
+def group_of(binding: Binding) -> str | None:
+    """The help group of one of Roost's bindings; None for a binding that is not Roost's (Textual's own)."""
+    if binding.id in _GROUP_BY_ID:
+        return _GROUP_BY_ID[binding.id]
+    if binding.action in {known.action for known in (*table_bindings(), *detail_bindings())}:
+        return "Navigate"
+    return None
+
+
+# -- keymaps: `keymap = { id = "keys" }` in a profile ------------------------------------
+
+
+class KeymapError(ValueError):
+    """A keymap that names an unknown binding or leaves one without a key (the message says which)."""
+
+
+#: The one key no keymap may take or move: it quits from every screen, dialogs included.
+ALWAYS_QUITS = "ctrl+c"
+
+
+def keymap_scopes() -> list[list[Binding]]:
+    """The bindings a keymap can change, per screen: each list is the keys live at once on one screen
+    (the table's with the screen's and the app's), so a key given to one of them is taken from the others."""
+    widgets = [*table_bindings(), *detail_bindings()]
+    return [[*MAIN_BINDINGS, *widgets, *APP_BINDINGS], [*SEARCH_BINDINGS, *widgets, *APP_BINDINGS]]
+
+
+def key_names(keys: str) -> tuple[str, ...]:
+    """A binding's keys as written ("question_mark", "?", "j"), in order."""
+    return tuple(name.strip() for name in keys.split(",") if name.strip())
+
+
+def same_key(name: str) -> str:
+    """One spelling per key: the character it types where it types one ("question_mark" and "?" are one)."""
+    from textual.keys import key_to_character
+
+    return key_to_character(name) or name
+
+
+def keymap_in_effect(keymap: Mapping[str, str]) -> dict[str, str]:
+    """``keymap`` checked, and completed for Textual: every binding of the incident screens is named
+    with the keys it keeps.
+
+    A key the keymap gives one binding is taken from every other binding on the screen that had it:
+    Textual takes it only from bindings on the same widget, so the table's ``j`` would still move the
+    cursor whatever the keymap gave ``j`` to.  And Textual puts the bindings a keymap names after the
+    others, so a partial keymap would reorder the footer (ack after quit, the marks' keys apart).
+
+    KeymapError for an unknown id, ctrl+c, a key given twice, or a binding left without a key.
+    """
+    if not keymap:
+        return {}
+    scopes = keymap_scopes()
+    known = {binding.id for scope in scopes for binding in scope if binding.id}
+    owner: dict[str, str] = {}
+    for binding_id, keys in keymap.items():
+        if binding_id not in known:
+            raise KeymapError(f"names no binding {binding_id!r}: ? shows each key's id")
+        names = {same_key(name) for name in key_names(keys)}
+        if binding_id == "interrupt" or same_key(ALWAYS_QUITS) in names:
+            raise KeymapError(f"may not move or take {ALWAYS_QUITS}: it always quits")
+        if not names:
+            raise KeymapError(f"gives {binding_id} no key")
+        for key in names:
+            if key in owner:
+                raise KeymapError(f"gives {_shown(key)} to both {owner[key]} and {binding_id}")
+            owner[key] = binding_id
+    in_effect = dict(keymap)
+    for scope in scopes:
+        for binding in scope:
+            if binding.id in keymap:
+                continue
+            keys = key_names(binding.key)
+            kept = [name for name in keys if same_key(name) not in owner]
+            name = binding.id or binding.action
+            if not kept:
+                taken = ", ".join(f"{_shown(same_key(key))} to {owner[same_key(key)]}" for key in keys)
+                raise KeymapError(f"leaves {name} without a key (it gives {taken}): give {name} a key of its own")
+            if binding.id:
+                in_effect[binding.id] = ",".join(kept)
+    return in_effect
+
+
+def _shown(key: str) -> str:
+    return "space" if key == " " else key

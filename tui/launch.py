@@ -73,6 +73,7 @@ def start_demo(args: argparse.Namespace) -> Connection:
         poll_interval=args.poll_interval if args.poll_interval is not None else 5.0,
         page_size=args.page_size or 100,
         bell=args.bell,
+        mouse=args.mouse,
         # The emulator listens on plain http, on loopback.
         backend_options={"allow_http": True} if chosen == "log360" else {},
     )
@@ -99,6 +100,7 @@ def connect(args: argparse.Namespace) -> Connection:
             poll_interval=args.poll_interval,
             page_size=args.page_size,
             bell=args.bell,
+            mouse=args.mouse,
         )
     )
 
@@ -172,7 +174,8 @@ async def run_in_terminal(app) -> int:
     terminal = sys.__stderr__
     sys.__stderr__ = _TerminalOutput(terminal, lambda: loop.call_soon_threadsafe(_terminal_lost, app))
     try:
-        await app.run_async()
+        # Mouse off unless asked for (k9s does the same): the terminal's own selection keeps working.
+        await app.run_async(mouse=app.settings.mouse)
     finally:
         sys.__stderr__ = terminal
         watch.cancel()

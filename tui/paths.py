@@ -1,4 +1,5 @@
-"""Where the stylesheets are: inside an installed wheel, or at the top of a source tree."""
+"""Where the stylesheets are (inside an installed wheel, or at the top of a source tree), and
+paths as a person reads them."""
 
 from __future__ import annotations
 
@@ -17,3 +18,12 @@ def styles_dir() -> Path:
 
 def stylesheet_paths() -> list[Path]:
     return [styles_dir() / name for name in STYLESHEETS]
+
+
+def display_path(path: Path | str) -> str:
+    """``path`` with the home directory shown as ``~``, as a shell user writes it."""
+    path = Path(path)
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except ValueError:  # not under home (or no home at all)
+        return str(path)

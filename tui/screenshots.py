@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -197,14 +198,18 @@ def main(argv: list[str] | None = None) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     os.environ["TZ"] = "UTC"
     time.tzset()
-    # The delete dialog shows the archive directory: the same path on every machine.
-    SCREENSHOT_DATA_DIR.mkdir(parents=True, exist_ok=True)
-    for scene in SCENES:
-        path = asyncio.run(capture(scene, directory, SCREENSHOT_DATA_DIR))
-        print(f"wrote {path}")
-    for scene in LOG360_SCENES:
-        path = asyncio.run(capture(scene, directory, SCREENSHOT_DATA_DIR, log360=True))
-        print(f"wrote {path}")
+    # The delete dialog shows the archive directory: the path a user sees (~/.local/share/roost/…),
+    # from a home of the screenshots' own, on every machine.
+    with tempfile.TemporaryDirectory(prefix="roost-screenshots-") as home:
+        os.environ["HOME"] = home
+        data_directory = Path(home) / ".local" / "share" / "roost"
+        data_directory.mkdir(parents=True)
+        for scene in SCENES:
+            path = asyncio.run(capture(scene, directory, data_directory))
+            print(f"wrote {path}")
+        for scene in LOG360_SCENES:
+            path = asyncio.run(capture(scene, directory, data_directory, log360=True))
+            print(f"wrote {path}")
     return 0
 
 

@@ -67,13 +67,13 @@ token_file = "prod.token"        # beside config.toml
 read_only = true
 page_size = 50
 columns = ["created", "type", "src"]
-keymap = {{ acknowledge = "A", delete = "x" }}
+keymap = {{ acknowledge = "x", delete = "X" }}
 """)
     chosen = settings()
     assert (chosen.console, chosen.token.reveal(), chosen.profile, chosen.label) == ("1234abcd", TOKEN, "prod", "prod")
     assert (chosen.read_only, chosen.poll_interval, chosen.page_size) == (True, 30.0, 50)
     assert chosen.columns == ("created", "type", "src") and chosen.theme == "nord"
-    assert chosen.keymap == {"acknowledge": "A", "delete": "x"}
+    assert chosen.keymap == {"acknowledge": "x", "delete": "X"}
     assert chosen.warnings == ()
     assert config_path() == config
 
@@ -158,7 +158,7 @@ def test_roost_config_names_the_file(tmp_path, monkeypatch):
     ('[profile.prod]\ntoken_command = "unclosed \'quote"\n', r"token_command cannot be split into words"),
     ('default_profile = "prod"\n[profile.lab]\n', r"line 1: default_profile names 'prod', but there is no \[profile.prod\]"),
     ('[profile.prod]\nkeymap = { quit = "ctrl+c" }\n', r"keymap may not move or take ctrl\+c: it always quits"),
-    ('[profile.prod]\nkeymap = { acknowledge = "q" }\n', r"keymap leaves quit without a key: give it one of its own"),
+    ('[profile.prod]\nkeymap = { acknowledge = "q" }\n', r"line 2: \[profile.prod\] keymap leaves quit without a key \(it gives q to acknowledge\): give quit a key of its own"),
     ('[profile.prod]\nkeymap = { help = "x", delete = "?" }\n', None),  # help moved to x: still reachable
     ('[profile.prod]\nkeymap = { delete = "?" }\n', r"keymap leaves help without a key"),
 ])
@@ -306,7 +306,7 @@ def test_roost_config_check_resolves_the_profile_asked_for(config, capsys):
 
 async def test_the_app_applies_the_theme_and_keymap_and_shows_the_profile(tmp_path):
     console = seeded_console()
-    app = build_app(console, tmp_path, profile="prod", theme="nord", keymap={"acknowledge": "A", "quit": "Q"})
+    app = build_app(console, tmp_path, profile="prod", theme="nord", keymap={"acknowledge": "x", "quit": "Q"})
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.theme == "nord"
@@ -315,7 +315,7 @@ async def test_the_app_applies_the_theme_and_keymap_and_shows_the_profile(tmp_pa
         await pilot.press("a")
         await pilot.pause()
         assert not console.is_acknowledged(key)
-        await pilot.press("A")
+        await pilot.press("x")
         await wait_for_triage(pilot)
         assert console.is_acknowledged(key)
         await pilot.press("Q")

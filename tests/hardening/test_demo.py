@@ -12,7 +12,7 @@ from tui.launch import start_demo
 
 
 def demo_args(backend: str) -> argparse.Namespace:
-    return argparse.Namespace(demo=backend, read_only=False, poll_interval=None, page_size=None, bell=False)
+    return argparse.Namespace(demo=backend, read_only=False, poll_interval=None, page_size=None, bell=False, mouse=False)
 
 
 @pytest.mark.socket

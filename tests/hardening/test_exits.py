@@ -59,7 +59,7 @@ def test_roost_ends_cleanly_and_quietly(ending, block_sighup, expected_status):
     assert cpu - cpu_before < CPU_AFTER_LOSS, f"{cpu - cpu_before:.2f} CPU seconds after the terminal went"
     assert b"Traceback" not in terminal.output and b"Error" not in terminal.output
     if expected_status == 0:
-        assert terminal.output.endswith(b"\x1b[?1006l")  # the terminal is given back (mouse off, last)
+        assert terminal.output.endswith(b"\x1b[?1049l\x1b[?25h\x1b[?1004l")  # the terminal is given back (screen, cursor, focus reports)
         assert b"\x1b[?1049l" in terminal.output  # out of the alternate screen
 
 
