@@ -1,5 +1,6 @@
 """Tolerant readers for the JSON consoles send: string booleans ("True"), numbers as strings
-("22"), epoch seconds as strings.  Shared by every backend's parser; they never raise."""
+("22"), epoch seconds as strings.  Shared by every backend's parser; they never raise.  A
+parser raises ``ShapeError`` for JSON that is not the documented shape at all."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import json
 import math
 from datetime import datetime, timezone
 from typing import Any
+
+
+class ShapeError(TypeError):
+    """The JSON is not the shape the API documents (a list where an object belongs...)."""
 
 
 def to_bool(value: Any) -> bool:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from ...model import JSON, Event, Incident
-from ..values import to_bool, to_datetime, to_int, to_text
+from ..values import ShapeError, to_bool, to_datetime, to_int, to_text
 from .logtypes import logtype_name
 
 # Keys of an event that carry its time rather than what the attacker did.
@@ -26,10 +26,6 @@ _STD_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) \S*?([+-])(\d{2}
 
 UNACKNOWLEDGED = "unacknowledged"
 ACKNOWLEDGED = "acknowledged"
-
-
-class ShapeError(TypeError):
-    """The JSON is not the shape the API documents (a list where an object belongs...)."""
 
 
 @dataclass(frozen=True, slots=True)

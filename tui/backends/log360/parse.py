@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from ...model import JSON, Event, Incident
-from ..values import to_int, to_text
+from ..values import ShapeError, to_int, to_text
 
 OPEN, IN_PROGRESS, CLOSED = "open", "in_progress", "closed"
 STATUSES = (OPEN, IN_PROGRESS, CLOSED)
@@ -55,10 +55,6 @@ _UPDATE_TIME_KEYS = ("updated_time", "last_updated_time", "modified_time", "last
 _EVIDENCE_TIME_KEYS = ("log_org_time", "incident_time", "_zl_timestamp")
 # What the console sends where it has nothing.
 _NOTHING = frozenset({"", "n/a", "na", "-", "null", "none"})
-
-
-class ShapeError(TypeError):
-    """The JSON is not the shape the API documents (a list where an object belongs...)."""
 
 
 @dataclass(frozen=True, slots=True)
