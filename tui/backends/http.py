@@ -7,18 +7,27 @@ Textual, no backend package: any client may import it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import ssl
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable, TypeVar
 
 import httpx
 
 from .. import __version__
 from ..secret import MASK, Secret
-from .errors import ApiError, ConfigError, ConnectionFailed, ConsoleTimeout, ProtocolError, ResponseTooLarge
+from .errors import (
+    ApiError, ConfigError, ConnectionFailed, ConsoleTimeout, DeadlineExceeded, InvalidParameter, ProtocolError,
+    ResponseTooLarge,
+)
+from .values import ShapeError
+
+T = TypeVar("T")
+#: An exchange's answer: the response and its body as a JSON object (None when it is not one).
+Exchanged = tuple[httpx.Response, "dict[str, Any] | None"]
 
 # Real answers nest about five levels (page, item, events or evidence, record, value).
 # A deeper item is unreadable: whatever renders, exports or archives it later, on a
@@ -95,6 +104,44 @@ def transport_error(
             endpoint=endpoint,
         )
     return ConnectionFailed(f"The connection to {host} failed during {where} ({reason}).", endpoint=endpoint)
+
+
+async def answered(
+    exchange: Callable[[], Awaitable[Exchanged]],
+    check: Callable[[httpx.Response, "dict[str, Any] | None"], dict[str, Any]],
+    parse: Callable[[dict[str, Any]], T],
+    *, deadline: float, where: str, endpoint: str, host: str, peer: str, one_line: Callable[[str], str],
+    hint_at_scheme: bool = False,
+) -> T:
+    """One request's parsed answer, or one typed error: ``exchange`` sends it and reads the
+    answer within ``deadline`` seconds, ``check`` refuses what the product calls an error,
+    ``parse`` reads the rest (ShapeError: not the documented shape).  ``peer`` and
+    ``hint_at_scheme`` as for ``transport_error``."""
+    try:
+        async with asyncio.timeout(deadline):
+            response, body = await exchange()
+    except TimeoutError:
+        failure: ApiError = DeadlineExceeded(
+            f"No complete answer to {where} from {host} within {deadline:g} s; "
+            f"the {peer} or the network is too slow: try again later.",
+            endpoint=endpoint,
+        )
+    except httpx.HTTPError as exc:
+        failure = transport_error(exc, where=where, endpoint=endpoint, host=host, peer=peer, one_line=one_line,
+                                  hint_at_scheme=hint_at_scheme)
+    except UnicodeEncodeError:
+        # A key or value holding a lone surrogate cannot go into a URL or a body.
+        failure = InvalidParameter(f"{where} cannot be sent: a value in it is not valid text.", endpoint=endpoint)
+    else:
+        checked = check(response, body)
+        try:
+            return parse(checked)
+        except ShapeError as exc:
+            failure = ProtocolError(f"The {peer}'s answer to {where} is not the documented shape ({exc}).",
+                                    status=response.status_code, endpoint=endpoint)
+    # Raised outside the except blocks so the error has no __context__: httpx's exception
+    # holds the request, and the request holds the token header.
+    raise failure
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -46,7 +46,6 @@ from .parse import (
     Host,
     Incident,
     Page,
-    ShapeError,
     parse_bulk_result,
     parse_flock_names,
     parse_history,
@@ -59,7 +58,6 @@ from ...secret import Secret, redact, redactable_in_data
 from ..errors import (
     ApiError,
     AuthError,
-    DeadlineExceeded,
     InvalidParameter,
     NotFound,
     PermissionDenied,
@@ -68,7 +66,7 @@ from ..errors import (
     ServerError,
 )
 from ..http import MAX_NESTING  # noqa: F401  (re-exported: the limit the docstring names)
-from ..http import checked_token, hardened_client, json_object, parse_retry_after, read_text, transport_error
+from ..http import answered, checked_token, hardened_client, json_object, parse_retry_after, read_text
 
 TOKEN_HEADER = "X-Canary-Auth-Token"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
@@ -399,35 +397,12 @@ class CanaryClient:
         where = f"{method} {endpoint}"
         wire = _wire_params(params)
         query, form = (wire, None) if method == "GET" else (None, wire)
-        try:
-            async with asyncio.timeout(self.deadline):
-                response, body = await self._exchange(method, path, query, form, where, endpoint)
-        except TimeoutError:
-            failure: ApiError = DeadlineExceeded(
-                f"No complete answer to {where} from {self.host} within {self.deadline:g} s; "
-                "the console or the network is too slow: try again later.",
-                endpoint=endpoint,
-            )
-        except httpx.HTTPError as exc:
-            failure = transport_error(
-                exc, where=where, endpoint=endpoint, host=self.host, peer="console", one_line=self._one_line
-            )
-        except UnicodeEncodeError:
-            # A key or source IP from the console holding a lone surrogate cannot go into a URL or a form.
-            failure = InvalidParameter(f"{where} cannot be sent: a value in it is not valid text.", endpoint=endpoint)
-        else:
-            checked = self._successful_body(response, body, where, endpoint)
-            try:
-                return parse(checked)
-            except ShapeError as exc:
-                failure = ProtocolError(
-                    f"The console's answer to {where} is not the documented shape ({exc}).",
-                    status=response.status_code,
-                    endpoint=endpoint,
-                )
-        # Raised outside the except blocks so the error has no __context__: httpx's
-        # exception holds the request, and the request holds the token header.
-        raise failure
+        return await answered(
+            lambda: self._exchange(method, path, query, form, where, endpoint),
+            lambda response, body: self._successful_body(response, body, where, endpoint),
+            parse, deadline=self.deadline, where=where, endpoint=endpoint, host=self.host, peer="console",
+            one_line=self._one_line,
+        )
 
     async def _exchange(
         self, method: str, path: str, query: dict[str, str] | None, form: dict[str, str] | None, where: str, endpoint: str

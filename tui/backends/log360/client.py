@@ -49,7 +49,6 @@ from ..errors import (
     ApiError,
     AuthError,
     ConfigError,
-    DeadlineExceeded,
     InvalidParameter,
     NotFound,
     PermissionDenied,
@@ -58,7 +57,7 @@ from ..errors import (
     ServerError,
 )
 from ..http import MAX_NESTING  # noqa: F401  (re-exported: the limit the docstring names)
-from ..http import checked_token, hardened_client, json_object, parse_retry_after, read_text, transport_error
+from ..http import answered, checked_token, hardened_client, json_object, parse_retry_after, read_text
 from ..values import to_text
 from .pacer import BACKGROUND, INTERACTIVE, Pacer, Priority
 from .parse import (
@@ -66,7 +65,6 @@ from .parse import (
     STATUSES,
     UNASSIGNED,
     Page,
-    ShapeError,
     User,
     detail_data,
     log360_fields,
@@ -651,35 +649,12 @@ class Log360Client:
         except ValueError:
             raise InvalidParameter(f"{where} cannot be sent: a value in it is not a JSON number.",
                                    endpoint=endpoint) from None
-        try:
-            async with asyncio.timeout(self.deadline):
-                response, body = await self._exchange(method, path, query, content, where, endpoint)
-        except TimeoutError:
-            failure: ApiError = DeadlineExceeded(
-                f"No complete answer to {where} from {self.host} within {self.deadline:g} s; "
-                "the server or the network is too slow: try again later.",
-                endpoint=endpoint,
-            )
-        except httpx.HTTPError as exc:
-            failure = transport_error(
-                exc, where=where, endpoint=endpoint, host=self.host, peer="server", one_line=self._one_line,
-                hint_at_scheme=True,
-            )
-        except UnicodeEncodeError:
-            failure = InvalidParameter(f"{where} cannot be sent: a value in it is not valid text.", endpoint=endpoint)
-        else:
-            checked = self._successful_body(response, body, scope, where, endpoint)
-            try:
-                return parse(checked)
-            except ShapeError as exc:
-                failure = ProtocolError(
-                    f"The server's answer to {where} is not the documented shape ({exc}).",
-                    status=response.status_code,
-                    endpoint=endpoint,
-                )
-        # Raised outside the except blocks so the error has no __context__: httpx's
-        # exception holds the request, and the request holds the token header.
-        raise failure
+        return await answered(
+            lambda: self._exchange(method, path, query, content, where, endpoint),
+            lambda response, body: self._successful_body(response, body, scope, where, endpoint),
+            parse, deadline=self.deadline, where=where, endpoint=endpoint, host=self.host, peer="server",
+            one_line=self._one_line, hint_at_scheme=True,
+        )
 
     async def _exchange(
         self, method: str, path: str, query: dict[str, str], content: str | None, where: str, endpoint: str
