@@ -19,6 +19,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from reports import outcomes
 from tui.audit import AuditLog
 from tui.backends.canary.client import CanaryClient
 from tui.backends.errors import AuthError, ConsoleTimeout, NotFound, RateLimited, ServerError
@@ -157,17 +158,6 @@ async def everything(backend: Backend, since: int | None = None) -> tuple[dict[s
     async for batch in backend.load(since=since):
         incidents.update((incident.key, incident) for incident in batch.incidents)
     return incidents, max((incident.version for incident in incidents.values()), default=since)
-
-
-async def outcomes(act) -> list[Outcome]:
-    """Every outcome ``act(report)`` reports, in order."""
-    reported: list[Outcome] = []
-
-    async def report(outcome: Outcome) -> None:
-        reported.append(outcome)
-
-    await act(report)
-    return reported
 
 
 def closed_status(backend: Backend) -> str:

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tui.backends.base import Capability, Change, Outcome
+from reports import outcomes
+from tui.backends.base import Capability, Change
 from tui.backends.errors import ConfigError, InvalidParameter
 from tui.backends.log360 import Log360Backend
 from tui.backends.log360.client import Log360Client
@@ -69,14 +70,17 @@ async def loaded(backend: Log360Backend) -> dict[str, Any]:
     return incidents
 
 
-async def outcomes(act) -> list[Outcome]:
-    reported: list[Outcome] = []
+def lose_update_answers(transport: Recorded) -> None:
+    """Every PUT reaches the server, and its answer is lost on the way back."""
+    send = transport.handle_async_request
 
-    async def report(outcome: Outcome) -> None:
-        reported.append(outcome)
+    async def cut_off(request: httpx.Request) -> httpx.Response:
+        response = await send(request)
+        if request.method == "PUT":
+            raise httpx.ReadError("connection reset")
+        return response
 
-    await act(report)
-    return reported
+    transport.handle_async_request = cut_off
 
 
 def assigned(state: Log360State) -> dict[str, int]:
@@ -219,15 +223,7 @@ async def test_a_status_change_whose_answer_is_lost_is_checked_on_the_server():
     backend = backend_on(transport)
     incidents = await loaded(backend)
     incident = next(incident for incident in incidents.values() if incident.status != "closed")
-    send = transport.handle_async_request
-
-    async def cut_off(request: httpx.Request) -> httpx.Response:
-        response = await send(request)
-        if request.method == "PUT":
-            raise httpx.ReadError("connection reset")
-        return response
-
-    transport.handle_async_request = cut_off
+    lose_update_answers(transport)
     answers = await outcomes(functools.partial(backend.set_status, (incident,), "closed"))
     assert [(o.result, o.checked) for o in answers] == [("unknown", False), ("done", True)]
     assert state.get(int(incident.key)).status == "closed"
@@ -483,15 +479,7 @@ async def test_an_edit_whose_answer_is_lost_is_checked_on_the_server():
     backend = backend_on(transport)
     incidents = await loaded(backend)
     with_note, without = sorted(incidents)[:2]
-    send = transport.handle_async_request
-
-    async def cut_off(request: httpx.Request) -> httpx.Response:
-        response = await send(request)
-        if request.method == "PUT":
-            raise httpx.ReadError("connection reset")
-        return response
-
-    transport.handle_async_request = cut_off
+    lose_update_answers(transport)
     for key, change in ((with_note, Change(note="lost answer")), (without, Change(severity="critical"))):
         if change.severity == incidents[key].severity:
             change = Change(severity="attention")
