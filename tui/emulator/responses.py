@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
-from json.encoder import encode_basestring_ascii
+from itertools import chain
+from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import Any
 
 from starlette.responses import JSONResponse
 
 _INDENT = "  "
+# Values the C encoder writes exactly as ``_scalar`` does (exact types: subclasses take the slow path).
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 class ConsoleJSON(JSONResponse):
@@ -41,6 +44,23 @@ def pretty_json(value: Any) -> str:
     return _encode(value, "\n")
 
 
+class EncodedJSON:
+    """A value already written as ``pretty_json`` writes it at ``newline``, to be pasted into answers.
+
+    What does not change between answers (an incident between its changes) is written once;
+    pasted at another depth, its lines are re-indented (JSON strings hold no raw newline).
+    """
+
+    __slots__ = ("text", "newline")
+
+    def __init__(self, value: Any, newline: str) -> None:
+        self.text = _encode(value, newline)
+        self.newline = newline
+
+    def at(self, newline: str) -> str:
+        return self.text if newline == self.newline else self.text.replace(self.newline, newline)
+
+
 def _encode(value: Any, newline: str) -> str:
     """``value`` indented as at ``newline`` (a newline and the enclosing container's indentation)."""
     kind = type(value)
@@ -50,14 +70,93 @@ def _encode(value: Any, newline: str) -> str:
         if not value:
             return "{}"
         inner = newline + _INDENT
+        if _C_ENCODER:
+            nested = [item for item in value.values() if type(item) not in _SCALAR_TYPES]
+            if not nested:
+                return "{" + inner + _flat(value, inner) + newline + "}"
+            if len(nested) < len(value):
+                slotted = {name: _SLOT if type(item) not in _SCALAR_TYPES else item for name, item in value.items()}
+                written = _filled(_flat(slotted, inner), nested, inner)
+                if written is not None:
+                    return "{" + inner + written + newline + "}"
         items = [_key(name) + ": " + _encode(item, inner) for name, item in value.items()]
         return "{" + inner + ("," + inner).join(items) + newline + "}"
     if kind is list or kind is tuple:
         if not value:
             return "[]"
         inner = newline + _INDENT
+        if _C_ENCODER:
+            if _SCALAR_TYPES.issuperset(map(type, value)):
+                return "[" + inner + _flat(value, inner) + newline + "]"
+            written = _flat_objects(value, inner)
+            if written is not None:
+                return "[" + inner + written + newline + "]"
         return "[" + inner + ("," + inner).join([_encode(item, inner) for item in value]) + newline + "]"
+    if kind is EncodedJSON:
+        return value.at(newline)
     return _scalar(value, newline)
+
+
+def _flat_encoder(inner: str):
+    """The C encoder writing one level of scalars with ``inner`` between items: most of an
+    incident (its events' fields) is written at C speed instead of a call per value."""
+    encode = c_make_encoder(None, _unserialisable, encode_basestring_ascii, None, ": ", "," + inner,
+                            False, False, False)
+    return lambda value: "".join(encode(value, 0))
+
+
+_C_ENCODER = c_make_encoder is not None  # no C accelerator (not CPython): every value takes the slow path
+_FLAT_ENCODERS: dict[str, Any] = {}  # by indentation: one per depth
+
+
+def _flat(value: dict | list | tuple, inner: str) -> str:
+    """A container of scalars written at ``inner``, without its brackets."""
+    encode = _FLAT_ENCODERS.get(inner)
+    if encode is None:
+        encode = _FLAT_ENCODERS[inner] = _flat_encoder(inner)
+    return encode(value)[1:-1]
+
+
+def _flat_objects(value: list | tuple, inner: str) -> str | None:
+    """A list of non-empty objects of scalars (an incident's events) written at ``inner`` with one
+    call of the C encoder, without its brackets; None for any other list.
+
+    The encoder puts the fields' separator between objects too; it holds a raw newline, which no
+    JSON string does, and only between two objects does it follow a ``}``, so those are found
+    and re-indented.
+    """
+    try:
+        if not all(value) or not _SCALAR_TYPES.issuperset(map(type, chain.from_iterable(map(dict.values, value)))):
+            return None
+    except TypeError:  # an item is not an object
+        return None
+    fields = inner + _INDENT
+    written = _flat(value, fields)  # "{...}<separator>{...}"
+    between = "}," + fields + "{"
+    return "{" + fields + written[1:-1].replace(between, inner + "}," + inner + "{" + fields) + inner + "}"
+
+
+# A dict mixing scalars and containers is written at C speed with this in each container's place,
+# then the containers are written into the slots: a private-use character that no console sends.
+_SLOT = "\ue000roost:slot"
+_WRITTEN_SLOT = encode_basestring_ascii(_SLOT)
+
+
+def _filled(flat: str, nested: list[Any], inner: str) -> str | None:
+    """``flat`` with its slots replaced by ``nested`` written at ``inner``; None when a value
+    of the dict itself was written like a slot (then the slots cannot be told apart)."""
+    parts = flat.split(_WRITTEN_SLOT)
+    if len(parts) != len(nested) + 1:
+        return None
+    pieces = [parts[0]]
+    for item, after in zip(nested, parts[1:]):
+        pieces.append(_encode(item, inner))
+        pieces.append(after)
+    return "".join(pieces)
+
+
+def _unserialisable(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _scalar(value: Any, newline: str) -> str:

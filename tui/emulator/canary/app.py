@@ -50,7 +50,7 @@ from starlette.routing import Route
 from . import timefmt, wire
 from ..guarded import GuardedConsoleApp
 from ..faults import FaultInjector, FaultPlan
-from .query import Cursor, IncidentFilter, InvalidCursor, Page, feed_position, paginate, paginate_ordered, search_position
+from .query import Cursor, IncidentFilter, InvalidCursor, Page, paginate, paginate_ordered, search_position
 from ..responses import ConsoleJSON, console_error
 from .state import FEED_LABELS, ConsoleState, IncidentRecord
 
@@ -268,13 +268,6 @@ def _page_request(call: Call, endpoint: str, filters: tuple[str, ...]) -> tuple[
     return call.params, cursor
 
 
-def _page(ordered: list[IncidentRecord], cursor: Cursor | None, *, search: bool) -> Page:
-    if cursor is None:
-        return Page(ordered, None, None, 1)
-    position_of = search_position if search else feed_position
-    return paginate(ordered, position_of, descending=search, cursor=cursor)
-
-
 def _cursor_fields(call: Call, page: Page, paginated: bool, *, shrink: bool | None = None) -> dict[str, Any]:
     """The ``cursor`` object; its links carry the token, as the real console's do.
 
@@ -346,14 +339,14 @@ def list_feed(call: Call, feed: str) -> dict[str, Any]:
     console = call.console
     with console.lock:
         if cursor is None:
-            page = _page([r for r in console.records() if chosen.matches(r)], None, search=False)
+            page = Page([r for r in console.records() if chosen.matches(r)], None, None, 1)
         else:
             since = chosen.since_updated_id
             page = paginate_ordered(console.feed_order, console.record, chosen.matches, descending=False,
                                     cursor=cursor, first=None if since is None else (since + 1, ""))
     response = wire.feed_response(
         FEED_LABELS[feed], page.records, call.console.now(), tz=tz, event_limit=event_limit, shrink=shrink,
-        empty_as_null=call.settings.empty_incidents_null,
+        empty_as_null=call.settings.empty_incidents_null, encoded=True,
     )
     return {**response, **_cursor_fields(call, page, cursor is not None, shrink=shrink)}
 
@@ -371,9 +364,13 @@ def search(call: Call) -> dict[str, Any]:
         order = console.created_order
         low = 0 if chosen.created_after is None else bisect_right(order, (chosen.created_after, "\U0010ffff"))
         high = len(order) if chosen.created_before is None else bisect_left(order, (chosen.created_before, ""))
-        window = order[low:high]
-        matching = [record for _, key in reversed(window) if chosen.matches(record := console.record(key))]
-        page = _page(matching, cursor, search=True)
+        positions = order[low:high][::-1]
+        matching = [console.record(key) for _, key in positions]
+        if not chosen.by_creation_only:
+            positions = [position for position, record in zip(positions, matching) if chosen.matches(record)]
+            matching = [console.record(key) for _, key in positions]
+        page = (Page(matching, None, None, 1) if cursor is None
+                else paginate(matching, search_position, descending=True, cursor=cursor, positions=positions))
     now = console.now()
     items = [
         wire.search_item(record, host=_host(console, record, now), previously_seen=console.sightings_before(record), now=now)
@@ -382,13 +379,17 @@ def search(call: Call) -> dict[str, Any]:
     page_size = cursor.limit if cursor else max(1, len(matching))
     return {
         **_cursor_fields(call, page, cursor is not None),
-        "incident_source_counts": dict(Counter(r.text("src_host") for r in matching if r.text("src_host"))),
+        "incident_source_counts": dict(Counter(source for source in map(_source, matching) if source)),
         "incidents": items or (None if call.settings.empty_incidents_null else []),
         "page_number": page.page_number,
         "result": "success",
         "total_pages": math.ceil(len(matching) / page_size),
         "total_results": len(matching),
     }
+
+
+def _source(record: IncidentRecord) -> str:
+    return record.text("src_host")
 
 
 def _host(console: ConsoleState, record: IncidentRecord, now: int) -> dict[str, Any] | None:

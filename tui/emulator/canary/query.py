@@ -55,6 +55,12 @@ class IncidentFilter:
             and (self.text is None or self._text_matches(record))
         )
 
+    @property
+    def by_creation_only(self) -> bool:
+        """Whether every incident in the creation window matches (which search reads by bisection)."""
+        return self.feed == "all" and all(value is None for value in (
+            self.node_id, self.flock_id, self.src_host, self.since_updated_id, self.text, self.logtypes))
+
     def _text_matches(self, record: IncidentRecord) -> bool:
         needle = (self.text or "").lower()
         return any(needle in record.text(name).lower() for name in _TEXT_FIELDS)
@@ -137,9 +143,11 @@ class Page:
 
 
 def paginate(ordered: Sequence[IncidentRecord], position_of: Callable[[IncidentRecord], Position], *,
-             descending: bool, cursor: Cursor) -> Page:
-    """The page ``cursor`` asks for out of ``ordered`` (sorted by ``position_of``, as delivered)."""
-    positions = [position_of(record) for record in ordered]
+             descending: bool, cursor: Cursor, positions: Sequence[Position] | None = None) -> Page:
+    """The page ``cursor`` asks for out of ``ordered`` (sorted by ``position_of``, as delivered);
+    ``positions``: theirs, when the caller has them already."""
+    if positions is None:
+        positions = [position_of(record) for record in ordered]
 
     def precedes(a: Position, b: Position) -> bool:
         """Whether ``a`` is delivered before ``b``."""

@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from bisect import bisect_left, insort
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from ...backends.canary.logtypes import logtype_name
@@ -173,6 +173,9 @@ class IncidentRecord:
     updated_time: int
     body: dict[str, Any]
     deleted: bool = False
+    # The feed item last written for this incident, as (its rendering's parameters, its JSON):
+    # wire fills it, and every change of the incident forgets it, so a page writes only what changed.
+    feed_json: tuple[Any, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -401,7 +404,9 @@ class ConsoleState:
     def delete(self, key: str) -> None:
         """Remove from the feeds; the incident stays in the source IP's history."""
         self._forget_order(key)
-        self._live_record(key).deleted = True
+        record = self._live_record(key)
+        record.deleted = True
+        record.feed_json = None  # never sent again: keep nothing for it
 
     # -- files ----------------------------------------------------------------
 
@@ -433,6 +438,7 @@ class ConsoleState:
         if record.acknowledged == acknowledged:
             return False
         record.body["acknowledged"] = true_false(acknowledged)
+        record.feed_json = None  # changed, even when not bumped
         if self.bump_on_ack:
             self._bump(record, self.now())
         return True
@@ -442,6 +448,7 @@ class ConsoleState:
         self._last_updated_id += 1
         record.updated_id = self._last_updated_id
         record.updated_time = when
+        record.feed_json = None  # every change of an incident passes here (but an acknowledgement without a bump)
         self._feed_order.append((record.updated_id, record.key))  # the highest yet: still sorted
 
     def _forget_order(self, key: str) -> None:

@@ -12,6 +12,7 @@ from datetime import tzinfo
 from json.encoder import c_make_encoder, encode_basestring_ascii
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..responses import EncodedJSON
 from . import timefmt
 from .state import true_false
 
@@ -58,7 +59,7 @@ FIXED_SETTINGS = frozenset({"device.mac_address"})
 
 def _events(events: list[Any], *, tz: tzinfo, event_limit: int | None, shrink: bool) -> list[Any]:
     """Events as sent: de-duplicated if ``shrink``, the first ``event_limit`` kept, times in ``tz``."""
-    if shrink and len(events) > 1:
+    if shrink and len(events) > 1 and not _distinct_times(events):
         seen: set[str] = set()
         unique = []
         for event in events:
@@ -72,10 +73,26 @@ def _events(events: list[Any], *, tz: tzinfo, event_limit: int | None, shrink: b
         events = unique
     if event_limit is not None:
         events = events[:event_limit]
+    std = timefmt.std
     return [
-        {**event, "timestamp_std": timefmt.std(event["timestamp"], tz)} if _timestamp(event) is not None else event
+        # The usual event (an object with whole seconds) is told apart inline: feeds write ten an incident.
+        {**event, "timestamp_std": std(stamp, tz)}
+        if type(event) is dict and type(stamp := event.get("timestamp")) is int
+        or (stamp := _timestamp(event)) is not None
+        else event
         for event in events
     ]
+
+
+def _distinct_times(events: list[Any]) -> bool:
+    """Whether each event is an object with a time of its own, so that no two are alike and
+    ``shrink`` would keep them all (most incidents: their fingerprints need not be taken).
+
+    Stored events have text keys and JSON values (``json_safe``), so equal fingerprints
+    would mean equal times.
+    """
+    stamps = {event.get("timestamp") if type(event) is dict else None for event in events}
+    return len(stamps) == len(events) and all(type(stamp) is int for stamp in stamps)
 
 
 def _timestamp(event: Any) -> int | None:
@@ -109,13 +126,34 @@ def feed_item(record: IncidentRecord, *, tz: tzinfo, event_limit: int | None, sh
     }
 
 
+# Where a feed page puts its items: in the response object's "incidents" list, two levels in.
+_FEED_ITEM_NEWLINE = "\n    "
+
+
+def feed_item_json(record: IncidentRecord, *, tz: tzinfo, event_limit: int | None, shrink: bool) -> EncodedJSON:
+    """``feed_item`` written as JSON, kept on the record until it changes or is asked for otherwise."""
+    rendering = (tz, event_limit, shrink)
+    cached = record.feed_json
+    if cached is not None and cached[0] == rendering:
+        return cached[1]
+    encoded = EncodedJSON(feed_item(record, tz=tz, event_limit=event_limit, shrink=shrink), _FEED_ITEM_NEWLINE)
+    record.feed_json = (rendering, encoded)
+    return encoded
+
+
 def feed_response(label: str, records: list[IncidentRecord], now: int, *, tz: tzinfo,
-                  event_limit: int | None, shrink: bool, empty_as_null: bool = False) -> dict[str, Any]:
-    """A feed page: items in the given order; ``max_updated_id`` only when there are any."""
+                  event_limit: int | None, shrink: bool, empty_as_null: bool = False,
+                  encoded: bool = False) -> dict[str, Any]:
+    """A feed page: items in the given order; ``max_updated_id`` only when there are any.
+
+    ``encoded``: the items as their JSON (``feed_item_json``), for the server, which only
+    sends them; without it, as objects to read.
+    """
     newest = max((record.updated_time for record in records), default=now)
+    item = feed_item_json if encoded else feed_item
     response: dict[str, Any] = {
         "feed": label,
-        "incidents": [feed_item(r, tz=tz, event_limit=event_limit, shrink=shrink) for r in records]
+        "incidents": [item(r, tz=tz, event_limit=event_limit, shrink=shrink) for r in records]
         or (None if empty_as_null else []),
         "result": "success",
         **updated_fields(newest, tz),

@@ -262,19 +262,16 @@ def list_incidents(call: Call) -> dict[str, Any]:
     assignee = _query_integer(request, "assignee", minimum=UNASSIGNED)
     if query.get("response_type") not in (None, "", "client", "server"):
         raise bad_request("Parameter response_type must be client or server.")
-    if severity is None and status is None and created_by is None and assignee is None:
-        # Unfiltered (a full pass): read the page alone.
-        page, total = call.state.newest(start - 1, limit), len(call.state)
-    else:
-        matching = [
-            incident for incident in call.state.incidents()
-            if (severity is None or incident.severity == severity)
-            and (status is None or incident.status == status)
-            and (created_by is None or incident.created_by == created_by)
-            and (assignee is None or incident.assignee == assignee)
-        ]
-        page, total = matching[start - 1 : start - 1 + limit], len(matching)
-    return wire.list_response(page, total=total, per_page=limit, in_progress=settings.in_progress)
+    state = call.state
+    with state.lock:  # the page written as it stands, and nothing written kept after a change
+        if severity is None and status is None and created_by is None and assignee is None:
+            # Unfiltered (a full pass): read the page alone.
+            page, total = state.newest(start - 1, limit), len(state)
+        else:
+            matching = state.filtered(severity, status, created_by, assignee)
+            page = [state.get(incident_id) for incident_id in matching[start - 1 : start - 1 + limit]]
+            total = len(matching)
+        return wire.list_response(page, total=total, per_page=limit, in_progress=settings.in_progress)
 
 
 def _query_enum(value: str | None, name: str, canonical: Callable[[str], str | None],
@@ -291,10 +288,11 @@ def get_incident(call: Call) -> dict[str, Any]:
     text = call.request.path_params["incident_id"]
     if _QUERY_NUMBER.fullmatch(text) is None:
         raise bad_request("incident_id must be an integer.")
-    incident = call.state.get(int(text))
-    if incident is None:
-        raise _unknown(call, f"No incident with id {text}.")
-    return {"data": wire.detail(incident)}
+    with call.state.lock:
+        incident = call.state.get(int(text))
+        if incident is None:
+            raise _unknown(call, f"No incident with id {text}.")
+        return {"data": wire.detail_json(incident)}
 
 
 def create_incident(call: Call) -> dict[str, Any]:

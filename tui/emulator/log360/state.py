@@ -89,6 +89,20 @@ class Incident:
     notes: list[Note] = field(default_factory=list)  # oldest first
     evidence: list[dict[str, Any]] = field(default_factory=list)  # wire form, oldest first
     activity: list[Activity] = field(default_factory=list)  # newest first
+    # Its list item and its get-one answer as last written (wire fills them): the state forgets
+    # them whenever the incident changes, so a page writes only what changed.
+    listed_json: tuple[str, Any] | None = field(default=None, repr=False, compare=False)
+    detail_json: Any = field(default=None, repr=False, compare=False)
+
+
+_FILTERS_KEPT = 8  # filtered lists kept at once: a client pages through one or two
+
+
+def _matches(incident: Incident, wanted: tuple[Any, ...]) -> bool:
+    severity, status, created_by, assignee = wanted
+    return ((severity is None or incident.severity == severity) and (status is None or incident.status == status)
+            and (created_by is None or incident.created_by == created_by)
+            and (assignee is None or incident.assignee == assignee))
 
 
 class Log360State:
@@ -103,6 +117,9 @@ class Log360State:
         self._ids: list[int] = []
         self._ids_by_name: dict[str, int] = {}  # name_key(name) -> id: names are unique
         self._last_id = FIRST_ID - ID_STEP
+        # Filtered lists' ids (newest first) by filter, until the next change: paging through a
+        # filtered list reads every incident once, not once a page.
+        self._filtered: dict[tuple[Any, ...], list[int]] = {}
         self.replace_users(users)
 
     def now(self) -> int:
@@ -136,6 +153,20 @@ class Log360State:
             end = len(self._ids) - start
             return [self._incidents[incident_id] for incident_id in reversed(self._ids[max(0, end - count):max(0, end)])]
 
+    def filtered(self, severity: str | None, status: str | None, created_by: str | None,
+                 assignee: int | None) -> list[int]:
+        """Ids of the incidents with these values (None: any), newest first.  Read it, never change it."""
+        wanted = (severity, status, created_by, assignee)
+        with self.lock:
+            ids = self._filtered.get(wanted)
+            if ids is None:
+                if len(self._filtered) >= _FILTERS_KEPT:
+                    self._filtered.clear()
+                ids = self._filtered[wanted] = [
+                    incident_id for incident_id in reversed(self._ids) if _matches(self._incidents[incident_id], wanted)
+                ]
+            return ids
+
     def get(self, incident_id: int) -> Incident | None:
         with self.lock:
             return self._incidents.get(incident_id)
@@ -162,6 +193,7 @@ class Log360State:
             self._incidents[incident.incident_id] = incident
             self._ids_by_name[name_key(incident.name)] = incident.incident_id
             self._last_id = max(self._last_id, incident.incident_id)
+            self._changed()
             return incident
 
     def create(self, *, name: str, by: str, description: str = "", severity: str = "attention",
@@ -179,6 +211,7 @@ class Log360State:
             self._ids.append(incident.incident_id)  # the highest id yet
             self._ids_by_name[name_key(name)] = incident.incident_id
             self._attach(incident, by, list(notes), list(evidence), now)
+            self._changed()
             return incident
 
     def update(self, incident_id: int, by: str, changes: Mapping[str, Any], *, notes: Iterable[str] = (),
@@ -205,6 +238,7 @@ class Log360State:
                     UPDATED, f"{incident.name} incident has been updated successfully by {by}. "
                              f"Changed: {'; '.join(described)}.", now))
             self._attach(incident, by, list(notes), list(evidence), now)
+            self._changed(incident)
             return incident
 
     def delete(self, incident_ids: Iterable[int]) -> list[int]:
@@ -216,7 +250,14 @@ class Log360State:
                 for incident_id in wanted:
                     self._ids_by_name.pop(name_key(self._incidents.pop(incident_id).name), None)
                     del self._ids[bisect_left(self._ids, incident_id)]
+                self._changed()
             return unknown
+
+    def _changed(self, incident: Incident | None = None) -> None:
+        """Forget what was written from the state before a change (and from ``incident``, which changed)."""
+        self._filtered.clear()
+        if incident is not None:
+            incident.listed_json = incident.detail_json = None
 
     def _attach(self, incident: Incident, by: str, notes: list[str], evidence: list[dict[str, Any]],
                 now: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from ..responses import ConsoleJSON
+from ..responses import ConsoleJSON, EncodedJSON
 from . import timefmt
 from .state import (
     UNASSIGNED, Activity, Incident, Log360State, Note, canonical_severity, canonical_status,
@@ -88,11 +88,32 @@ def list_item(incident: Incident, in_progress: str) -> dict[str, Any]:
     }
 
 
+# Where answers put an incident: list items in the "data" list, two levels in; a get's one level in.
+_LIST_ITEM_NEWLINE, _DETAIL_NEWLINE = "\n    ", "\n  "
+
+
+def list_item_json(incident: Incident, in_progress: str) -> EncodedJSON:
+    """``list_item`` written as JSON, kept on the incident until it changes."""
+    cached = incident.listed_json
+    if cached is not None and cached[0] == in_progress:
+        return cached[1]
+    encoded = EncodedJSON(list_item(incident, in_progress), _LIST_ITEM_NEWLINE)
+    incident.listed_json = (in_progress, encoded)
+    return encoded
+
+
 def list_response(page: list[Incident], *, total: int, per_page: int, in_progress: str) -> dict[str, Any]:
     return {
-        "data": [list_item(incident, in_progress) for incident in page],
+        "data": [list_item_json(incident, in_progress) for incident in page],
         "meta": {"per_page": per_page, "total_pages": math.ceil(total / per_page), "total_items": total},
     }
+
+
+def detail_json(incident: Incident) -> EncodedJSON:
+    """``detail`` written as JSON, kept on the incident until it changes."""
+    if incident.detail_json is None:
+        incident.detail_json = EncodedJSON(detail(incident), _DETAIL_NEWLINE)
+    return incident.detail_json
 
 
 def detail(incident: Incident) -> dict[str, Any]:
