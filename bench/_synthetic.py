@@ -31,7 +31,11 @@ class IncidentFactory:
 
     def incidents(self, count: int) -> list[Incident]:
         """``count`` incidents as the emulator makes them, in the order the ``all`` feed sends them."""
-        return [parse_incident(self._restamped(item)) for item in self._feed_items(count, _NOW)]
+        return [parse_incident(item) for item in self.documents(count)]
+
+    def documents(self, count: int) -> list[dict[str, Any]]:
+        """What ``incidents`` parses: the console's JSON for ``count`` incidents."""
+        return [self._restamped(item) for item in self._feed_items(count, _NOW)]
 
     def delta(self, existing: Sequence[Incident], new: int, changed: int, acked: int) -> list[Incident]:
         """A poll's worth: ``new`` incidents, ``changed`` with one more event, ``acked``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.backends.canary.parse import ACKNOWLEDGED, UNACKNOWLEDGED, CanaryFields, sensor_label
+from tui.backends.canary.parse import ACKNOWLEDGED, UNACKNOWLEDGED, CanaryDocument, CanaryFields, sensor_label
 from tui.model import Incident
 
 
@@ -20,9 +20,10 @@ def canary_incident(
 ) -> Incident:
     """An Incident as Canary's parser would build it; ``fields`` are Incident's own
     (created, events, raw ...) or CanaryFields' (logtype, node_name, dst_port ...)."""
-    neutral = {name: fields.pop(name) for name in ("created", "updated", "events", "raw") if name in fields}
+    neutral = {name: fields.pop(name) for name in ("created", "updated") if name in fields}
+    raw = fields.pop("raw", {})
+    events = fields.pop("events", ())
     extras = CanaryFields(**fields)
-    events = neutral.get("events", ())
     return Incident(
         key=key,
         title=summary,
@@ -32,5 +33,6 @@ def canary_incident(
         target=sensor_label(extras.node_name, extras.memo, extras.node_id),
         events_count=len(events) if events_count is None else events_count,
         extras=extras,
+        document=CanaryDocument.pack(raw, events=tuple(events)),
         **neutral,
     )

@@ -34,6 +34,7 @@ import subprocess
 import time
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -43,6 +44,8 @@ from .backends import registry
 from .backends.base import ConfigSources, ToolConfig
 from .backends.errors import ConfigError
 from .sanitize import clean
+from .notify import KINDS as NOTIFY_KINDS
+from .store import Keep
 from .secret import Secret, redact
 
 APP_NAME = "roost"
@@ -63,7 +66,7 @@ _SHOWN_LIMIT = 200
 
 PROFILE_KEYS = frozenset(
     {"backend", "console", "token_file", "token_command", "read_only", "poll_interval", "page_size",
-     "bell", "columns", "theme", "keymap", "mouse"}
+     "bell", "columns", "theme", "keymap", "mouse", "keep", "notify"}
 )
 TOP_LEVEL_KEYS = frozenset({"default_profile", "defaults", "profile"})
 _TOKEN_SOURCES = frozenset({"token_file", "token_command"})
@@ -93,6 +96,10 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     #: Mouse reporting on: off, the terminal selects text (copying an address over SSH) as usual.
     mouse: bool = False
+    #: How much of the console is held in memory (the rest stays a console search away).
+    keep: Keep = Keep()
+    #: A desktop notification on new incidents, through the terminal ("osc9", "osc777"); "" is none.
+    notify: str = ""
     #: The profile's settings of the backend's own (``ConfigSources.profile_keys``), checked.
     backend_options: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -330,6 +337,8 @@ class ProfileOptions:
     theme: str = ""
     keymap: Mapping[str, str] = field(default_factory=dict)
     mouse: bool | None = None
+    keep: Keep = Keep()
+    notify: str = ""
     backend_options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -391,6 +400,23 @@ def _check_columns(config: ConfigFile, table: str, columns: tuple[str, ...], bac
         raise config.error(table, "columns", f"has unknown column {quoted(unknown[0])}; choose from {', '.join(known)}")
 
 
+_KEEP_AGE = re.compile(r"(\d{1,5})\s*([hdw])")
+_KEEP_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+def _checked_keep(value: Any, fail: Callable[[str], ConfigError]) -> Keep:
+    """``keep = 20000`` (the newest incidents by count) or ``keep = "30d"`` (by age: h, d or w)."""
+    problem = 'must be a number of incidents (e.g. 20000) or an age in quotes (e.g. "30d", "12h", "2w")'
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise fail(problem)
+        return Keep(count=value)
+    match = _KEEP_AGE.fullmatch(value.strip().lower()) if isinstance(value, str) else None
+    if match is None or int(match[1]) == 0:
+        raise fail(problem)
+    return Keep(age=int(match[1]) * _KEEP_UNITS[match[2]])
+
+
 def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
     """``value`` of ``key`` converted, or ConfigError naming the line."""
     def fail(problem: str) -> ConfigError:
@@ -415,6 +441,12 @@ def _checked(config: ConfigFile, table: str, key: str, value: Any) -> Any:
         return tuple(value)
     if key == "keymap":
         return _checked_keymap(value, fail)
+    if key == "keep":
+        return _checked_keep(value, fail)
+    if key == "notify":
+        if value not in (*NOTIFY_KINDS, "off"):
+            raise fail(f'must be one of {", ".join(repr(kind) for kind in NOTIFY_KINDS)} or "off"')
+        return "" if value == "off" else value
     if key == "token_command":
         return _checked_command(value, fail)
     if not isinstance(value, str) or not value.strip():
@@ -664,6 +696,8 @@ def resolve_settings(
         theme=options.theme,
         keymap=options.keymap,
         mouse=mouse or bool(options.mouse),
+        keep=options.keep,
+        notify=options.notify,
         backend_options=options.backend_options,
         warnings=tuple(warnings),
     )

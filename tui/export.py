@@ -56,7 +56,7 @@ def render_export(incidents: Iterable[Incident], fmt: ExportFormat, *, documents
     if fmt == "json":
         return json.dumps(feed_document(incidents, EXPORT_FEED)).encode("ascii")
     if fmt == "jsonl":
-        return b"".join(json.dumps(incident.raw, separators=(",", ":")).encode("ascii") + b"\n" for incident in incidents)
+        return b"".join(incident.document.text().encode("ascii") + b"\n" for incident in incidents)
     return _csv_table(incidents, documents)
 
 

@@ -9,7 +9,8 @@ be understood is reported in ``errors`` and left out, so the rest of the query
 still filters while the analyst fixes it.
 
 Matching runs on every keystroke over the whole store, so each incident's
-searchable text is folded once and cached (see ``searchable_text``).
+searchable text is folded once: the backend's part by its parser
+(``Document.words``), the neutral fields here, on first use (``searchable_text``).
 No Textual here.
 """
 
@@ -21,7 +22,7 @@ from itertools import islice
 from typing import Callable
 
 from .backends.base import Backend, FilterField, FilterValueError
-from .model import Incident
+from .model import Incident, fold_words
 
 Test = Callable[[Incident], bool]
 
@@ -34,7 +35,7 @@ _TERM = re.compile(
 _SPACE = re.compile(r"\s*")
 _DESCRIBE_WIDTH = 80
 
-# Searchable text by id() of the incident it was folded from.  ``_folded`` keeps
+# Folded neutral fields by id() of the incident they were folded from.  ``_folded`` keeps
 # each of those incidents alive, so an id cannot be reused by another object while
 # its entry exists; it holds one version per key (a new version replaces the old)
 # and at most _FOLDED_LIMIT in all.  Keyed by id because an int is hashed without
@@ -174,8 +175,8 @@ def _text_test(needle: str, backend: Backend) -> Test:
         # searchable_text() inlined: this runs for every incident on every keystroke.
         text = cached_text(id(incident))
         if text is None:
-            text = searchable_text(incident, backend)
-        return needle in text
+            text = _folded_fields(incident, backend)
+        return needle in text or needle in (incident.document.words or "")
 
     return test
 
@@ -185,13 +186,22 @@ def _text_test(needle: str, backend: Backend) -> Test:
 
 
 def searchable_text(incident: Incident, backend: Backend) -> str:
-    """Everything bare text searches (``backend.searchable_text``), case-folded, fields
-    separated by NUL (so a needle never matches across two fields); folded once per
-    incident object."""
-    text = _text_by_id.get(id(incident))
-    if text is None:
-        text = "\0".join(backend.searchable_text(incident)).casefold()
-        _remember(incident, text)
+    """Everything bare text searches, case-folded, fields separated by NUL (so a needle never
+    matches across two fields): the neutral fields, then what the backend searches beyond them
+    (``backend.searchable_text``), which its parser usually folded already (``Document.words``)."""
+    fields = _text_by_id.get(id(incident)) or _folded_fields(incident, backend)
+    words = incident.document.words
+    return f"{fields}\0{words}" if words else fields
+
+
+def _folded_fields(incident: Incident, backend: Backend) -> str:
+    """The folded text kept for ``incident``: its neutral fields (which an edit may change
+    without a new document), and the backend's text when its parser did not fold it."""
+    parts = [incident.title, incident.source, incident.target, incident.severity, incident.assignee]
+    if incident.document.words is None:
+        parts.extend(backend.searchable_text(incident))
+    text = fold_words(parts)
+    _remember(incident, text)
     return text
 
 

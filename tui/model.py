@@ -2,16 +2,26 @@
 
 One ``Incident`` whatever the console: the fields every backend fills, a
 ``version`` for staleness, the backend's own fields in ``extras`` (a frozen record
-only that backend reads), and ``raw``, the console's own document, for lossless
-exports, archives and the cache.  Values are normalised once, at the edge, by the
-backend's parser.  No Textual, no wire format here.
+only that backend reads), and its ``document``: the console's own JSON for lossless
+exports, archives and the cache, with the incident's events.  Values are normalised
+once, at the edge, by the backend's parser.  No Textual, no wire format here.
+
+A console holds 100,000 incidents of about ten events each, and a tree of Python
+objects per incident would cost ~20 KB and a long garbage collection; so the document
+is kept as compressed JSON bytes and its events are read from it when someone looks
+(a few recent ones are kept decoded), and the text that bare-word filtering searches
+is folded once, at parse time (``Document.words``).
 """
 
 from __future__ import annotations
 
+import json
+import threading
+import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, ClassVar, Iterable
 
 JSON = dict[str, Any]
 
@@ -23,6 +33,85 @@ class Event:
     timestamp: datetime | None
     fields: tuple[tuple[str, str], ...]
     raw: JSON = field(default_factory=dict, compare=False, repr=False)
+
+
+# zlib level 1: a 2.8 KB Canary document becomes ~0.8 KB in ~10 µs; higher levels save
+# little more on documents this small and cost several times the time.
+_COMPRESSION_LEVEL = 1
+# Documents whose events were decoded lately, by id(); the entry keeps its document
+# alive, so an id is never reused while it is here.  The detail pane, the tallies and
+# the conflict check read the same few incidents' events again and again.
+_DECODED_LIMIT = 64
+_decoded: OrderedDict[int, tuple[Document, tuple[Event, ...]]] = OrderedDict()
+# Parsers run in worker threads too.
+_decoded_lock = threading.Lock()
+
+
+def fold_words(parts: Iterable[str]) -> str:
+    """What bare-word filtering searches: ``parts`` case-folded, each once, separated by NUL
+    (so a needle never matches across two of them)."""
+    return "\0".join(dict.fromkeys(part.casefold() for part in parts if part))
+
+
+class Document:
+    """The console's own JSON for one incident, compressed, with its events read on demand.
+
+    ``words`` is the folded text of what the backend searches beyond the neutral fields
+    (its extras, the events), or None when it was not worked out (then filtering asks the
+    backend).  A backend whose events need decoding subclasses this with its own
+    ``read_events``; events given at construction are kept as given.
+    """
+
+    __slots__ = ("packed", "words", "_events")
+
+    #: The events a decoded document holds (a backend's parser); none by default.
+    read_events: ClassVar[Callable[[JSON], tuple[Event, ...]] | None] = None
+
+    def __init__(self, packed: bytes = b"", *, words: str | None = None, events: tuple[Event, ...] | None = None):
+        self.packed = packed
+        self.words = words
+        self._events = events
+
+    @classmethod
+    def pack(cls, raw: JSON, *, words: str | None = None, events: tuple[Event, ...] | None = None) -> Document:
+        """``raw`` kept compactly (``events`` kept as given, or else read from ``raw`` when asked)."""
+        # ASCII JSON: lossless for any string a console sent, a lone surrogate included.
+        text = json.dumps(raw, separators=(",", ":")) if raw else ""
+        return cls(zlib.compress(text.encode("ascii"), _COMPRESSION_LEVEL) if text else b"", words=words, events=events)
+
+    def json(self) -> JSON:
+        """The console's document, decoded afresh (the caller may change it)."""
+        if not self.packed:
+            return {}
+        return json.loads(zlib.decompress(self.packed))
+
+    def text(self) -> str:
+        """The document as compact ASCII JSON text (what the cache and exports write), not decoded."""
+        return zlib.decompress(self.packed).decode("ascii") if self.packed else "{}"
+
+    def events(self) -> tuple[Event, ...]:
+        if self._events is not None:
+            return self._events
+        reader = type(self).read_events
+        if reader is None or not self.packed:
+            return ()
+        with _decoded_lock:
+            cached = _decoded.get(id(self))
+            if cached is not None and cached[0] is self:
+                _decoded.move_to_end(id(self))
+                return cached[1]
+        events = reader(self.json())
+        with _decoded_lock:
+            _decoded[id(self)] = (self, events)
+            if len(_decoded) > _DECODED_LIMIT:
+                _decoded.popitem(last=False)
+        return events
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.packed)} bytes)"
+
+
+NO_DOCUMENT = Document()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +133,18 @@ class Incident:
     target: str = ""
     severity: str = ""
     assignee: str = ""
-    events: tuple[Event, ...] = ()
     events_count: int = 0
     #: The backend's own fields, in its own frozen record; only that backend reads them.
     extras: Any = None
-    raw: JSON = field(default_factory=dict, compare=False, repr=False)
+    #: The console's own document and the events in it (see ``Document``).
+    document: Document = field(default=NO_DOCUMENT, compare=False, repr=False)
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """The events or evidence, in the console's order (decoded from the document when needed)."""
+        return self.document.events()
+
+    @property
+    def raw(self) -> JSON:
+        """The console's own document, decoded afresh."""
+        return self.document.json()

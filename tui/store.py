@@ -19,9 +19,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from itertools import accumulate, chain
-from typing import Any, Callable, Iterable, Iterator, KeysView
+from typing import Any, Callable, Collection, Iterable, Iterator, KeysView
 
 from .backends.base import NEUTRAL_SORTS, Column, StatusSpec
 from .model import Incident
@@ -88,6 +88,19 @@ class ViewSpec:
     def _index_key(self) -> tuple[str, str, str]:
         # Both directions read the same ascending entries, so they share one index.
         return (self.feed, self.sort, self.filter_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Keep:
+    """How much of a console the store holds (a profile's ``keep``): the newest ``count``
+    incidents by creation, those created within ``age``, or both; None is no bound.  What
+    falls outside is let go as if deleted here (the console keeps it: console search finds it)."""
+
+    count: int | None = None
+    age: timedelta | None = None
+
+    def __bool__(self) -> bool:
+        return self.count is not None or self.age is not None
 
 
 # ---------------------------------------------------------------------------
@@ -354,8 +367,14 @@ class IncidentStore:
         columns: Iterable[Column] = (),
         *,
         max_live_views: int = 8,
+        keep: Keep = Keep(),
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self._incidents: dict[str, Incident] = {}
+        self._keep = keep
+        self._clock = clock
+        # Every incident by creation, oldest first: what a bound lets go first.
+        self._by_age: SortedEntries | None = SortedEntries([]) if keep else None
         statuses = tuple(statuses)
         self._open_statuses = frozenset(status.id for status in statuses if status.is_open)
         self._open = 0
@@ -416,6 +435,11 @@ class IncidentStore:
     def __contains__(self, key: object) -> bool:
         return key in self._incidents
 
+    def unconfirmed(self) -> Collection[str]:
+        """Keys whose state here is Roost's own until the console confirms it (an action or an
+        edit under way).  The live set: another thread may ask whether a key is in it, not iterate it."""
+        return self._pending
+
     def counts(self) -> tuple[int, int]:
         """(open, total)."""
         return self._open, len(self._incidents)
@@ -459,7 +483,7 @@ class IncidentStore:
             if key in self._incidents:
                 before.setdefault(key, self._incidents.pop(key))
                 self._pending.discard(key)
-        return self._commit(before, previous_watermark)
+        return self._commit(before, previous_watermark, bounded=True)
 
     def _is_stale(self, incoming: Incident, current: Incident) -> bool:
         if incoming.version != current.version:
@@ -529,8 +553,14 @@ class IncidentStore:
             self._pending.discard(key)
         return self._commit(before, self._max_version)
 
-    def _commit(self, before: dict[str, Incident | None], previous_watermark: int) -> ChangeSet:
-        """Turn first-seen states into a ChangeSet and bring counts and views along."""
+    def _commit(self, before: dict[str, Incident | None], previous_watermark: int, *,
+                bounded: bool = False) -> ChangeSet:
+        """Turn first-seen states into a ChangeSet and bring counts and views along; ``bounded``:
+        then let go of what the store's ``Keep`` does not hold."""
+        if self._by_age is not None:
+            self._track_age(before)
+            if bounded:
+                self._let_go_beyond_keep(before)
         added: list[str] = []
         changed: list[str] = []
         removed: list[str] = []
@@ -557,6 +587,32 @@ class IncidentStore:
             frozenset(removed),
             watermarks=(previous_watermark, self._max_version),
         )
+
+    def _track_age(self, before: dict[str, Incident | None]) -> None:
+        by_age = self._by_age
+        for key, old in before.items():
+            new = self._incidents.get(key)
+            if old is not None and (new is None or new.created != old.created):
+                by_age.discard(_by_created(old))
+            if new is not None and (old is None or new.created != old.created):
+                by_age.add(_by_created(new))
+
+    def _let_go_beyond_keep(self, before: dict[str, Incident | None]) -> None:
+        """Drop the oldest incidents while more than ``keep.count`` are held or they were
+        created before ``keep.age`` ago (an incident of unknown age counts as the oldest)."""
+        by_age, keep = self._by_age, self._keep
+        cutoff = _NEVER if keep.age is None else (self._clock() - keep.age).timestamp()
+        excess = 0 if keep.count is None else len(self._incidents) - keep.count
+        doomed: list[Entry] = []
+        for entry in by_age:  # oldest first; stops at the first one kept
+            if len(doomed) >= excess and entry[0] >= cutoff:
+                break
+            doomed.append(entry)
+        for entry in doomed:
+            key = entry[-1]
+            before.setdefault(key, self._incidents.pop(key))
+            self._pending.discard(key)
+            by_age.discard(entry)
 
     # -- views ---------------------------------------------------------------
 

@@ -26,7 +26,7 @@ async def test_acknowledged_feed_example(console: RecordingConsole, client: Cana
     assert page.max_updated_id == 142
     [incident] = page.incidents
     assert incident.key == "<incident_key>"
-    assert canary_fields(incident).hash_id == "<hash_id>"
+    assert incident.raw["hash_id"] == "<hash_id>"
     assert incident.title == "HTTP Login Attempt"
     assert canary_fields(incident).logtype == 3001
     assert canary_fields(incident).logtype_name == "HTTP Login Attempt"

@@ -15,9 +15,10 @@ from hardening.hostile import CORPUS
 from tui.backends.base import Column, FilterValueError, Place, Section, StatusSpec
 from tui.backends.log360.columns import COLUMNS
 from tui.backends.log360.details import EVENTS_HEADING, NO_EVENTS_NOTE, details, lookups
-from tui.backends.log360.filters import FILTER_FIELDS, is_due_today, searchable_text
+from tui.backends.log360.filters import FILTER_FIELDS, is_due_today
+from tui.backends.log360.filters import searchable_text as backend_searchable_text
 from tui.backends.log360.parse import log360_fields, merge_detail, parse_incident, parse_users, user_names
-from tui.filtering import forget_searchable_text, parse_filter
+from tui.filtering import forget_searchable_text, parse_filter, searchable_text
 from tui.model import Incident
 from tui.timefmt import format_time
 from tui.widgets.incident_table import layout_columns, own_columns
@@ -257,7 +258,7 @@ def test_a_value_a_field_cannot_take_is_one_line_naming_what_it_takes(query: str
 
 def test_bare_words_search_every_text_the_incident_holds():
     by_key = {one.key: one for one in sample_incidents()}
-    found = "\0".join(searchable_text(by_key["3000000455704"])).casefold()
+    found = searchable_text(by_key["3000000455704"], BACKEND)
     raw = next(item for item in sample()["incidents"] if item["incident_id"] == 3000000455704)
     wanted = [raw["incident_name"], raw["incident_description"], "priya.raman", "trouble", raw["created_by"],
               raw["notes"][0]["note"], raw["notes"][0]["added_by"], raw["evidence"][0]["message"],
@@ -268,7 +269,7 @@ def test_bare_words_search_every_text_the_incident_holds():
 
 @pytest.mark.parametrize("name", CORPUS)
 def test_hostile_text_is_searched_as_typed(name: str):
-    parts = list(searchable_text(hostile(CORPUS[name])))
+    parts = list(backend_searchable_text(hostile(CORPUS[name])))
     assert all(type(part) is str for part in parts) and parts.count(CORPUS[name]) >= 8
 
 

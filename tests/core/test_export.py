@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import stat
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,10 @@ from canary_builders import canary_incident
 from tui.backends.canary.client import CanaryClient
 from tui.backends.errors import AuthError
 from tui.emulator.canary.state import ConsoleState
-from tui.backends.canary import CanaryBackend
+from tui.backends.canary import PAGE_LIMIT, CanaryBackend
 from tui.export import EXPORT_FEED, default_export_path, export_everything, export_incidents
 from tui.backends.canary.parse import parse_incident
+from tui.model import Document, Incident
 
 TOKEN = "export-test-token-4242"
 CREATED = 1_700_000_000  # 2023-11-14T22:13:20Z
@@ -167,9 +169,9 @@ def test_export_is_private_and_leaves_no_temporary_file(tmp_path, fmt):
 def test_a_failed_export_leaves_the_old_file_untouched(tmp_path):
     path = tmp_path / "out.json"
     path.write_text("previous export")
-    unserialisable = canary_incident(key="k", summary="s", raw={"id": "k", "value": {1, 2}})
-    with pytest.raises(TypeError):
-        export_incidents([unserialisable], "json", path, documents=DOCUMENTS)
+    unreadable = Incident("k", "s", document=Document(b"not compressed JSON"))
+    with pytest.raises(zlib.error):
+        export_incidents([*INCIDENTS, unreadable], "json", path, documents=DOCUMENTS)
     assert path.read_text() == "previous export"
     assert only_file(tmp_path) == path
 
@@ -221,7 +223,7 @@ async def test_export_feed_follows_cursors_to_the_end_whatever_the_page_size(tmp
         path, count = await export_everything(CanaryBackend(client), None, "jsonl", tmp_path / "all.jsonl", counts.append)
     assert count == 5 and counts == [2, 4, 5, 5]  # the last page is "incidents": null
     assert [json.loads(line)["id"] for line in path.read_text().splitlines()] == [item["id"] for item in items]
-    assert console.requests[0].url.params["limit"] == "1000"
+    assert console.requests[0].url.params["limit"] == str(PAGE_LIMIT)  # asked big; the console paged by 2
     assert [r.url.params.get("cursor") for r in console.requests] == [None, "2", "4", "6"]
 
 

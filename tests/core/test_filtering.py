@@ -9,6 +9,7 @@ import pytest
 from canary_builders import canary_incident
 from tui import filtering
 from tui.backends.canary import CanaryBackend
+from tui.backends.canary.parse import CanaryDocument
 from tui.filtering import forget_searchable_text, parse_filter, searchable_text
 from tui.model import Event, Incident
 from tui.store import IncidentStore, ViewSpec
@@ -136,7 +137,7 @@ def test_empty_query_matches_everything_and_has_no_id():
 
 def test_colons_in_addresses_and_urls_stay_text():
     ipv6 = replace(SCAN, key="v6", source="fe80::1")
-    url = replace(SCAN, key="url", events=(Event(None, (("URL", "http://x.test/a"),)),))
+    url = canary_incident("url", SCAN.title, events=(Event(None, (("URL", "http://x.test/a"),)),))
     assert parse_filter("fe80::1", CANARY).matches(ipv6)
     assert parse_filter("http://x.test", CANARY).matches(url)
     assert parse_filter("http://x.test", CANARY).errors == ()
@@ -260,7 +261,8 @@ def test_describe_is_one_short_line():
 
 def test_a_new_version_of_an_incident_is_searched_afresh():
     assert parse_filter("root", CANARY).matches(SSH)
-    changed = replace(SSH, events=(Event(None, (("USERNAME", "admin"),)),), version=SSH.version + 1)
+    changed = replace(SSH, document=CanaryDocument.pack({}, events=(Event(None, (("USERNAME", "admin"),)),)),
+                      version=SSH.version + 1)
     assert not parse_filter("root", CANARY).matches(changed)
     assert parse_filter("admin", CANARY).matches(changed)
     # Even a look-alike with the same key and updated_id is its own object.

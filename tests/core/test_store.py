@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -18,6 +18,7 @@ from tui.model import Incident
 from tui.store import (
     ChangeSet,
     IncidentStore,
+    Keep,
     SortedEntries,
     ViewSpec,
 )
@@ -496,3 +497,38 @@ def test_shrinking_entries_fold_small_blocks_together(monkeypatch):
         reference.remove(entry)
         assert len(entries._blocks) <= len(reference) // 2 + 1
     assert list(entries) == reference
+
+
+# -- keep: how much of the console the store holds ------------------------------------------
+
+
+def test_keep_by_count_holds_the_newest_and_lets_the_oldest_go():
+    store = canary_store(keep=Keep(count=3))
+    first = store.apply([incident(f"k{n}", n, created=1_700_000_000 + n) for n in range(5)])
+    assert set(store.keys()) == {"k2", "k3", "k4"} and first.added == {"k2", "k3", "k4"}
+    # An older incident that changes is still not held; a newer one pushes the oldest out.
+    older = store.apply([incident("k0", 9, created=1_700_000_000)])
+    assert not older and "k0" not in store
+    newer = store.apply([incident("k9", 10, created=1_700_000_009)])
+    assert newer.added == {"k9"} and newer.removed == {"k2"}
+    assert store.view(ViewSpec()).keys() == ["k9", "k4", "k3"]
+    assert store.counts() == (3, 3)
+
+
+def test_keep_by_age_lets_go_of_what_grows_old_while_roost_runs():
+    now = [datetime(2026, 11, 30, 12, tzinfo=timezone.utc)]
+    store = canary_store(keep=Keep(age=timedelta(days=1)), clock=lambda: now[0])
+    day = 86_400
+    base = int(now[0].timestamp())
+    store.apply([incident("old", 1, created=base - 2 * day), incident("recent", 2, created=base - day // 2),
+                 incident("fresh", 3, created=base)])
+    assert set(store.keys()) == {"recent", "fresh"}
+    now[0] += timedelta(hours=13)
+    assert store.apply(()).removed == {"recent"}  # a poll with nothing new still ages the store
+    assert set(store.keys()) == {"fresh"}
+
+
+def test_no_keep_holds_everything():
+    store = canary_store()
+    store.apply([incident(f"k{n}", n, created=n) for n in range(50)])
+    assert len(store) == 50

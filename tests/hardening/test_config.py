@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tui.config import (
     run_token_command,
 )
 from tui.screenshots import seeded_console
+from tui.store import Keep
 from tui.widgets.incident_table import IncidentTable
 
 TOKEN = "profile-token-0123456789abcdef"
@@ -161,6 +163,10 @@ def test_roost_config_names_the_file(tmp_path, monkeypatch):
     ('[profile.prod]\nkeymap = { acknowledge = "q" }\n', r"line 2: \[profile.prod\] keymap leaves quit without a key \(it gives q to acknowledge\): give quit a key of its own"),
     ('[profile.prod]\nkeymap = { help = "x", delete = "?" }\n', None),  # help moved to x: still reachable
     ('[profile.prod]\nkeymap = { delete = "?" }\n', r"keymap leaves help without a key"),
+    ('[profile.prod]\nkeep = 0\n', r"line 2: \[profile.prod\] keep must be a number of incidents \(e.g. 20000\) or an age"),
+    ('[profile.prod]\nkeep = "30 days"\n', r"keep must be a number of incidents"),
+    ('[profile.prod]\nkeep = true\n', r"keep must be a number of incidents"),
+    ('[profile.prod]\nnotify = "growl"\n', r"line 2: \[profile.prod\] notify must be one of 'osc9', 'osc777' or \"off\""),
 ])
 def test_a_bad_setting_says_what_and_where(config, text, complaint):
     write(config, text)
@@ -169,6 +175,25 @@ def test_a_bad_setting_says_what_and_where(config, text, complaint):
         return
     with pytest.raises(ConfigError, match=complaint):
         settings(profile="prod", console="c")
+
+
+@pytest.mark.parametrize(("line", "keep"), [
+    ("keep = 20000", Keep(count=20_000)),
+    ('keep = "30d"', Keep(age=timedelta(days=30))),
+    ('keep = "12H"', Keep(age=timedelta(hours=12))),
+    ('keep = " 2w "', Keep(age=timedelta(weeks=2))),
+    ("", Keep()),
+])
+def test_keep_bounds_what_a_profile_holds_by_count_or_age(config, line, keep):
+    write(config, f'[profile.prod]\nconsole = "c"\ntoken_file = "prod.token"\n{line}\n')
+    assert settings(profile="prod").keep == keep
+
+
+@pytest.mark.parametrize(("line", "notify"), [('notify = "osc9"', "osc9"), ('notify = "osc777"', "osc777"),
+                                             ('notify = "off"', ""), ("", "")])
+def test_desktop_notifications_are_off_unless_a_profile_asks(config, line, notify):
+    write(config, f'[profile.prod]\nconsole = "c"\ntoken_file = "prod.token"\n{line}\n')
+    assert settings(profile="prod").notify == notify
 
 
 def test_unknown_settings_are_warned_not_fatal(config):

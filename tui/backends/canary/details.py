@@ -20,7 +20,7 @@ from ...timefmt import format_time
 from ..base import Fact, HistoryEntry, Lookup, Place, Section, Tally
 from ..errors import ApiError, NotFound
 from .client import CanaryClient
-from .parse import Host, canary_fields
+from .parse import Host, bird_time, canary_fields
 
 NO_EVENTS_NOTE = "no events in this page of the feed"
 DEVICE_NOT_FOUND = "device not found on the console"
@@ -47,6 +47,11 @@ def display_title(incident: Incident) -> str:
     return incident.title or canary_fields(incident).logtype_name
 
 
+def _bird_time_words(incident: Incident) -> str:
+    local_time = bird_time(incident)
+    return local_time and f"bird time {local_time}"
+
+
 def facts(incident: Incident) -> tuple[Section, ...]:
     fields = canary_fields(incident)
     source_port = f" port {fields.src_port}" if fields.src_port else ""
@@ -58,7 +63,7 @@ def facts(incident: Incident) -> tuple[Section, ...]:
     logtype = "?" if fields.logtype is None else str(fields.logtype)
     rows = [
         Fact("Type", (f"logtype {logtype}", fields.logtype_name)),
-        Fact("Created", (format_time(incident.created, wide=True), fields.local_time and f"bird time {fields.local_time}")),
+        Fact("Created", (format_time(incident.created, wide=True), _bird_time_words(incident))),
     ]
     if incident.updated:
         rows.append(Fact("Updated", (format_time(incident.updated, wide=True),)))

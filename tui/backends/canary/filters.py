@@ -14,7 +14,7 @@ from typing import Callable
 from ...model import Incident
 from ..base import FilterField, FilterValueError
 from .logtypes import logtype_by_name
-from .parse import ACKNOWLEDGED, canary_fields
+from .parse import ACKNOWLEDGED, canary_fields, searchable_parts
 
 Test = Callable[[Incident], bool]
 
@@ -111,21 +111,5 @@ FILTER_FIELDS = (
 
 
 def searchable_text(incident: Incident) -> list[str]:
-    """What bare words search: title, logtype name, addresses, bird, flock, memo, every event field."""
-    fields = canary_fields(incident)
-    parts = [
-        incident.title,
-        fields.logtype_name,
-        incident.source,
-        fields.src_host_reverse,
-        fields.dst_host,
-        fields.node_name,
-        fields.node_id,
-        fields.flock_name,
-        fields.memo,
-    ]
-    for event in incident.events:
-        for name, value in event.fields:
-            parts.append(name)
-            parts.append(value)
-    return parts
+    """What bare words search beyond the neutral fields (the parser folds it into ``Document.words``)."""
+    return searchable_parts(canary_fields(incident), incident.events)

@@ -10,11 +10,12 @@ neutral ``Incident`` with real types and Canary's own fields in ``CanaryFields``
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from ...model import JSON, Event, Incident
+from ...model import JSON, Document, Event, Incident, fold_words
 from ..values import ShapeError, to_bool, to_datetime, to_int, to_text
 from .logtypes import logtype_name
 
@@ -30,10 +31,11 @@ ACKNOWLEDGED = "acknowledged"
 
 @dataclass(frozen=True, slots=True)
 class CanaryFields:
-    """What a Canary incident carries beyond the neutral model (``Incident.extras``)."""
+    """What a Canary incident carries beyond the neutral model (``Incident.extras``): what the
+    table, sorts and filters read.  The rest (``hash_id``, the bird's ``local_time``, the
+    device details) stays in the document."""
 
     logtype: int | None = None
-    hash_id: str = ""
     src_host_reverse: str = ""
     src_port: int | None = None
     dst_host: str = ""
@@ -43,7 +45,6 @@ class CanaryFields:
     flock_id: str = ""
     flock_name: str = ""
     memo: str = ""
-    local_time: str = ""
 
     @property
     def logtype_name(self) -> str:
@@ -62,6 +63,14 @@ def canary_fields(incident: Incident) -> CanaryFields:
     """``incident``'s Canary fields (empty ones for an incident built without them)."""
     extras = incident.extras
     return extras if isinstance(extras, CanaryFields) else NO_FIELDS
+
+
+def bird_time(incident: Incident) -> str:
+    """The bird's own clock when the incident was created (``local_time``), read from the
+    document: only the detail pane shows it, so it is not kept decoded for every incident."""
+    raw = incident.raw
+    nested = raw.get("description")
+    return to_text((nested if isinstance(nested, Mapping) else raw).get("local_time"))
 
 
 def sensor_label(name: str, memo: str, node_id: str) -> str:
@@ -170,6 +179,45 @@ def _events(value: Any) -> tuple[Event, ...]:
     return ()
 
 
+def _events_of(raw: Mapping[str, Any]) -> tuple[Event, ...]:
+    """The events of either shape: the feed's nested ``description.events``, or flat ``events``/``logdata``."""
+    nested = raw.get("description")
+    body = nested if isinstance(nested, Mapping) else raw
+    events = body.get("events")
+    return _events(body.get("logdata") if events is None else events)
+
+
+class CanaryDocument(Document):
+    """A Canary incident's JSON, its events read from it when asked."""
+
+    __slots__ = ()
+    read_events = staticmethod(_events_of)
+
+
+def searchable_parts(fields: CanaryFields, events: tuple[Event, ...]) -> list[str]:
+    """What bare words search beyond the neutral fields: the logtype's name, the bird, flock and
+    memo, the reverse name and target address, every event field's name and value."""
+    parts = [
+        fields.logtype_name,
+        fields.src_host_reverse,
+        fields.dst_host,
+        fields.node_name,
+        fields.node_id,
+        fields.flock_name,
+        fields.memo,
+    ]
+    for event in events:
+        for name, value in event.fields:
+            parts.append(name)
+            parts.append(value)
+    return parts
+
+
+def _shared(text: str) -> str:
+    """One copy of a string that thousands of incidents repeat (bird, flock, logtype, address)."""
+    return sys.intern(text)
+
+
 def parse_incident(raw: Mapping[str, Any]) -> Incident:
     """Either shape to one Incident.
 
@@ -186,39 +234,36 @@ def parse_incident(raw: Mapping[str, Any]) -> Incident:
     else:
         title = to_text(nested) or to_text(raw.get("summary"))
     key = to_text(raw.get("id") or raw.get("key") or raw.get("incident_key"))
-    events_raw = body.get("events")
-    if events_raw is None:
-        events_raw = body.get("logdata")
-    events = _events(events_raw)
+    events = _events_of(raw)
     events_count = to_int(body.get("events_count"))
     updated_time = raw.get("updated_time", body.get("updated_time"))
     extras = CanaryFields(
         logtype=to_int(body.get("logtype")),
-        hash_id=to_text(raw.get("hash_id") or body.get("hash_id")),
-        src_host_reverse=to_text(body.get("src_host_reverse")),
+        src_host_reverse=_shared(to_text(body.get("src_host_reverse"))),
         src_port=to_int(body.get("src_port")),
-        dst_host=to_text(body.get("dst_host")),
+        dst_host=_shared(to_text(body.get("dst_host"))),
         dst_port=to_int(body.get("dst_port")),
-        node_id=to_text(body.get("node_id")),
-        node_name=to_text(body.get("name")) or _host_name(body.get("host")),
-        flock_id=to_text(body.get("flock_id")),
-        flock_name=to_text(body.get("flock_name")),
-        memo=to_text(body.get("memo")),
-        local_time=to_text(body.get("local_time")),
+        node_id=_shared(to_text(body.get("node_id"))),
+        node_name=_shared(to_text(body.get("name")) or _host_name(body.get("host"))),
+        flock_id=_shared(to_text(body.get("flock_id"))),
+        flock_name=_shared(to_text(body.get("flock_name"))),
+        memo=_shared(to_text(body.get("memo"))),
     )
+    created = to_datetime(body.get("created"))
+    updated = to_datetime(updated_time)
     return Incident(
         key=key,
-        title=title,
+        title=_shared(title),
         status=ACKNOWLEDGED if to_bool(body.get("acknowledged")) else UNACKNOWLEDGED,
-        created=to_datetime(body.get("created")),
-        updated=to_datetime(updated_time),
+        created=created,
+        # Most incidents never change after their first event: one datetime object for both.
+        updated=created if updated == created else updated,
         version=to_int(raw.get("updated_id", body.get("updated_id"))) or 0,
-        source=to_text(body.get("src_host")),
+        source=_shared(to_text(body.get("src_host"))),
         target=sensor_label(extras.node_name, extras.memo, extras.node_id),
         events_count=events_count if events_count is not None else len(events),
-        events=events,
         extras=extras,
-        raw=dict(raw),
+        document=CanaryDocument.pack(raw, words=fold_words(searchable_parts(extras, events))),
     )
 
 

@@ -35,7 +35,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 
-from ...model import Incident
+from ...model import Document, Incident
 from ..acting import Reporter, interruptible, settled
 from ..base import (
     NO_DUE_DATE, UNCHANGED, Backend, Batch, Capability, Census, Change, Lookup, Outcome, Report, Section,
@@ -281,7 +281,7 @@ class Log360Backend(Backend):
             self._denied(error)
             raise
         # What was sent stands in for the listing until the next pass, when the server's copy cannot be read.
-        sent = self._changed(Incident(key, draft.title, raw={"incident_id": int(key)}), **_raw_fields(wire, self.client.tz))
+        sent = self._changed(Incident(key, draft.title, document=Document.pack({"incident_id": int(key)})), **_raw_fields(wire, self.client.tz))
         try:
             users = await self._user_names()
             newest = await self.client.list_incidents(limit=CREATED_LOOKUP, users=users, priority=INTERACTIVE)

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from ...model import Incident
 from ..base import FilterField, FilterValueError
 from .columns import is_overdue
-from .parse import CLOSED, IN_PROGRESS, OPEN, SEVERITIES, log360_fields
+from .parse import CLOSED, IN_PROGRESS, OPEN, SEVERITIES, log360_fields, searchable_parts
 
 Test = Callable[[Incident], bool]
 
@@ -125,26 +125,5 @@ FILTER_FIELDS = filter_fields_at(lambda: datetime.now(timezone.utc))
 
 
 def searchable_text(incident: Incident) -> list[str]:
-    """What bare words search: name, description, assignee, severity, creator, source, target,
-    notes and their authors, actors, and every evidence field."""
-    fields = log360_fields(incident)
-    parts = [
-        incident.title,
-        fields.description,
-        incident.assignee,
-        incident.severity or fields.severity_text,
-        fields.created_by,
-        incident.source,
-        incident.target,
-    ]
-    for note in fields.notes:
-        parts.append(note.text)
-        parts.append(note.added_by)
-    for actor in fields.actors:
-        parts.append(actor.kind)
-        parts.extend(actor.values)
-    for event in incident.events:
-        for name, value in event.fields:
-            parts.append(name)
-            parts.append(value)
-    return parts
+    """What bare words search beyond the neutral fields (the parser folds it into ``Document.words``)."""
+    return searchable_parts(log360_fields(incident), incident.events)

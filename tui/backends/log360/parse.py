@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from ...model import JSON, Event, Incident
+from ...model import JSON, Document, Event, Incident, fold_words
 from ..values import ShapeError, to_int, to_text
 
 OPEN, IN_PROGRESS, CLOSED = "open", "in_progress", "closed"
@@ -398,11 +398,28 @@ def parse_incident(
         target=_target(actors, events),
         severity=normalise_severity(severity_text) or "",
         assignee=assignee_label(assignee_id, users),
-        events=events,
         events_count=len(events),
         extras=extras,
-        raw=dict(raw),
+        # Evidence is read with the console's time zone, so it is kept decoded: a listing carries none.
+        document=Document.pack(raw, events=events, words=fold_words(searchable_parts(extras, events))),
     )
+
+
+def searchable_parts(fields: Log360Fields, events: tuple[Event, ...]) -> list[str]:
+    """What bare words search beyond the neutral fields: the description, the console's severity
+    word, the creator, notes and their authors, actors, and every evidence field."""
+    parts = [fields.description, fields.severity_text, fields.created_by]
+    for note in fields.notes:
+        parts.append(note.text)
+        parts.append(note.added_by)
+    for actor in fields.actors:
+        parts.append(actor.kind)
+        parts.extend(actor.values)
+    for event in events:
+        for name, value in event.fields:
+            parts.append(name)
+            parts.append(value)
+    return parts
 
 
 def assignee_label(assignee_id: str, users: Mapping[str, str] | None = None) -> str:
