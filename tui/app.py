@@ -12,7 +12,6 @@ the info line, and the detail pane's cache.
 from __future__ import annotations
 
 import asyncio
-import gc
 import itertools
 import os
 import time
@@ -40,6 +39,7 @@ from .details import DetailSource
 from .export import ExportFormat, export_incidents
 from .keys import ACTION_CAPABILITIES, APP_BINDINGS, keymap_in_effect, table_bindings
 from .model import Incident
+from .notify import inside_tmux, notification
 from .paths import stylesheet_paths
 from .profile_writer import ProfileWriteError, save_setting
 from .sanitize import clean
@@ -96,6 +96,10 @@ class TriageFinished(Message):
         self.undo = undo
 
 
+# Sorts an incident the console gave no creation time before every other.
+_LONG_AGO = datetime.min.replace(tzinfo=timezone.utc)
+
+
 class RoostApp(App):
     TITLE = "Roost"
     #: The detail pane follows the cursor once it rests this long, so holding j stays smooth.
@@ -135,7 +139,7 @@ class RoostApp(App):
         backend.clock = self.now
         # `store or ...` would replace an empty store (it has __len__), and the launcher's
         # cache would then be saved from a store the app never fills.
-        self.store = store if store is not None else IncidentStore(backend.statuses, backend.columns)
+        self.store = store if store is not None else IncidentStore(backend.statuses, backend.columns, keep=settings.keep)
         # --read-only holds even over a backend opened without it.
         backend.read_only = backend.read_only or settings.read_only
         self.archive_dir = data_directory / "archives"
@@ -246,17 +250,33 @@ class RoostApp(App):
 
     def on_store_changed(self, message: StoreChanged) -> None:
         changes = message.changes
-        if self._initial_load_done and changes.added and self.settings.bell:
-            self.bell()
+        if self._initial_load_done and changes.added:
+            if self.settings.bell:
+                self.bell()
+            if self.settings.notify:
+                self._notify_desktop(changes.added)
         for screen in self.list_screens:
             screen.apply_changes(changes)
+
+    def _notify_desktop(self, keys: Iterable[str]) -> None:
+        """One desktop notification for what arrived: how many, the newest's title, this console."""
+        arrived = self.store.incidents(keys)
+        if not arrived:
+            return
+        newest = max(arrived, key=lambda incident: incident.created or _LONG_AGO)
+        self.write_to_terminal(notification(self.settings.notify, self.settings.label, self.backend.display_title(newest),
+                                            count=len(arrived), tmux=inside_tmux(os.environ)))
+
+    def write_to_terminal(self, sequence: str) -> None:
+        """Send an escape sequence to the terminal, in order with Textual's own output (Textual has no
+        public way: its bell() and clipboard use the driver the same way)."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.sync_status = message.status
         if message.status.state in ("live", "manual", "paused") and not self._initial_load_done:
             self._initial_load_done = True
-            # The loaded incidents live as long as the session: keep the collector off them.
-            gc.freeze()
         if message.status.unreadable > self._unreadable_told:
             self._unreadable_told = message.status.unreadable
             self.toast(

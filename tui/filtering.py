@@ -84,6 +84,14 @@ class Filter:
     def __bool__(self) -> bool:
         return bool(self.terms)
 
+    def narrows(self, broader: Filter) -> bool:
+        """Whether every incident this filter lets through, ``broader`` lets through too (as when
+        a word is typed on: ``roo`` then ``root``), so its view can be cut from ``broader``'s
+        instead of from the whole store.  False when that is not certain."""
+        if not broader or self.errors or broader.errors:
+            return False
+        return all(any(_implies(term, wider) for term in self.terms) for wider in broader.terms)
+
     def describe(self) -> str:
         """One short line for the header, e.g. ``"ssh" · not src 10.0. · unacknowledged``."""
         if not self.terms:
@@ -162,6 +170,13 @@ def _make_term(fields: dict[str, FilterField], backend: Backend, name: str, valu
         normal, test = declared.make(declared.opposite(normal))
         negated = False
     return _Term(name, normal, negated, test, declared.describe)
+
+
+def _implies(term: _Term, wider: _Term) -> bool:
+    """Whether ``term`` holding means ``wider`` holds: the same term, or bare text containing the other's."""
+    if term == wider:
+        return True
+    return not (term.field or wider.field or term.negated or wider.negated) and wider.value in term.value
 
 
 def _negation(test: Test) -> Test:

@@ -79,6 +79,9 @@ class ViewSpec:
     descending: bool = True
     filter: Callable[[Incident], bool] | None = field(default=None, compare=False)
     filter_id: str = ""
+    #: The filter_id of a filter that lets through everything this one does (the query before the
+    #: last keystroke): its live view, when there is one, is filtered instead of the whole store.
+    within: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if (self.filter is None) != (self.filter_id == ""):
@@ -637,7 +640,12 @@ class IncidentStore:
         return index
 
     def _base_for(self, spec: ViewSpec) -> _ViewIndex | None:
-        """A live unfiltered index with the same sort whose feed includes ``spec``'s."""
+        """A live index with the same sort holding a superset of ``spec``'s: the broader filter's
+        (``spec.within``), else an unfiltered one whose feed includes ``spec``'s."""
+        if spec.within:
+            broader = self._views.get((spec.feed, spec.sort, spec.within))
+            if broader is not None:
+                return broader
         for feed in (spec.feed, "all"):
             base = self._views.get((feed, spec.sort, ""))
             if base is not None and (feed, spec.filter_id) != (spec.feed, ""):

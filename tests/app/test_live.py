@@ -86,3 +86,37 @@ async def test_a_profile_chooses_and_orders_the_table_columns(console, tmp_path)
         header = screen_text(app).splitlines()[1]
         assert header.index("Source") < header.index("Incident")
         assert "Created" not in header and "Port" not in header
+
+
+async def test_a_profile_asking_for_desktop_notifications_gets_one_per_arrival_cleaned(console, tmp_path):
+    app = build_app(console, tmp_path, notify="osc777", profile="prod\x1b]0;x\x07")
+    written: list[str] = []
+    app.write_to_terminal = written.append
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert written == []  # the initial load is not news
+        before = len(app.store)
+        for number in range(2):
+            console.add_incident(logtype=4002, node_id=next(iter(console.devices)), created=NOW + 60 + number,
+                                 src_host=f"198.51.100.{number}", dst_port=22,
+                                 events=[{"USERNAME": "root", "timestamp": NOW + 60 + number}])
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(app.store) == before + 2, "the poll")
+        await pilot.pause()
+    [sequence] = written
+    assert sequence.startswith("\x1b]777;notify;Roost · prod\\x1b]0,x\\x07;2 new: ")
+    assert sequence.endswith("\x07") and "\x1b" not in sequence[1:]
+
+
+async def test_no_desktop_notification_unless_asked(console, tmp_path):
+    app = build_app(console, tmp_path)
+    written: list[str] = []
+    app.write_to_terminal = written.append
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        before = len(app.store)
+        console.add_incident(logtype=4002, node_id=next(iter(console.devices)), created=NOW + 60, src_host="198.51.100.9",
+                             dst_port=22, events=[{"USERNAME": "root", "timestamp": NOW + 60}])
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(app.store) == before + 1, "the poll")
+    assert written == []

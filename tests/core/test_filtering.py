@@ -298,3 +298,37 @@ def test_a_filter_drives_a_store_view_and_keeps_applying_to_new_incidents():
     newcomer = replace(SCAN, key="incident:scan:4", version=9)
     store.apply([newcomer])
     assert set(store.view(spec).keys()) == {TOKEN.key, SCAN.key, newcomer.key}
+
+
+@pytest.mark.parametrize(("narrow", "broad", "narrows"), [
+    ("root", "roo", True),
+    ("roo", "root", False),
+    ("root port:22", "root", True),
+    ("root", "root port:22", False),
+    ("xroot", "roo", True),  # "xroot" contains "roo"
+    ("port:22", "port:2", False),  # a field's value: only the same term
+    ("!root", "!roo", False),  # negated: only the same term
+    ("root !admin", "root !admin", True),
+    ("anything", "", False),  # nothing to narrow
+    ("src:", "roo", False),
+])
+def test_a_query_typed_on_narrows_the_last_one(narrow, broad, narrows):
+    assert parse_filter(narrow, CANARY).narrows(parse_filter(broad, CANARY)) is narrows
+
+
+def test_a_narrowed_view_is_cut_from_the_broader_one_and_shows_the_same():
+    store = IncidentStore(CanaryBackend.statuses, CanaryBackend.columns)
+    store.apply(ALL)
+    broad, narrow = parse_filter("ss", CANARY), parse_filter("ssh", CANARY)
+    broad_view = store.view(ViewSpec(feed="all", filter=broad.matches, filter_id=broad.filter_id))
+    asked: list[str] = []
+
+    def counting(incident):
+        asked.append(incident.key)
+        return narrow.matches(incident)
+
+    within = store.view(ViewSpec(feed="all", filter=counting, filter_id=narrow.filter_id, within=broad.filter_id))
+    everything = IncidentStore(CanaryBackend.statuses, CanaryBackend.columns)
+    everything.apply(ALL)
+    assert within.keys() == everything.view(ViewSpec(feed="all", filter=narrow.matches, filter_id=narrow.filter_id)).keys()
+    assert within.keys() and len(asked) == len(broad_view) < len(ALL)  # only the broader view's incidents were asked

@@ -66,6 +66,8 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         self._held_back = False
         self.marks = Marks()
         self.filter = Filter()
+        #: The filter before the last keystroke (typing on narrows it).
+        self._previous_filter = Filter()
         self._view_size = (1, 0)
         # Mark sets sent as one action: what failed in them is marked again.
         self._sent_marks: list[tuple[str, ...]] = []
@@ -145,7 +147,8 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         filter = self.filter if filter is None else filter
         if not filter:
             return ViewSpec(feed=feed, sort=self.sort, descending=self.descending)
-        return ViewSpec(feed, self.sort, self.descending, filter=filter.matches, filter_id=filter.filter_id)
+        return ViewSpec(feed, self.sort, self.descending, filter=filter.matches, filter_id=filter.filter_id,
+                        within=self._previous_filter.filter_id if filter.narrows(self._previous_filter) else "")
 
     def current_view(self) -> View:
         return self.app.store.view(self.view_spec())
@@ -478,6 +481,8 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
     @on(FilterBar.Changed)
     def _filter_changed(self, message: FilterBar.Changed) -> None:
         changed = message.filter.filter_id != self.filter.filter_id
+        # Typing on narrows the last query: its view is cut down instead of the whole store filtered.
+        self._previous_filter = self.filter
         self.filter = message.filter
         self.refresh_view(land=changed)
 
