@@ -3,10 +3,11 @@
 Cold: empty cache and data directories, so every incident comes from the console.
 From cache: the same directories a second time, against an emulator that answers
 only after a delay, so the first row can only come from the local cache.
-Also: launch → the whole feed loaded (cold).  Prints one table, min / median / max
-of RUNS runs, in seconds.
+Also: launch → the first frame, and → the whole feed loaded (cold).  Prints one table,
+min / median / max of RUNS runs, in seconds, with the figures before issue 12 beside.
+Roost runs from compiled bytecode, as installed (PYTHONDONTWRITEBYTECODE is dropped).
 
-    .venv/bin/python bench/bench_startup.py [--sizes 10000] [--runs 5] [--repository PATH]
+    .venv/bin/python bench/bench_startup.py [--sizes 10000 100000] [--runs 5] [--repository PATH]
 
 ``--repository`` runs another checkout's ``tui`` (to put the figures before a change beside
 those after it).
@@ -31,9 +32,16 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 TOKEN = "bench-startup-token-0a1b2c3d4e5f"
 INCIDENTS_SHOWN = re.compile(rb"\xc2\xb7 ([1-9][0-9,]*) incidents")
+FIRST_FRAME = b" Roost "  # the top bar's badge
 LOADED = b"manual"  # the top bar once the whole feed is in (polling is off: --poll-interval 0)
 SLOW_CONSOLE_MS = 60_000
 GIVE_UP_SECONDS = 300.0
+#: Medians before issue 12 (tmux 80x24, same machine), by (measure, incidents).
+PREVIOUS = {
+    ("cold: first row", 10_000): 1.5, ("cold: first row", 100_000): 1.35,
+    ("cold: whole feed", 10_000): 6.2, ("cold: whole feed", 100_000): 94.0,
+    ("from cache: first row", 10_000): 2.7, ("from cache: first row", 100_000): 16.8,
+}
 
 
 def free_port() -> int:
@@ -59,8 +67,8 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) -> tuple[float, float | None]:
-    """(seconds to the first row, seconds to the whole feed or None), then q."""
+def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) -> tuple[float, float, float | None]:
+    """(seconds to the first frame, to the first row, to the whole feed or None), then q."""
     token_file = home / "token"
     token_file.write_text(TOKEN)
     token_file.chmod(0o600)
@@ -74,12 +82,13 @@ def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) ->
         try:
             os.chdir(repository)
             os.environ.update(environment)
+            os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
             os.execv(sys.executable, [sys.executable, "-m", "tui", "--console", f"http://127.0.0.1:{port}",
                                       "--token-file", str(token_file), "--poll-interval", "0"])
         finally:
             os._exit(127)
     output = b""
-    first_row = loaded = None
+    first_frame = first_row = loaded = None
     try:
         while loaded is None if until_loaded else first_row is None:
             if time.monotonic() - started > GIVE_UP_SECONDS:
@@ -91,6 +100,8 @@ def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) ->
                 except OSError:
                     raise SystemExit(f"roost ended early: {output[-300:]!r}") from None
                 now = time.monotonic() - started
+                if first_frame is None and FIRST_FRAME in output:
+                    first_frame = now
                 if first_row is None and INCIDENTS_SHOWN.search(output):
                     first_row = now
                 if LOADED in output:
@@ -111,25 +122,28 @@ def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) ->
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(master)
-    return first_row, loaded
+    return first_frame, first_row, loaded
 
 
 def measure(repository: Path, size: int, runs: int, cache_run_latency_ms: int) -> dict[str, list[float]]:
-    figures: dict[str, list[float]] = {"cold: first row": [], "cold: whole feed": [], "from cache: first row": []}
+    figures: dict[str, list[float]] = {
+        "cold: first frame": [], "cold: first row": [], "cold: whole feed": [], "from cache: first row": [],
+    }
     for _ in range(runs):
         port = free_port()
         with tempfile.TemporaryDirectory(prefix="roost-bench-") as directory:
             home = Path(directory)
             emulator = start_emulator(repository, port, size)
             try:
-                first_row, loaded = run_roost(repository, home, port, until_loaded=True)
+                first_frame, first_row, loaded = run_roost(repository, home, port, until_loaded=True)
             finally:
                 stop(emulator)
+            figures["cold: first frame"].append(first_frame)
             figures["cold: first row"].append(first_row)
             figures["cold: whole feed"].append(loaded)
             slow = start_emulator(repository, port, size, latency_ms=cache_run_latency_ms)
             try:
-                first_row, _ = run_roost(repository, home, port, until_loaded=False)
+                _, first_row, _ = run_roost(repository, home, port, until_loaded=False)
             finally:
                 stop(slow)
             figures["from cache: first row"].append(first_row)
@@ -138,17 +152,20 @@ def measure(repository: Path, size: int, runs: int, cache_run_latency_ms: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--repository", type=Path, default=REPOSITORY)
     parser.add_argument("--cache-run-latency", type=int, default=SLOW_CONSOLE_MS, metavar="MS",
                         help="the console's delay on the second start (0: a checkout that pings before drawing)")
     args = parser.parse_args()
     print(f"launch → first row in a pty, {args.runs} runs, seconds (min / median / max); {args.repository}")
-    print(f"{'incidents':>10}  {'measure':<24} {'min':>7} {'median':>7} {'max':>7}")
+    print(f"{'incidents':>10}  {'measure':<24} {'min':>7} {'median':>7} {'max':>7} {'before':>7} {'ratio':>6}")
     for size in args.sizes:
         for name, values in measure(args.repository, size, args.runs, args.cache_run_latency).items():
-            print(f"{size:>10,}  {name:<24} {min(values):7.2f} {statistics.median(values):7.2f} {max(values):7.2f}")
+            median = statistics.median(values)
+            before = PREVIOUS.get((name, size))
+            shown = f"{before:7.2f} {before / median:5.1f}x" if before else f"{'—':>7} {'':>6}"
+            print(f"{size:>10,}  {name:<24} {min(values):7.2f} {median:7.2f} {max(values):7.2f} {shown}", flush=True)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def measure(size: int, cache_dir: Path) -> dict[str, str]:
         [_timed(lambda: view.index_of(rng.choice(keys)))[0] for _ in range(PAGE_READS)]
     )
 
-    cache = SnapshotCache(cache_dir / f"bench-{size}.sqlite3", CanaryBackend.documents.incident)
+    cache = SnapshotCache(cache_dir / f"bench-{size}.sqlite3", CanaryBackend.documents)
     results[f"cache save of the initial load ({SYNC_PAGE:,} a page)"] = _ms(_timed(
         lambda: [cache.save_changes(store, changes) for changes in initial_changes]
     )[0])

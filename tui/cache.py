@@ -15,8 +15,15 @@ from missing anything:
   rows at or below it.  A save that never happened leaves a gap; the delta fetched
   from below the gap brings back whatever the gap hid.
 
-Each row is an incident's ``raw``, the console's own document; the backend reads it
-back (``DocumentFormat.incident``), so the cache knows no console's fields.
+Each row holds what a restart needs without parsing anything: the neutral fields and
+the backend's own (``DocumentFormat.stored``/``restored``) as a small JSON record, the
+document's compressed bytes as they are held in memory, and its folded search words.
+Rebuilding an incident from that costs a few microseconds, where parsing the console's
+JSON again costs about a hundred.  A restart reads the page the app opens on first (the
+newest by creation, through an index), then the rest in slices (``preload``).
+
+Saves run on one writer thread of the cache's own, in order, and ``close`` waits for
+them: a quit right after a load does not leave the last saves unwritten.
 """
 
 from __future__ import annotations
@@ -27,35 +34,58 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Collection, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from .model import JSON, Incident
+from .model import Incident
 from .store import ChangeSet, IncidentStore
+
+if TYPE_CHECKING:
+    from .backends.base import DocumentFormat
 
 log = logging.getLogger(__name__)
 
 # PRAGMA application_id ("Rost") and user_version tell our file from any other.
 _APPLICATION_ID = 0x526F7374
-_SCHEMA_VERSION = 2
+# Schemas 1 and 2 held each incident's raw JSON, which took a full parse to read back: such a
+# file is rebuilt (the console fills it again), never read as this one.
+_SCHEMA_VERSION = 3
 _SCHEMA = """
-CREATE TABLE incidents (key TEXT PRIMARY KEY, version INTEGER NOT NULL, raw TEXT NOT NULL);
+CREATE TABLE incidents (
+    key TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    -- Epoch seconds, for the newest first; NULL (no creation time) sorts last.
+    created REAL,
+    -- JSON: the neutral fields, then the backend's own record.
+    record TEXT NOT NULL,
+    -- The folded search words, UTF-8 (lone surrogates kept); NULL when not worked out.
+    words BLOB,
+    -- Document.packed: the console's JSON, compressed.
+    document BLOB NOT NULL
+);
+CREATE INDEX incidents_by_created ON incidents (created);
 -- Ranges (low, high] of versions whose incidents have all been saved.
 CREATE TABLE coverage (low INTEGER NOT NULL, high INTEGER NOT NULL);
 """
-# Schema 1 named the version column after Canary's updated_id; its rows are the same documents.
-_UPGRADES = {1: "ALTER TABLE incidents RENAME COLUMN updated_id TO version;"}
 _UPSERT = (
-    "INSERT INTO incidents (key, version, raw) VALUES (?, ?, ?) "
-    "ON CONFLICT (key) DO UPDATE SET version = excluded.version, raw = excluded.raw"
+    "INSERT INTO incidents (key, version, status, created, record, words, document) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET version = excluded.version, status = excluded.status, "
+    "created = excluded.created, record = excluded.record, words = excluded.words, document = excluded.document"
 )
+_COLUMNS_READ = "record, words, document"
+#: Incidents per slice of a preload after its first page: the UI applies one slice per turn.
+PRELOAD_SLICE = 2000
 
 
 class _ForeignFile(Exception):
-    """The file is a database, but not one of ours (or an older schema)."""
+    """The file is a database, but not one of ours (or one of an older schema)."""
 
 
 def cache_path_for(console_url: str, cache_dir: Path) -> Path:
@@ -73,37 +103,82 @@ def cache_path_for(console_url: str, cache_dir: Path) -> Path:
 
 
 class SnapshotCache:
-    def __init__(self, path: Path, read_document: Callable[[JSON], Incident]) -> None:
-        """The cache at ``path``; ``read_document`` is the backend's ``DocumentFormat.incident``."""
+    def __init__(self, path: Path, documents: DocumentFormat) -> None:
+        """The cache at ``path``, of incidents the backend whose ``documents`` these are stores."""
         self.path = Path(path)
-        self._read_document = read_document
+        self._documents = documents
         self._lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
         try:
             self._connection = self._open()
         except (OSError, sqlite3.Error, _ForeignFile) as error:
             self._connection = self._open_fresh(error)
 
-    def load(self) -> tuple[list[Incident], int]:
-        """The cached incidents and the watermark to fetch the delta from.
+    def preload(self, first: int = 0, statuses: Collection[str] = ()) -> Iterator[tuple[list[Incident], int]]:
+        """The cached incidents in stages, each with the watermark to fetch the delta from.
 
-        Any unreadable row makes the whole snapshot untrustworthy, so the cache is
-        rebuilt and comes back empty (the console is the truth).
+        First the newest ``first`` whose status is one of ``statuses`` (the page the app opens
+        on: one indexed query), then all the others, newest first, ``PRELOAD_SLICE`` at a time.
+        Meant for a worker thread.  Any unreadable row makes the whole snapshot
+        untrustworthy: the cache is rebuilt and the stages stop (the console is the truth),
+        with a last stage ``([], 0)`` when earlier ones were given: load it all again.
         """
+        shown: set[str] = set()
         with self._lock:
             try:
                 watermark = self._covered_watermark()
-                rows = self._connection.execute(
-                    "SELECT raw FROM incidents WHERE version <= ?", (watermark,)
-                ).fetchall()
-                with _collector_paused():
-                    incidents = [self._read_document(json.loads(raw)) for (raw,) in rows]
+                if not watermark:
+                    return
+                if first > 0 and statuses:
+                    rows = self._connection.execute(
+                        f"SELECT key, {_COLUMNS_READ} FROM incidents WHERE version <= ? AND status IN"
+                        f" ({', '.join('?' * len(statuses))}) ORDER BY created DESC LIMIT ?",
+                        (watermark, *(_stored_text(status) for status in statuses), first),
+                    ).fetchall()
+                    page = [self._incident(row) for _, *row in rows]
+                    shown = {key for key, *_ in rows}
             except (sqlite3.Error, ValueError, TypeError) as error:
                 self._rebuild(error)
-                return [], 0
-        return incidents, watermark
+                return
+        if shown:
+            yield page, watermark
+        with self._lock:
+            try:
+                # Read in one go, so later saves cannot change what the slices hold.
+                rest = self._connection.execute(
+                    f"SELECT key, {_COLUMNS_READ} FROM incidents WHERE version <= ? ORDER BY created DESC",
+                    (watermark,),
+                ).fetchall()
+            except sqlite3.Error as error:
+                self._rebuild(error)
+                rest = None
+        if rest is None:
+            if shown:
+                yield [], 0  # what was given is not to be trusted either
+            return
+        rest = [row for key, *row in rest if key not in shown] if shown else [row for _, *row in rest]
+        try:
+            with _collector_paused():
+                incidents = [self._incident(row) for row in rest]
+        except (ValueError, TypeError) as error:
+            with self._lock:
+                self._rebuild(error)
+            if shown:
+                yield [], 0  # what was given is not to be trusted either
+            return
+        for start in range(0, len(incidents), PRELOAD_SLICE):
+            yield incidents[start : start + PRELOAD_SLICE], watermark
+
+    def load(self) -> tuple[list[Incident], int]:
+        """Every cached incident at once, and the watermark (``preload`` in one piece)."""
+        incidents: list[Incident] = []
+        watermark = 0
+        for stage, watermark in self.preload():
+            incidents.extend(stage)
+        return (incidents, watermark) if watermark else ([], 0)
 
     def holds_incidents(self) -> bool:
-        """Whether ``load`` would return anything: a restart can then draw before the console answers."""
+        """Whether ``preload`` would give anything: a restart can then draw before the console answers."""
         with self._lock:
             try:
                 return self._covered_watermark() > 0 and bool(
@@ -112,16 +187,25 @@ class SnapshotCache:
             except sqlite3.Error:
                 return False
 
+    def save_in_background(self, store: IncidentStore, changes: ChangeSet) -> Future[None]:
+        """``save_changes`` on the cache's writer thread, after every save asked for before it."""
+        return self._writer.submit(self.save_changes, store, changes)
+
     def save_changes(self, store: IncidentStore, changes: ChangeSet) -> None:
-        """Write the current state of every key ``changes`` names, in one transaction."""
+        """Write the current state of every key ``changes`` names, in one transaction.
+
+        A key whose status is only Roost's own so far (an action the console has not
+        confirmed) keeps its row: the cache holds what the console said.
+        """
         with self._lock:
             rows, deleted = [], []
+            unconfirmed = store.unconfirmed()
             for key in changes.added | changes.changed | changes.removed:
                 incident = store.get(key)
                 if incident is None:
-                    deleted.append((_stored_key(key),))
-                else:
-                    rows.append(_row(incident))
+                    deleted.append((_stored_text(key),))
+                elif key not in unconfirmed:
+                    rows.append(self._row(incident))
             try:
                 self._write(rows, deleted, changes.watermarks)
             except sqlite3.Error as error:
@@ -139,12 +223,59 @@ class SnapshotCache:
                 self._rebuild(error)
 
     def close(self) -> None:
+        """Finish the saves asked for, then close the file."""
+        self._writer.shutdown(wait=True)
         with self._lock:
             self._connection.close()
 
+    # -- rows ------------------------------------------------------------------
+
+    def _row(self, incident: Incident) -> tuple[str, int, str, float | None, str, bytes | None, bytes]:
+        document = incident.document
+        record = [
+            incident.key, incident.title, incident.status, _time(incident.created), _time(incident.updated),
+            incident.version, incident.source, incident.target, incident.severity, incident.assignee,
+            incident.events_count, self._documents.stored(incident),
+        ]
+        words = document.words
+        return (
+            _stored_text(incident.key),
+            incident.version,
+            _stored_text(incident.status),
+            _seconds(incident.created),
+            # ASCII JSON: SQLite stores UTF-8, which an attacker's lone surrogate is not.
+            json.dumps(record, separators=(",", ":")),
+            None if words is None else words.encode("utf-8", "surrogatepass"),
+            document.packed,
+        )
+
+    def _incident(self, row: tuple[str, bytes | None, bytes]) -> Incident:
+        record, words, packed = row
+        (key, title, status, created, updated, version, source, target, severity, assignee,
+         events_count, own) = json.loads(record)
+        extras, document = self._documents.restored(
+            own, packed, None if words is None else words.decode("utf-8", "surrogatepass")
+        )
+        intern = sys.intern  # TypeError for anything but text
+        return Incident(
+            key=key,
+            title=intern(title),
+            status=intern(status),
+            created=_moment(created),
+            updated=_moment(updated),
+            version=version,
+            source=intern(source),
+            target=intern(target),
+            severity=intern(severity),
+            assignee=intern(assignee),
+            events_count=events_count,
+            extras=extras,
+            document=document,
+        )
+
     # -- internals (called with the lock held, or while opening) -------------
 
-    def _write(self, rows: list[tuple[str, int, str]], deleted: list[tuple[str]],
+    def _write(self, rows: list[tuple], deleted: list[tuple[str]],
                watermarks: tuple[int, int]) -> None:
         with self._connection:
             self._connection.executemany(_UPSERT, rows)
@@ -169,7 +300,8 @@ class SnapshotCache:
     def _save_everything(self, store: IncidentStore) -> None:
         # The watermark first: the store holds everything up to it by then.
         watermark = store.max_version
-        rows = [_row(incident) for incident in store.snapshot()]
+        unconfirmed = store.unconfirmed()
+        rows = [self._row(incident) for incident in store.snapshot() if incident.key not in unconfirmed]
         try:
             self._write(rows, [], (0, watermark))
         except sqlite3.Error as error:
@@ -181,7 +313,7 @@ class SnapshotCache:
         self._connection = self._open_fresh(error)
 
     def _open_fresh(self, error: Exception) -> sqlite3.Connection:
-        log.warning("incident cache %s is damaged, rebuilding it: %s", self.path.name, error)
+        log.warning("incident cache %s cannot be used as it is, rebuilding it: %s", self.path.name, error)
         try:
             _delete_database_files(self.path)
             return self._open()
@@ -245,10 +377,8 @@ def _connect(database: str) -> sqlite3.Connection:
                 f"BEGIN; {_SCHEMA} PRAGMA application_id = {_APPLICATION_ID};"
                 f" PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
             )
-        elif identity[0] == _APPLICATION_ID and identity[1] in _UPGRADES:
-            connection.executescript(
-                f"BEGIN; {_UPGRADES[identity[1]]} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
-            )
+        elif identity[0] == _APPLICATION_ID and 0 < identity[1] < _SCHEMA_VERSION:
+            raise _ForeignFile(f"written by an older Roost (schema {identity[1]})")
         elif identity != (_APPLICATION_ID, _SCHEMA_VERSION):
             raise _ForeignFile(f"application_id/user_version {identity}")
     except BaseException:
@@ -273,12 +403,24 @@ def _delete_database_files(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _row(incident: Incident) -> tuple[str, int, str]:
-    # ASCII JSON: SQLite stores UTF-8, which an attacker's lone surrogate is not.
-    return _stored_key(incident.key), incident.version, json.dumps(incident.raw, separators=(",", ":"))
+def _stored_text(text: str) -> str:
+    """Text as SQLite can hold it: JSON-escaped, so still one per value, and unchanged for the
+    plain ASCII keys and statuses consoles make."""
+    return json.dumps(text)[1:-1]
 
 
-def _stored_key(key: str) -> str:
-    """The key as SQLite can hold it: JSON-escaped, so still one per incident, and unchanged
-    for the plain ASCII keys consoles make."""
-    return json.dumps(key)[1:-1]
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    """The creation order's column (None sorts last)."""
+    try:
+        return None if moment is None else moment.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+

@@ -32,7 +32,10 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given the ``words`` to parse, the emulator's and the export's
+    options (and the modules that define them: uvicorn, starlette) only when the words name them,
+    so the TUI starts without importing what it never runs."""
     parser = argparse.ArgumentParser(
         prog="roost",
         description="Keyboard-driven triage of Thinkst Canary and ManageEngine Log360 incidents.",
@@ -62,13 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     emulator = commands.add_parser("emulator", help="run a console emulator (Canary, or --backend log360) on a loopback port")
-    from .emulator.server import add_emulator_arguments
+    if words is None or "emulator" in words:
+        from .emulator.server import add_emulator_arguments
 
-    add_emulator_arguments(emulator)
+        add_emulator_arguments(emulator)
     export = commands.add_parser("export", help="export a feed to JSON, JSONL or CSV without the TUI")
-    from .export_cli import add_export_arguments
+    if words is None or "export" in words:
+        from .export_cli import add_export_arguments
 
-    add_export_arguments(export)
+        add_export_arguments(export)
     audit = commands.add_parser("audit", help="print the last actions Roost sent to a console")
     audit.add_argument("-n", "--lines", type=int, default=20, metavar="N", help="how many entries (default 20)")
     audit.add_argument("--json", action="store_true", help="the entries as JSON lines, as stored")
@@ -121,8 +126,8 @@ def quiet_request_logs() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(words).parse_args(words)
     quiet_request_logs()
     try:
         if args.command == "config":

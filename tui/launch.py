@@ -20,7 +20,7 @@ from .cache import SnapshotCache, cache_path_for
 from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings, shown
 from .crashlog import keep_out_of_reports
 from .secret import Secret
-from .store import IncidentStore
+from .store import IncidentStore, feed_statuses
 
 if TYPE_CHECKING:
     from .app import RoostApp
@@ -30,6 +30,8 @@ DEMO_RATE_PER_MINUTE = 12
 TERMINAL_CHECK_SECONDS = 0.2
 # One rate limit or 5xx at start-up is retried (with the backend's backoff), as the live loop does.
 START_CHECK_ATTEMPTS = 4
+#: The feed the main screen opens on: its newest page is read from the cache before the rest.
+OPENING_FEED = "open"
 
 
 @dataclass
@@ -109,7 +111,7 @@ def open_cache(settings: Settings) -> SnapshotCache | None:
     """The console's local snapshot; read later, in the sync worker, not before the UI shows."""
     documents = registry.backend_class(settings.backend).documents
     try:
-        return SnapshotCache(cache_path_for(settings.console, private_dir(cache_dir())), documents.incident)
+        return SnapshotCache(cache_path_for(settings.console, private_dir(cache_dir())), documents)
     except OSError:
         return None
 
@@ -122,13 +124,17 @@ def session_app(
     startup_check: Callable[[], Awaitable[object]] | None = None,
 ) -> RoostApp:
     """The app for one session on ``backend``: its files in the user's data directory, its
-    snapshot in ``cache``."""
+    snapshot in ``cache`` (saved on the cache's writer thread; the caller closes it)."""
     from .app import RoostApp
 
-    store = IncidentStore(backend.statuses, backend.columns)
+    store = IncidentStore(backend.statuses, backend.columns, keep=settings.keep)
 
     async def persist(changes) -> None:
-        await asyncio.to_thread(cache.save_changes, store, changes)
+        cache.save_in_background(store, changes)
+
+    def preload():
+        opening = [status.id for status in feed_statuses(OPENING_FEED, backend.statuses)]
+        return cache.preload(first=settings.page_size, statuses=opening)
 
     return RoostApp(
         settings,
@@ -136,7 +142,7 @@ def session_app(
         data_directory=private_dir(data_dir()),
         store=store,
         persist=persist if cache is not None else None,
-        preload=cache.load if cache is not None else None,
+        preload=preload if cache is not None else None,
         startup_check=startup_check,
     )
 
@@ -236,17 +242,21 @@ async def _checked_session(settings: Settings, *, with_cache: bool) -> tuple[Roo
     last known state, marked as not live.
     """
     cache = open_cache(settings) if with_cache else None
-    if cache is None or not cache.holds_incidents():
-        backend = await checked_backend(settings)
-        app = session_app(settings, backend, cache)
-        return app, await run_in_terminal(app)
-    backend = registry.open_backend(settings)
-    check = lambda: backend.check(attempts=START_CHECK_ATTEMPTS)  # noqa: E731
-    app = session_app(settings, backend, cache, startup_check=check)
-    status = await run_in_terminal(app)
-    if app.refused_at_start:
-        raise ConfigError(f"Cannot use {shown(settings.console)}: {app.refused_at_start}")
-    return app, status
+    try:
+        if cache is None or not cache.holds_incidents():
+            backend = await checked_backend(settings)
+            app = session_app(settings, backend, cache)
+            return app, await run_in_terminal(app)
+        backend = registry.open_backend(settings)
+        check = lambda: backend.check(attempts=START_CHECK_ATTEMPTS)  # noqa: E731
+        app = session_app(settings, backend, cache, startup_check=check)
+        status = await run_in_terminal(app)
+        if app.refused_at_start:
+            raise ConfigError(f"Cannot use {shown(settings.console)}: {app.refused_at_start}")
+        return app, status
+    finally:
+        if cache is not None:
+            cache.close()  # the saves still queued are written first
 
 
 async def checked_backend(settings: Settings) -> Backend:

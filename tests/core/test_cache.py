@@ -42,8 +42,8 @@ def feed_item(key: str, updated_id: int, *, acknowledged: bool = False, memo: st
     })
 
 
-# The cache reads its rows back through the backend.
-READ = CanaryBackend.documents.incident
+# The cache stores and restores each incident's own fields through its backend.
+READ = CanaryBackend.documents
 
 
 @pytest.fixture
@@ -80,21 +80,30 @@ def test_a_new_cache_is_empty(path):
     assert reopened(path) == ([], 0)
 
 
-def test_save_writes_only_what_changed(path):
-    store = saved(path, feed_item("a", 1), feed_item("b", 2), feed_item("c", 3))
-    # Mark b's row behind the cache's back: if a save rewrote it, the mark would go.
+def test_a_delta_writes_only_the_rows_it_names(path):
+    store = saved(path, *(feed_item(f"incident:{n}", n + 1) for n in range(50)))
+    # Behind the cache's back, every row written from now on is noted.
     with sqlite3.connect(path) as database:
-        database.execute("UPDATE incidents SET raw = ? WHERE key = 'b'", ('{"id": "b", "summary": "marked"}',))
+        database.executescript(
+            "CREATE TABLE written (key TEXT);"
+            "CREATE TRIGGER noted_insert AFTER INSERT ON incidents BEGIN INSERT INTO written VALUES (new.key); END;"
+            "CREATE TRIGGER noted_update AFTER UPDATE ON incidents BEGIN INSERT INTO written VALUES (new.key); END;"
+            "CREATE TRIGGER noted_delete AFTER DELETE ON incidents BEGIN INSERT INTO written VALUES (old.key); END;"
+        )
     database.close()
     cache = SnapshotCache(path, READ)
-    cache.save_changes(store, store.apply([feed_item("a", 4, memo="new")], removed=["c"]))
+    delta = store.apply([feed_item("incident:3", 60, memo="new"), feed_item("arrived", 61)], removed=["incident:7"])
+    cache.save_changes(store, delta)
     incidents, watermark = cache.load()
     cache.close()
+    with sqlite3.connect(path) as database:
+        written = sorted(key for (key,) in database.execute("SELECT key FROM written"))
+    database.close()
+    assert written == ["arrived", "incident:3", "incident:7"]
     by_key = {incident.key: incident for incident in incidents}
-    assert sorted(by_key) == ["a", "b"]
-    assert canary_fields(by_key["a"]).memo == "new"
-    assert by_key["b"].title == "marked"
-    assert watermark == 4
+    assert len(by_key) == 50 and "incident:7" not in by_key
+    assert canary_fields(by_key["incident:3"]).memo == "new"
+    assert watermark == 61
 
 
 def test_a_key_gone_from_the_store_is_deleted_even_if_named_as_changed(path):
@@ -187,26 +196,28 @@ def test_a_foreign_database_is_replaced(path):
     assert tables == {"incidents", "coverage"}
 
 
-def test_a_cache_written_before_versions_were_neutral_still_loads(path):
-    """Schema 1 named the version column updated_id (Canary's); its rows are the same documents."""
+@pytest.mark.parametrize("schema", [1, 2])
+def test_a_cache_of_raw_documents_from_an_older_roost_is_rebuilt_not_misread(path, caplog, schema):
+    """Schemas 1 and 2 kept each incident's raw JSON: read back as records they would be
+    nonsense, so the file starts afresh (and the console fills it again)."""
     incidents = [feed_item("a", 3), feed_item("b", 8, acknowledged=True)]
     path.parent.mkdir(parents=True)
     database = sqlite3.connect(path)
+    version_column = "updated_id" if schema == 1 else "version"
     database.executescript(
-        "CREATE TABLE incidents (key TEXT PRIMARY KEY, updated_id INTEGER NOT NULL, raw TEXT NOT NULL);"
+        f"CREATE TABLE incidents (key TEXT PRIMARY KEY, {version_column} INTEGER NOT NULL, raw TEXT NOT NULL);"
         "CREATE TABLE coverage (low INTEGER NOT NULL, high INTEGER NOT NULL);"
-        "PRAGMA application_id = 1383035764; PRAGMA user_version = 1;"
+        f"PRAGMA application_id = 1383035764; PRAGMA user_version = {schema};"
     )
     with database:
         database.executemany("INSERT INTO incidents VALUES (?, ?, ?)",
                              [(i.key, i.version, json.dumps(i.raw)) for i in incidents])
         database.execute("INSERT INTO coverage VALUES (0, 8)")
     database.close()
-    loaded, watermark = reopened(path)
-    assert sorted(loaded, key=lambda i: i.key) == incidents and watermark == 8
-    with sqlite3.connect(path) as database:
-        assert database.execute("PRAGMA user_version").fetchone()[0] == 2
-    database.close()
+    assert reopened(path) == ([], 0)
+    assert f"older Roost (schema {schema})" in caplog.text
+    store = saved(path, *incidents)
+    assert sorted(reopened(path)[0], key=lambda i: i.key) == [store.get("a"), store.get("b")]
 
 
 def test_a_cache_of_an_unknown_schema_is_replaced(path):
@@ -233,7 +244,7 @@ def test_a_failed_save_rebuilds_the_file_with_the_whole_store(path, caplog):
 def test_unparseable_row_discards_the_snapshot(path):
     saved(path, feed_item("a", 1), feed_item("b", 2))
     with sqlite3.connect(path) as database:
-        database.execute("UPDATE incidents SET raw = '{not json' WHERE key = 'a'")
+        database.execute("UPDATE incidents SET record = '{not json' WHERE key = 'a'")
     database.close()
     assert reopened(path) == ([], 0)
 

@@ -38,12 +38,12 @@ def incidents():
 def test_the_cache_keeps_them_exactly(incidents, tmp_path):
     store = IncidentStore()
     changes = store.apply(incidents)
-    SnapshotCache(tmp_path / "cache.sqlite3", parse_incident).save_changes(store, changes)
-    loaded, watermark = SnapshotCache(tmp_path / "cache.sqlite3", parse_incident).load()
+    SnapshotCache(tmp_path / "cache.sqlite3", CanaryBackend.documents).save_changes(store, changes)
+    loaded, watermark = SnapshotCache(tmp_path / "cache.sqlite3", CanaryBackend.documents).load()
     assert watermark == len(incidents)
     assert {incident.key: incident.raw for incident in loaded} == {incident.key: incident.raw for incident in incidents}
     store.apply((), removed=[incidents[0].key])  # and a hostile key can be deleted again
-    SnapshotCache(tmp_path / "cache.sqlite3", parse_incident).save_changes(store, store.apply((), removed=[incidents[1].key]))
+    SnapshotCache(tmp_path / "cache.sqlite3", CanaryBackend.documents).save_changes(store, store.apply((), removed=[incidents[1].key]))
 
 
 def test_the_audit_log_keeps_them_exactly(incidents, tmp_path):

@@ -51,7 +51,7 @@ from typing import (
     TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, ClassVar, Generic, Iterable, Literal, Mapping, Sequence, TypeVar,
 )
 
-from ..model import JSON, Incident
+from ..model import JSON, Document, Incident
 from ..secret import Secret
 
 if TYPE_CHECKING:
@@ -423,6 +423,13 @@ class DocumentFormat:
     csv_columns: tuple[str, ...]
     #: One incident as a CSV row (text or numbers; the exporter defuses spreadsheet formulas).
     csv_row: Callable[[Incident], tuple[object, ...]]
+    #: What the cache keeps of an incident beyond the neutral fields and the document: its
+    #: ``extras`` as a JSON value (lists, numbers, text) that ``restored`` reads back.
+    stored: Callable[[Incident], Any]
+    #: ``(extras, document)`` from what ``stored`` gave, the document's packed bytes and its
+    #: folded words, without reading the document (a restart rebuilds 100,000 incidents);
+    #: ValueError or TypeError for a record it cannot read.
+    restored: Callable[[Any, bytes, str | None], tuple[Any, Document]]
 
 
 # --- construction: config sources and opening a session ---------------------------------
@@ -759,7 +766,9 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def searchable_text(self, incident: Incident) -> Iterable[str]:
-        """Every text the ``/`` filter's bare words search (title, addresses, names, event fields)."""
+        """What the ``/`` filter's bare words search beyond the neutral fields (title, source, target,
+        severity, assignee, which the filter reads itself): names, addresses, event fields.  A
+        parser that folds this once into ``Document.words`` (``fold_words``) spares the filter."""
 
     def display_title(self, incident: Incident) -> str:
         """The line that names ``incident``; a backend may stand in for a missing title."""

@@ -7,6 +7,7 @@ import json
 
 from ...model import Incident
 from ..base import DocumentFormat
+from . import stored
 from .parse import ACKNOWLEDGED, canary_fields, parse_incident
 
 CSV_COLUMNS = (
@@ -39,4 +40,6 @@ def csv_row(incident: Incident) -> tuple[object, ...]:
     )
 
 
-CANARY_DOCUMENTS = DocumentFormat(incident=parse_incident, csv_columns=CSV_COLUMNS, csv_row=csv_row)
+CANARY_DOCUMENTS = DocumentFormat(
+    incident=parse_incident, csv_columns=CSV_COLUMNS, csv_row=csv_row, stored=stored.stored, restored=stored.restored
+)

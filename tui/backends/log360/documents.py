@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from ...model import JSON, Incident
 from ..base import DocumentFormat
+from . import stored
 from .parse import log360_fields, parse_incident
 
 CSV_COLUMNS = ("id", "name", "status", "severity", "assignee", "due", "created")
@@ -43,4 +44,6 @@ def csv_row(incident: Incident) -> tuple[object, ...]:
     )
 
 
-LOG360_DOCUMENTS = DocumentFormat(incident=read_document, csv_columns=CSV_COLUMNS, csv_row=csv_row)
+LOG360_DOCUMENTS = DocumentFormat(
+    incident=read_document, csv_columns=CSV_COLUMNS, csv_row=csv_row, stored=stored.stored, restored=stored.restored
+)

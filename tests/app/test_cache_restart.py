@@ -1,0 +1,58 @@
+"""A restart shows the newest cached rows of the opening view before the console answers anything."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tui.backends.registry import open_backend
+from tui.cache import SnapshotCache, cache_path_for
+from tui.config import Settings
+from tui.emulator.canary.app import create_app
+from tui.launch import session_app
+from tui.screenshots import IN_PROCESS_URL
+from tui.secret import Secret
+
+from .conftest import TOKEN, settle, wait_for
+
+
+class HeldTransport(httpx.ASGITransport):
+    """The emulator, whose every answer waits until ``release`` is set."""
+
+    def __init__(self, app, release: asyncio.Event) -> None:
+        super().__init__(app=app)
+        self.release = release
+        self.asked = 0
+
+    async def handle_async_request(self, request):
+        self.asked += 1
+        await self.release.wait()
+        return await super().handle_async_request(request)
+
+
+async def test_the_newest_cached_rows_show_before_the_console_answers(console, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    settings = Settings(console=IN_PROCESS_URL, token=Secret(TOKEN), profile="test console", poll_interval=0, page_size=10)
+    documents = open_backend(settings, transport=httpx.ASGITransport(app=create_app(console, TOKEN))).documents
+    path = cache_path_for(settings.console, tmp_path / "cache")
+
+    first_cache = SnapshotCache(path, documents)
+    first = session_app(settings, open_backend(settings, transport=httpx.ASGITransport(app=create_app(console, TOKEN))),
+                        first_cache)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        newest = first.main_screen.table.row_keys[:5]
+    first_cache.close()
+
+    release = asyncio.Event()
+    transport = HeldTransport(create_app(console, TOKEN), release)
+    second_cache = SnapshotCache(path, documents)
+    second = session_app(settings, open_backend(settings, transport=transport), second_cache)
+    async with second.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: second.main_screen.table.row_keys[:5] == newest, "the cached rows")
+        assert transport.asked >= 1 and not release.is_set()  # asked, and nothing answered yet
+        release.set()
+        await settle(pilot)
+        assert second.main_screen.table.row_keys[:5] == newest
+    second_cache.close()
