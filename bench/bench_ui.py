@@ -39,6 +39,17 @@ from tui.store import IncidentStore  # noqa: E402
 
 SIZES = (10_000, 100_000)
 REPEATS = 60
+#: Median and p99 (ms) before issue 12's key work, on the same ~10-event incidents and machine, for comparison.
+PREVIOUS = {
+    "unbound key (baseline)": {10_000: (6.03, 8.93), 100_000: (7.79, 11.24)},
+    "j/k, table only (ms)": {10_000: (8.04, 12.60), 100_000: (10.97, 13.21)},
+    "j/k + detail pane (ms)": {10_000: (23.95, 34.79), 100_000: (29.22, 35.60)},
+    "page ]/[ (ms)": {10_000: (25.31, 36.77), 100_000: (33.83, 39.09)},
+    "100-incident delta (ms)": {10_000: (5.76, 25.82), 100_000: (8.59, 15.03)},
+    "space: mark a row (ms)": {10_000: (26.81, 181.61), 100_000: (34.52, 92.59)},
+    "*: mark the whole view (ms)": {10_000: (40.77, 50.24), 100_000: (94.96, 1545.48)},
+    "/ keystroke, warm (ms)": {10_000: (15.13, 227.23), 100_000: (19.44, 132.36)},
+}
 
 
 class InMemoryConsole:
@@ -72,7 +83,7 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-async def measure(size: int) -> dict[str, tuple[float, float]]:
+async def measure(size: int) -> dict[str, tuple[float, float, float]]:
     factory = IncidentFactory(seed=size)
     incidents = factory.incidents(size)
     store = IncidentStore(CanaryBackend.statuses, CanaryBackend.columns)
@@ -125,15 +136,22 @@ async def measure(size: int) -> dict[str, tuple[float, float]]:
         await app.workers.wait_for_complete()  # the filter text is warmed before typing
         typed = [key for _ in range(REPEATS // 8) for key in ("r", "o", "o", "t", *["backspace"] * 4)]
         await timed(pilot, results["/ keystroke, warm (ms)"], typed)
-    return {name: (statistics.median(values), percentile(values, 0.99)) for name, values in results.items()}
+    return {
+        name: (statistics.median(values), percentile(values, 0.95), percentile(values, 0.99))
+        for name, values in results.items()
+    }
 
 
 def main() -> None:
     rows = {size: asyncio.run(measure(size)) for size in SIZES}
     names = list(next(iter(rows.values())))
-    print(f"{'measure (median / p99)':<28}" + "".join(f"{size:>22,}" for size in SIZES))
+    print(f"{'ms: median / p95 / p99':<28}" + "".join(f"{size:>27,} {'(before: median / p99)':>23}" for size in SIZES))
     for name in names:
-        cells = "".join(f"{rows[size][name][0]:>12.2f} / {rows[size][name][1]:>6.2f}" for size in SIZES)
+        cells = ""
+        for size in SIZES:
+            median, p95, p99 = rows[size][name]
+            before = PREVIOUS.get(name, {}).get(size)
+            cells += f"{median:>11.2f} / {p95:>6.2f} / {p99:>6.2f}" + (f"{before[0]:>14.2f} / {before[1]:>6.2f}" if before else " " * 23)
         print(f"{name:<28}{cells}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'peak RSS (MiB, whole run)':<28}{peak:>22.0f}")

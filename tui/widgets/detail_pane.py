@@ -15,21 +15,27 @@ Rows are label and value; a value too long for one line continues *under the
 value*, never at the label column, so no value can wrap into a line that
 poses as one of Roost's rows.  What the pane draws is bounded whatever the
 incident holds (events, fields per event, lines of events), because it is laid
-out on the UI's thread each time the incident is highlighted.
+out on the UI's thread each time the incident is highlighted; and of that, only
+the lines on screen are built and drawn (its height is counted without wrapping).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Iterable, Mapping
 
+from rich._wrap import divide_line
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.strip import Strip
+from textual.widget import Widget
 
 from ..backends.base import Fact, Section, Tally
 from ..details import Counted, DetailContext
@@ -79,30 +85,56 @@ def _hanging(console: Console, width: int, value: Text, *, indent: int, label: T
     return lines
 
 
-class _Lines:
-    """Text this object wraps itself, drawn once per width.
+def _wrapped_count(plain: str, width: int) -> int:
+    """How many lines ``Text.wrap(..., overflow="fold")`` makes of a cleaned single-line ``plain``
+    ``width`` cells wide, without building them."""
+    if cell_len(plain) <= width:
+        return 1
+    return len(divide_line(plain, width, fold=True)) + 1
 
-    Textual lays the pane out more than once for one update (its height, then
-    its lines), so what was drawn is kept rather than wrapped again.
+
+class _Lines:
+    """A block of the pane: lines this object wraps itself, for one width at a time.
+
+    The pane asks a block how many lines it has when it is laid out, and for a
+    line only when that line scrolls into view (``_DetailBody``).  This base
+    builds all its lines at once: right for blocks of a few lines.
     """
 
     def __init__(self) -> None:
-        self._drawn: dict[int, list[Segment]] = {}
+        self._width = -1
+        self._built: list[Text] = []
 
     def lines(self, console: Console, width: int) -> Iterable[Text]:
         raise NotImplementedError
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = options.max_width
-        drawn = self._drawn.get(width)
-        if drawn is None:
-            drawn = []
-            for line in self.lines(console, width):
+    def _lines_at(self, console: Console, width: int) -> list[Text]:
+        if width != self._width:
+            self._built = list(self.lines(console, width))
+            for line in self._built:
                 line.truncate(width, overflow="ellipsis")  # only when the pane is narrower than any value
-                drawn.extend(line.render(console))
-                drawn.append(Segment.line())
-            self._drawn[width] = drawn
-        yield from drawn
+            self._width = width
+        return self._built
+
+    def height(self, console: Console, width: int) -> int:
+        return len(self._lines_at(console, width))
+
+    def line(self, console: Console, width: int, index: int) -> Text:
+        return self._lines_at(console, width)[index]
+
+
+class _Plain(_Lines):
+    """Text Roost wrote (a heading, a note), wrapped as Rich wraps it."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__()
+        self.text = text
+
+    def lines(self, console: Console, width: int) -> Iterable[Text]:
+        for wrapped in self.text.wrap(console, width):
+            line = Text(end="")
+            line.append_text(wrapped)  # its style becomes a span: Text.render draws spans only
+            yield line
 
 
 class _Hanging(_Lines):
@@ -205,84 +237,222 @@ def _value(fact: Fact) -> Text:
     return text
 
 
-def render_detail(context: DetailContext) -> RenderableType:
+class _Document:
+    """The pane's blocks one after the other: how many lines they make at a width, and any one of them."""
+
+    def __init__(self, blocks: list[_Lines], events: _Events | None = None) -> None:
+        self.blocks = blocks
+        #: The events block, kept so the same incident shown again reuses what it built.
+        self.events = events
+        self._starts: dict[int, list[int]] = {}
+
+    def _starts_at(self, console: Console, width: int) -> list[int]:
+        """Where each block starts, then where the last ends, at ``width``."""
+        starts = self._starts.get(width)
+        if starts is None:
+            if len(self._starts) > 2:  # the pane is laid out at its width with and without a scrollbar
+                self._starts.clear()
+            starts = [0]
+            for block in self.blocks:
+                starts.append(starts[-1] + block.height(console, width))
+            self._starts[width] = starts
+        return starts
+
+    def height(self, console: Console, width: int) -> int:
+        return self._starts_at(console, width)[-1]
+
+    def line(self, console: Console, width: int, y: int) -> Text | None:
+        starts = self._starts_at(console, width)
+        if not 0 <= y < starts[-1]:
+            return None
+        which = bisect_right(starts, y) - 1
+        return self.blocks[which].line(console, width, y - starts[which])
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """Every line, for a whole-document render (the pane itself draws only what is on screen)."""
+        width = options.max_width
+        for y in range(self.height(console, width)):
+            yield from self.line(console, width, y).render(console)
+            yield Segment.line()
+
+
+def render_detail(context: DetailContext, shown: _Document | None = None) -> _Document:
+    """The pane's document for ``context``; ``shown`` (what the pane showed) lends its events
+    when they are the same incident's: the pane is drawn again when a device or history arrives."""
     incident = context.incident
     if incident is None:
-        return Text("No incident selected.", style="dim")
+        return _Document([_Plain(Text("No incident selected.", style="dim"))])
     title = Text(end="")
     title.append_text(_text(context.title, "bold"))
     if context.status is not None:
         title.append(f"  [{context.status.label.lower()}]", style="bold" if context.status.is_open else "dim")
-    parts: list[RenderableType] = [_Hanging(title)]
-    parts.extend(_Rows(section, context.counts) for section in context.lead)
-    parts.append(_events_table(context))
-    parts.extend(_Rows(section) for section in context.sections)
-    return Group(*parts)
-
-
-def _events_table(context: DetailContext) -> RenderableType:
-    global _last_events
-    incident = context.events_of or context.incident
-    heading = Text(f"{context.events_heading} ({incident.events_count})", style="bold")
-    if context.counts and context.events_counted < incident.events_count:
+    blocks: list[_Lines] = [_Hanging(title)]
+    blocks.extend(_Rows(section, context.counts) for section in context.lead)
+    events_of = context.events_of or incident
+    heading = Text(f"{context.events_heading} ({events_of.events_count})", style="bold")
+    if context.counts and context.events_counted < events_of.events_count:
         heading.append(f" · counted above: the first {context.events_counted:,}", style="dim")
-    if not incident.events:
-        return Group(heading, Text(context.no_events_note, style="dim"))
-    # The pane is drawn again for the same incident when its device and history
-    # arrive: its events, the bulk of the work, are then drawn already.
-    if _last_events is None or _last_events.incident is not incident:
-        _last_events = _Events(incident)
-    return Group(heading, _last_events)
+    blocks.append(_Plain(heading))
+    events = None
+    if not events_of.events:
+        blocks.append(_Plain(Text(context.no_events_note, style="dim")))
+    else:
+        reusable = shown.events if shown is not None else None
+        events = reusable if reusable is not None and reusable.incident is events_of else _Events(events_of)
+        blocks.append(events)
+    blocks.extend(_Rows(section) for section in context.sections)
+    return _Document(blocks, events)
 
 
 def _event_line(event: Event) -> Text:
-    """``name=value`` for the event's first fields, and how many more it has."""
-    line = Text(end="")
+    """``name=value`` for the event's first fields, and how many more it has.
+
+    Built as one string and its spans rather than appended piece by piece: the
+    pane counts the lines of every event it shows, each time it shows one.
+    """
+    pieces: list[str] = []
+    spans: list[Span] = []
+    position = 0
     for name, value in event.fields[:MAX_FIELDS_SHOWN]:
-        if line:
-            line.append("  ")
-        line.append_text(Text(clean(name, limit=NAME_LIMIT), style="bold", end=""))
-        line.append("=")
-        line.append_text(_text(value))
+        if pieces:
+            pieces.append("  ")
+            position += 2
+        name = clean(name, limit=NAME_LIMIT)
+        value = clean(value, limit=VALUE_LIMIT)
+        spans.append(Span(position, position + len(name), "bold"))
+        pieces += (name, "=", value)
+        position += len(name) + 1 + len(value)
     more = len(event.fields) - MAX_FIELDS_SHOWN
     if more > 0:
-        line.append(f"  … {more:,} more field{'s' if more != 1 else ''}", style="dim")
-    return line
+        note = f"  … {more:,} more field{'s' if more != 1 else ''}"
+        spans.append(Span(position, position + len(note), "dim"))
+        pieces.append(note)
+    return Text("".join(pieces), end="", spans=spans)
 
 
 class _Events(_Lines):
-    """An incident's events, one row each, built as they are drawn.
+    """An incident's events, one row each (wrapped under itself), then what was not shown.
 
-    Drawing stops at ``MAX_EVENT_LINES`` lines (and ``MAX_EVENTS_SHOWN``
-    events), so the work never grows with what the console sent.
+    Counting its lines wraps no text (``_wrapped_count``); an event's lines are
+    built only when one of them scrolls into view.  At most ``MAX_EVENT_LINES``
+    lines (and ``MAX_EVENTS_SHOWN`` events), so the work never grows with what
+    the console sent.
     """
 
     def __init__(self, incident: Incident, label_width: int = 9) -> None:
         super().__init__()
         self.incident = incident
         self.label_width = label_width
+        self._rows: list[tuple[Text, Text]] | None = None
+        #: At the width last laid out: where each shown event's lines start, how many it shows, the notes.
+        self._layout_width = -1
+        self._starts: list[int] = []
+        self._shown_lines: list[int] = []
+        self._notes: list[Text] = []
+        self._event_lines: dict[int, list[Text]] = {}
 
-    def lines(self, console: Console, width: int) -> Iterable[Text]:
-        candidates = self.incident.events[:MAX_EVENTS_SHOWN]
+    def _event_rows(self) -> list[tuple[Text, Text]]:
+        """(time, fields) of each event that may be shown, built once."""
+        if self._rows is None:
+            self._rows = [
+                (Text(format_time(event.timestamp, clock=True), style="dim"), _event_line(event))
+                for event in self.incident.events[:MAX_EVENTS_SHOWN]
+            ]
+        return self._rows
+
+    def _lay_out(self, console: Console, width: int) -> None:
+        if width == self._layout_width:
+            return
+        rows = self._event_rows()
+        indent = self.label_width
+        value_width = max(width - indent, _MIN_VALUE_WIDTH)
+        starts: list[int] = []
+        shown_lines: list[int] = []
         budget = MAX_EVENT_LINES
-        shown = 0
-        for event in candidates:
+        total = 0
+        for label, line in rows:
             if budget <= 0:
                 break
-            label = Text(format_time(event.timestamp, clock=True), style="dim")
-            lines = _hanging(console, width, _event_line(event), indent=self.label_width, label=label)
-            yield from lines[:budget]
-            budget -= len(lines)
-            shown += 1
+            count = _wrapped_count(line.plain, value_width) + (label.cell_len >= indent)
+            starts.append(total)
+            shown_lines.append(min(count, budget))
+            total += min(count, budget)
+            budget -= count
+        shown = len(starts)
         hidden = max(self.incident.events_count, len(self.incident.events)) - shown
         notes = [f"{hidden:,} more events not shown"] if hidden > 0 else []
-        if budget < 0 or shown < len(candidates):
+        if budget < 0 or shown < len(rows):
             notes.append(f"the pane draws at most {MAX_EVENT_LINES:,} lines of events")
-        if notes:
-            yield from _hanging(console, width, Text("… " + "; ".join(notes), style="dim"), indent=2)
+        note_lines = _hanging(console, width, Text("… " + "; ".join(notes), style="dim"), indent=2) if notes else []
+        for note in note_lines:
+            note.truncate(width, overflow="ellipsis")
+        starts.append(total)
+        self._layout_width = width
+        self._starts, self._shown_lines, self._notes = starts, shown_lines, note_lines
+        self._event_lines.clear()
+
+    def height(self, console: Console, width: int) -> int:
+        self._lay_out(console, width)
+        return self._starts[-1] + len(self._notes)
+
+    def line(self, console: Console, width: int, index: int) -> Text:
+        self._lay_out(console, width)
+        if index >= self._starts[-1]:
+            return self._notes[index - self._starts[-1]]
+        which = bisect_right(self._starts, index) - 1
+        lines = self._event_lines.get(which)
+        if lines is None:
+            label, fields = self._event_rows()[which]
+            lines = _hanging(console, width, fields, indent=self.label_width, label=label)[: self._shown_lines[which]]
+            for line in lines:
+                line.truncate(width, overflow="ellipsis")  # only when the pane is narrower than any value
+            self._event_lines[which] = lines
+        return lines[index - self._starts[which]]
 
 
-_last_events: _Events | None = None
+def _size_updated_without_relayout(widget: Widget, size: Size, virtual_size: Size, container_size: Size) -> bool:
+    """Textual lays the whole screen out a second time when a widget's virtual size changed in a
+    layout, which is every time the pane shows an incident of another height.  The pane needs no
+    second pass: its scrollbar is updated in this one, and a scrollbar that appears or goes asks
+    for a layout itself."""
+    return Widget._size_updated(widget, size, virtual_size, container_size, layout=False)
+
+
+class _DetailBody(Widget):
+    """The pane's text: as tall as its document at its width, each line built and drawn only when
+    it is on screen (the pane scrolls this widget, and Textual draws only what shows of it)."""
+
+    def __init__(self, document: _Document, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.document = document
+        self._strips: dict[tuple[int, int, Style], Strip] = {}
+
+    def update(self, document: _Document) -> None:
+        width = self.size.width
+        console = self.app.console
+        # The screen is laid out again only when the height changes: that costs more than the drawing.
+        same_height = bool(width) and document.height(console, width) == self.document.height(console, width)
+        self.document = document
+        self._strips.clear()
+        self.refresh(layout=not same_height)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self.document.height(self.app.console, width)
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return _size_updated_without_relayout(self, size, virtual_size, container_size)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.visual_style.rich_style
+        strip = self._strips.get((y, width, base))
+        if strip is None:
+            line = self.document.line(self.app.console, width, y)
+            if line is None:
+                return Strip.blank(width, base)
+            strip = Strip([Segment(text, base + style if style else base) for text, style, _ in line.render(self.app.console)])
+            self._strips[(y, width, base)] = strip
+        return strip
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -310,8 +480,8 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._body = Static(Text("No incident selected.", style="dim"), id="detail-body")
         self.context = DetailContext(None)
+        self._body = _DetailBody(render_detail(self.context), id="detail-body")
         self.zoomed = False
 
     def zoom(self, zoomed: bool) -> None:
@@ -329,11 +499,16 @@ class DetailPane(VerticalScroll, can_focus=True):
     def action_unzoom(self) -> None:
         self.post_message(self.Unzoom())
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return _size_updated_without_relayout(self, size, virtual_size, container_size)
+
     def compose(self):
         yield self._body
 
     def show(self, context: DetailContext) -> None:
+        if context == self.context:
+            return  # a load that brought nothing new: nothing to draw again
         if context.incident is None or self.context.incident is None or context.incident.key != self.context.incident.key:
             self.scroll_home(animate=False)
         self.context = context
-        self._body.update(render_detail(context))
+        self._body.update(render_detail(context, self._body.document))
