@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 _APPLICATION_ID = 0x526F7374
 # Schemas 1 and 2 held each incident's raw JSON, which took a full parse to read back: such a
 # file is rebuilt (the console fills it again), never read as this one.
-_SCHEMA_VERSION = 3
+_SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE incidents (
     key TEXT PRIMARY KEY,

@@ -9,8 +9,8 @@ be understood is reported in ``errors`` and left out, so the rest of the query
 still filters while the analyst fixes it.
 
 Matching runs on every keystroke over the whole store, so each incident's
-searchable text is folded once: the backend's part by its parser
-(``Document.words``), the neutral fields here, on first use (``searchable_text``).
+searchable text is folded once, by the backend's parser (``Document.words``), or
+here on first use for an incident built without it (``searchable_text``).
 No Textual here.
 """
 
@@ -22,7 +22,7 @@ from itertools import islice
 from typing import Callable
 
 from .backends.base import Backend, FilterField, FilterValueError
-from .model import Incident, fold_words
+from .model import Incident, fold_words, neutral_text
 
 Test = Callable[[Incident], bool]
 
@@ -35,7 +35,7 @@ _TERM = re.compile(
 _SPACE = re.compile(r"\s*")
 _DESCRIBE_WIDTH = 80
 
-# Folded neutral fields by id() of the incident they were folded from.  ``_folded`` keeps
+# Searchable text by id() of an incident built without Document.words, folded here.  ``_folded`` keeps
 # each of those incidents alive, so an id cannot be reused by another object while
 # its entry exists; it holds one version per key (a new version replaces the old)
 # and at most _FOLDED_LIMIT in all.  Keyed by id because an int is hashed without
@@ -188,10 +188,10 @@ def _text_test(needle: str, backend: Backend) -> Test:
 
     def test(incident: Incident) -> bool:
         # searchable_text() inlined: this runs for every incident on every keystroke.
-        text = cached_text(id(incident))
+        text = incident.document.words
         if text is None:
-            text = _folded_fields(incident, backend)
-        return needle in text or needle in (incident.document.words or "")
+            text = cached_text(id(incident)) or _fold_and_remember(incident, backend)
+        return needle in text
 
     return test
 
@@ -202,20 +202,17 @@ def _text_test(needle: str, backend: Backend) -> Test:
 
 def searchable_text(incident: Incident, backend: Backend) -> str:
     """Everything bare text searches, case-folded, fields separated by NUL (so a needle never
-    matches across two fields): the neutral fields, then what the backend searches beyond them
-    (``backend.searchable_text``), which its parser usually folded already (``Document.words``)."""
-    fields = _text_by_id.get(id(incident)) or _folded_fields(incident, backend)
+    matches across two fields): the neutral fields and what the backend searches beyond them,
+    as its parser folded them (``Document.words``), or folded here once for an incident built
+    without them."""
     words = incident.document.words
-    return f"{fields}\0{words}" if words else fields
+    if words is not None:
+        return words
+    return _text_by_id.get(id(incident)) or _fold_and_remember(incident, backend)
 
 
-def _folded_fields(incident: Incident, backend: Backend) -> str:
-    """The folded text kept for ``incident``: its neutral fields (which an edit may change
-    without a new document), and the backend's text when its parser did not fold it."""
-    parts = [incident.title, incident.source, incident.target, incident.severity, incident.assignee]
-    if incident.document.words is None:
-        parts.extend(backend.searchable_text(incident))
-    text = fold_words(parts)
+def _fold_and_remember(incident: Incident, backend: Backend) -> str:
+    text = fold_words((*neutral_text(incident), *backend.searchable_text(incident)))
     _remember(incident, text)
     return text
 

@@ -10,7 +10,7 @@ A console holds 100,000 incidents of about ten events each, and a tree of Python
 objects per incident would cost ~20 KB and a long garbage collection; so the document
 is kept as compressed JSON bytes and its events are read from it when someone looks
 (a few recent ones are kept decoded), and the text that bare-word filtering searches
-is folded once, at parse time (``Document.words``).
+is folded once, at parse time (``Document.words``, ``with_words``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import json
 import threading
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Iterable
 
@@ -53,12 +53,27 @@ def fold_words(parts: Iterable[str]) -> str:
     return "\0".join(dict.fromkeys(part.casefold() for part in parts if part))
 
 
+def neutral_text(incident: Incident) -> tuple[str, ...]:
+    """The neutral fields bare words search, whatever the backend."""
+    return (incident.title, incident.source, incident.target, incident.severity, incident.assignee)
+
+
+def with_words(incident: Incident, backend_parts: Iterable[str], *, keep_events: bool = False) -> Incident:
+    """``incident`` with the text bare words search folded once into its document: its neutral
+    fields and what its backend searches beyond them (``backend_parts``).  A parser calls this
+    last, and so does whatever changes a neutral field after parsing.  The events the document
+    was given are dropped (read again when asked) unless ``keep_events``."""
+    document = incident.document
+    words = fold_words((*neutral_text(incident), *backend_parts))
+    events = document._events if keep_events else None
+    return replace(incident, document=type(document)(document.packed, words=words, events=events))
+
+
 class Document:
     """The console's own JSON for one incident, compressed, with its events read on demand.
 
-    ``words`` is the folded text of what the backend searches beyond the neutral fields
-    (its extras, the events), or None when it was not worked out (then filtering asks the
-    backend).  A backend whose events need decoding subclasses this with its own
+    ``words`` is the folded text bare words search (``with_words``: the neutral fields and the
+    backend's own), or None when it was not worked out (then filtering asks the backend).  A backend whose events need decoding subclasses this with its own
     ``read_events``; events given at construction are kept as given.
     """
 

@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from reports import outcomes
 from tui.audit import AuditLog
 from tui.filtering import parse_filter
-from tui.model import fold_words
+from tui.model import fold_words, neutral_text
 from tui.backends.canary.client import CanaryClient
 from tui.backends.errors import AuthError, ConsoleTimeout, NotFound, RateLimited, ServerError
 from tui.backends.base import Backend, Capability, Change, Outcome, StopSending
@@ -384,7 +384,7 @@ async def test_every_filter_field_filters_the_loaded_incidents(console):
         assert isinstance(normal, str) and all(isinstance(test(incident), bool) for incident in loaded.values())
     for incident in loaded.values():
         assert parse_filter(f'"{incident.title}"', console.backend).matches(incident)
-        assert incident.document.words == fold_words(console.backend.searchable_text(incident))
+        assert incident.document.words == fold_words((*neutral_text(incident), *console.backend.searchable_text(incident)))
 
 
 async def test_details_are_sections_of_plain_text_for_every_incident(console):

@@ -51,7 +51,7 @@ from typing import (
     TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, ClassVar, Generic, Iterable, Literal, Mapping, Sequence, TypeVar,
 )
 
-from ..model import JSON, Document, Incident
+from ..model import JSON, Document, Incident, with_words
 from ..secret import Secret
 
 if TYPE_CHECKING:
@@ -710,7 +710,12 @@ class Backend(abc.ABC):
         caller shows while the edit is under way (and keeps once it is done).  Same key and version."""
         neutral = {name: value for name, value in (("severity", change.severity), ("title", change.title),
                                                     ("status", change.status)) if value is not UNCHANGED}
-        return replace(incident, **neutral) if neutral else incident
+        if not neutral:
+            return incident
+        edited = replace(incident, **neutral)
+        if incident.document.words is None:
+            return edited
+        return with_words(edited, self.searchable_text(edited))  # what bare words find changes with the title
 
     def reverse(self, incident: Incident, change: Change) -> Change:
         """The change that puts back what ``change`` changes on ``incident`` (as the caller saw it

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from ...model import JSON, Document, Event, Incident, fold_words
+from ...model import JSON, Document, Event, Incident, with_words
 from ..values import ShapeError, to_bool, to_datetime, to_int, to_text
 from .logtypes import logtype_name
 
@@ -251,7 +251,7 @@ def parse_incident(raw: Mapping[str, Any]) -> Incident:
     )
     created = to_datetime(body.get("created"))
     updated = to_datetime(updated_time)
-    return Incident(
+    incident = Incident(
         key=key,
         title=_shared(title),
         status=ACKNOWLEDGED if to_bool(body.get("acknowledged")) else UNACKNOWLEDGED,
@@ -263,8 +263,9 @@ def parse_incident(raw: Mapping[str, Any]) -> Incident:
         target=sensor_label(extras.node_name, extras.memo, extras.node_id),
         events_count=events_count if events_count is not None else len(events),
         extras=extras,
-        document=CanaryDocument.pack(raw, words=fold_words(searchable_parts(extras, events))),
+        document=CanaryDocument.pack(raw, events=events),
     )
+    return with_words(incident, searchable_parts(extras, events))
 
 
 def _host_name(host: Any) -> str:

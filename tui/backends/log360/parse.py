@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
-from ...model import JSON, Document, Event, Incident, fold_words
+from ...model import JSON, Document, Event, Incident, with_words
 from ..values import ShapeError, to_int, to_text
 
 OPEN, IN_PROGRESS, CLOSED = "open", "in_progress", "closed"
@@ -385,7 +385,7 @@ def parse_incident(
         notes_count=len(notes) if detailed else None,
         detailed=detailed,
     )
-    return Incident(
+    incident = Incident(
         key=incident_key,
         title=to_text(_first(raw, "incident_name", "name")),
         # An unreadable status counts as open, so the incident stays in the default view;
@@ -400,9 +400,10 @@ def parse_incident(
         assignee=assignee_label(assignee_id, users),
         events_count=len(events),
         extras=extras,
-        # Evidence is read with the console's time zone, so it is kept decoded: a listing carries none.
-        document=Document.pack(raw, events=events, words=fold_words(searchable_parts(extras, events))),
+        document=Document.pack(raw, events=events),
     )
+    # Evidence is read with the console's time zone, so it is kept decoded: a listing carries none.
+    return with_words(incident, searchable_parts(extras, events), keep_events=True)
 
 
 def searchable_parts(fields: Log360Fields, events: tuple[Event, ...]) -> list[str]:
@@ -431,8 +432,11 @@ def assignee_label(assignee_id: str, users: Mapping[str, str] | None = None) -> 
 
 def with_users(incident: Incident, users: Mapping[str, str]) -> Incident:
     """``incident`` with its assignee named from ``users`` (a users list that arrived later)."""
-    label = assignee_label(log360_fields(incident).assignee_id, users)
-    return incident if label == incident.assignee else replace(incident, assignee=label)
+    fields = log360_fields(incident)
+    label = assignee_label(fields.assignee_id, users)
+    if label == incident.assignee:
+        return incident
+    return with_words(replace(incident, assignee=label), searchable_parts(fields, incident.events), keep_events=True)
 
 
 def _source(events: tuple[Event, ...]) -> str:
