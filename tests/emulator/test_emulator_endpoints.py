@@ -252,6 +252,21 @@ async def test_device_info_and_its_getinfo_alias(client: httpx.AsyncClient, cons
     assert (dead["live"], dead["last_heartbeat"], dead["flock_id"]) == ("False", str(NOW - 3600), FINANCE)
 
 
+async def test_device_info_lists_a_birds_unacknowledged_incidents_as_they_change(client: httpx.AsyncClient,
+                                                                                console: ConsoleState):
+    async def listed() -> list[str]:
+        info = (await client.get(f"{API}/device/info", params={"node_id": BIRD}, headers=AUTH)).json()
+        return [item["key"] for item in info["device"]["unacknowledged_incidents"]]
+
+    before = await listed()
+    console.acknowledge(before[0])
+    assert await listed() == before[1:]
+    console.unacknowledge(before[0])
+    new = console.add_incident(logtype=4002, node_id=BIRD, src_host="198.51.100.7")
+    console.delete(before[1])
+    assert sorted(await listed()) == sorted([before[0], *before[2:], new])
+
+
 async def test_device_errors(client: httpx.AsyncClient):
     response = await client.get(f"{API}/device/info", params={"node_id": "ffffffffffffffff"}, headers=AUTH)
     assert (response.status_code, response.json()) == (404, error("Device not found"))

@@ -472,9 +472,7 @@ def device_info(call: Call) -> dict[str, Any]:
     device = call.console.devices.get(node_id)
     if device is None:
         raise ConsoleError(NOT_FOUND, "Device not found")
-    unacknowledged = [
-        r.key for r in call.console.records() if r.text("node_id") == node_id and not r.acknowledged
-    ]
+    unacknowledged = call.console.unacknowledged_keys_of(node_id)
     settings = wire.device_settings(device, exclude_fixed=exclude_fixed) if with_settings else None
     info = wire.device_info(device, now=call.console.now(), unacknowledged_keys=unacknowledged, settings=settings)
     return {"device": info, "result": "success"}
