@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ..details import DetailContext
 from ..keys import MUTATING_ACTIONS
@@ -24,6 +23,7 @@ from ..sanitize import clean
 from ..triage import ActionResult
 from ..widgets.detail_pane import DetailPane
 from ..widgets.incident_table import IncidentTable
+from ..widgets.key_footer import KeyFooter
 from ..widgets.status_bar import InfoLine
 from .confirm import ConfirmDeleteScreen
 from .edit_actions import EditKeys
@@ -56,7 +56,7 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
             yield DetailPane(id="detail")
         yield from self.compose_below_panes()
         yield InfoLine(id="info-line")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def compose_header(self) -> ComposeResult:
         yield from ()

@@ -20,7 +20,6 @@ from textual.actions import parse as parse_action
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
-from textual.widgets import Label
 
 from ..filtering import Filter, searchable_text
 from ..keys import MAIN_BINDINGS, MARK_AWARE_ACTIONS, VIEW_FEEDS
@@ -60,8 +59,6 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         self.page = 0
         self.note = ""
         self.activity = ""
-        #: What the footer says the marks are for ("ack", "unack", "delete"), as last drawn.
-        self._marks_verbs: tuple[str, ...] = ()
         #: The info line said the backend was holding back at the last tick (so it is cleared after).
         self._held_back = False
         self.marks = Marks()
@@ -73,7 +70,6 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         self._sent_marks: list[tuple[str, ...]] = []
         #: One-key actions in flight: where the cursor was, to return to if the console refuses them.
         self._rollback_anchors: dict[tuple[str, ...], tuple[str, str | None]] = {}
-        self._footer_for_marks = False
         #: Until the initial load is done the cursor stays at the top of the view as batches land
         #: (the console sends the oldest first), unless the analyst moves it.
         self._landing = True
@@ -119,12 +115,12 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         count = len(self.marks)
         if not count:
             return bindings
-        self._marks_verbs = tuple(
+        verbs = tuple(
             active.binding.description.lower()
             for active in bindings.values()
             if active.binding.show and self._acts_on_marks(active.binding)
         )
-        on_marks = Binding.Group(marks_label(count, self._marks_verbs))
+        on_marks = Binding.Group(marks_label(count, verbs))
         for key, active in bindings.items():
             binding = active.binding
             if self._acts_on_marks(binding):
@@ -371,19 +367,18 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
             low, high = sorted((start, end))
             added = self.marks.add(view.keys(low, high + 1))
             self.marks.anchor = key
-            self.app.toast(f"Marked {len(added)} more ({len(self.marks)} marked).")
+            self.app.toast(f"Marked {added} more ({len(self.marks)} marked).")
         self.table.refresh()
         self._marks_changed()
 
     def action_mark_all(self) -> None:
         """Mark every incident in this view (filtered, all pages); again unmarks them."""
         keys = self.current_view().keys()
-        if keys and all(key in self.marks for key in keys):
-            self.marks.remove(keys)
-            self.app.toast(f"Unmarked the {len(keys):,} incidents in this view.")
+        before = len(self.marks)
+        if self.marks.mark_or_unmark_all(keys):
+            self.app.toast(f"Marked {len(self.marks) - before:,} more: every incident in this view (* again unmarks).")
         else:
-            added = self.marks.add(keys)
-            self.app.toast(f"Marked {len(added):,} more: every incident in this view (* again unmarks).")
+            self.app.toast(f"Unmarked the {len(keys):,} incidents in this view.")
         self.table.refresh()
         self._marks_changed()
 
@@ -392,7 +387,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         if not self.table.has_focus:
             self.table.focus()
         elif self.marks:
-            count = len(self.marks.clear())
+            count = self.marks.clear()
             self.table.refresh()
             self._marks_changed()
             self.app.toast(f"Cleared {count:,} mark{'s' if count != 1 else ''}.")
@@ -406,15 +401,8 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         return action in MARK_AWARE_ACTIONS and bool(self.check_action(action, parameters))
 
     def _marks_changed(self) -> None:
-        # Recomposing the footer costs ~40 ms: only when marks appear or go; else the count is updated in place.
-        if bool(self.marks) != self._footer_for_marks:
-            self._footer_for_marks = bool(self.marks)
-            self.refresh_bindings()
-        else:
-            text = marks_label(len(self.marks), self._marks_verbs)
-            for label in self.query("Footer FooterLabel").results(Label):
-                # A new layout only when the label's width changes (9 → 10 marks).
-                label.update(text, layout=len(text) != len(str(label.content)))
+        # The footer says what a, u and d act on ("ack/unack/delete 3 marked"): one line, redrawn.
+        self.refresh_bindings()
         self.refresh_top_bar()
 
     def triage_sent(self, action: str, targets: tuple[str, ...]) -> None:

@@ -65,7 +65,10 @@ class FilterBar(Horizontal):
         else:
             status = Text(f"{matches:,} of {total:,}", style="bold" if matches else "bold yellow")
             status.append(" · enter keeps", style="dim")
-        self.query_one("#filter-status", Static).update(status)
+        shown = self.query_one("#filter-status", Static)
+        # Sized to its text: the screen is laid out again only when the width changes (99 → 100 matches).
+        previous = shown.content
+        shown.update(status, layout=not isinstance(previous, Text) or previous.cell_len != status.cell_len)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
