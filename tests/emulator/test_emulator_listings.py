@@ -296,3 +296,17 @@ async def test_a_loaded_documentation_example_is_served_despite_its_placeholders
         assert len(ids(await get(client, "incidents/search"))) == 1
         history = await get(client, "incidents/history/source", src_ip="<host_ip_address>")
         assert [item["dst_port"] for item in history["incidents"]] == [69]
+
+
+async def test_source_history_follows_an_incident_loaded_again_from_another_source(client: httpx.AsyncClient,
+                                                                                   console: ConsoleState):
+    first = console.keys()[0]
+    body = await get(client, "incidents/history/source", src_ip="1.1.1.1")
+    assert first in [item["key"] for item in body["incidents"]]
+    flat = {"key": first, "description": "SSH Login Attempt", "src_host": "203.0.113.77", "node_id": BIRD,
+            "created": str(NOW - 5000), "logtype": "4002"}
+    console.load_feed([flat])
+    old = await get(client, "incidents/history/source", src_ip="1.1.1.1")
+    new = await get(client, "incidents/history/source", src_ip="203.0.113.77")
+    assert first not in [item["key"] for item in old["incidents"]]
+    assert [item["key"] for item in new["incidents"]] == [first]

@@ -399,8 +399,11 @@ def _host(console: ConsoleState, record: IncidentRecord, now: int) -> dict[str, 
 
 def source_history(call: Call) -> dict[str, Any]:
     """One source's incidents, deleted ones too; without ``src_ip`` (optional in the docs), every source's."""
-    chosen = IncidentFilter(src_host=call.params.get("src_ip"), flock_id=call.params.get("flock_id"))
-    records = [r for r in call.console.records(include_deleted=True) if chosen.matches(r)]
+    source = call.params.get("src_ip")
+    chosen = IncidentFilter(src_host=source, flock_id=call.params.get("flock_id"))
+    # One source's incidents come from its index: the whole console is read only without one.
+    candidates = call.console.records(include_deleted=True) if source is None else call.console.records_from(source)
+    records = [r for r in candidates if chosen.matches(r)]
     records.sort(key=search_position)
     return {"incidents": [wire.history_item(record) for record in records], "result": "success"}
 

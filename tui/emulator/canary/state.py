@@ -250,6 +250,8 @@ class ConsoleState:
         self._created_order: list[tuple[int, str]] = []
         # Every incident's creation time by source, deleted ones too (search's previously_seen_count).
         self._created_by_source: dict[str, list[int]] = {}
+        # Every incident's key by source, deleted ones too (history/source reads one source's).
+        self._keys_by_source: dict[str, dict[str, None]] = {}
         # Counts every change of what the feeds hold (device info's unacknowledged list is kept until it moves).
         self._changes = 0
         self._unacknowledged_by_node: tuple[int, dict[str, list[str]]] = (-1, {})
@@ -291,6 +293,12 @@ class ConsoleState:
         if not include_deleted:
             return [self._incidents[key] for _, key in self._feed_order]
         return sorted(self._incidents.values(), key=lambda record: (record.updated_id, record.key))
+
+    @_locked
+    def records_from(self, source: str) -> list[IncidentRecord]:
+        """Every incident ``source`` ever raised, deleted ones too (a record replaced since may
+        now name another source: callers still check)."""
+        return [self._incidents[key] for key in self._keys_by_source.get(source, ())]
 
     @_locked
     def unacknowledged_keys_of(self, node_id: str) -> list[str]:
@@ -394,7 +402,7 @@ class ConsoleState:
         self._forget_order(key)
         self._incidents[key] = record
         insort(self._created_order, (record.created, key))
-        insort(self._created_by_source.setdefault(record.text("src_host"), []), record.created)
+        self._remember_source(record)
         self._bump(record, last_activity)  # assigns updated_id and updated_time
         return key
 
@@ -572,9 +580,14 @@ class ConsoleState:
         self._changes += 1
         insort(self._feed_order, (record.updated_id, record.key))
         insort(self._created_order, (record.created, record.key))
-        insort(self._created_by_source.setdefault(record.text("src_host"), []), record.created)
+        self._remember_source(record)
         self._adopt_sensor(record)
         return record.key
+
+    def _remember_source(self, record: IncidentRecord) -> None:
+        source = record.text("src_host")
+        insort(self._created_by_source.setdefault(source, []), record.created)
+        self._keys_by_source.setdefault(source, {})[record.key] = None
 
     def _adopt_sensor(self, record: IncidentRecord) -> None:
         """Make a loaded incident's bird, token and flock known, so device/info and search agree."""
