@@ -51,7 +51,9 @@ async def test_the_newest_cached_rows_show_before_the_console_answers(console, t
     second = session_app(settings, open_backend(settings, transport=transport), second_cache)
     async with second.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: second.main_screen.table.row_keys[:5] == newest, "the cached rows")
-        assert transport.asked >= 1 and not release.is_set()  # asked, and nothing answered yet
+        # The cache may paint before the first request is even sent: wait for one, held unanswered.
+        await wait_for(pilot, lambda: transport.asked >= 1, "a request to the console")
+        assert second.main_screen.table.row_keys[:5] == newest and not release.is_set()
         release.set()
         await settle(pilot)
         assert second.main_screen.table.row_keys[:5] == newest
