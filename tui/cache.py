@@ -28,7 +28,6 @@ them: a quit right after a load does not leave the last saves unwritten.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
@@ -37,12 +36,12 @@ import sqlite3
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Iterator
 from urllib.parse import urlsplit
 
+from .collector import collections_paused
 from .model import Incident
 from .store import ChangeSet, IncidentStore
 
@@ -158,7 +157,7 @@ class SnapshotCache:
             return
         rest = [row for key, *row in rest if key not in shown] if shown else [row for _, *row in rest]
         try:
-            with _collector_paused():
+            with collections_paused():
                 incidents = [self._incident(row) for row in rest]
         except (ValueError, TypeError) as error:
             with self._lock:
@@ -334,23 +333,6 @@ class SnapshotCache:
             connection.close()
             raise
         return connection
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while parsing in bulk.
-
-    Each incident parses into dozens of container objects, none of them cyclic; with
-    the collector on, its full passes walk everything parsed so far again and again
-    (about half the load time at 100,000 incidents).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

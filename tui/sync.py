@@ -24,15 +24,14 @@ looks at them.
 from __future__ import annotations
 
 import asyncio
-import gc
 import random
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import AsyncIterator, Awaitable, Callable, Collection, Iterable, Iterator, Literal, TypeVar
+from typing import AsyncIterator, Awaitable, Callable, Collection, Iterable, Literal, TypeVar
 
 from .backends.errors import ApiError, AuthError, PermissionDenied
 from .backoff import retry_wait
+from .collector import collections_paused
 from .backends.base import Backend, Batch
 from .model import Incident
 from .store import ChangeSet, IncidentStore
@@ -55,21 +54,6 @@ BACKOFF_MIN = 1.0
 #: Seconds a request may go unanswered before the incidents are no longer shown as current.
 #: A poll normally answers within a second or two; the backend gives up at its deadline.
 STALL_AFTER = 10.0
-
-
-@contextmanager
-def _collections_paused() -> Iterator[None]:
-    """No garbage collection while a load makes its objects (at 100,000 incidents collections took
-    30% of the load, with pauses up to a second); they live as long as the session, so once the
-    load ends, however it ends, they are frozen: left out of every later collection."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 class _Restart(Exception):
@@ -267,7 +251,7 @@ class SyncEngine:
         loaded = 0
         listed: set[str] = set()
         self._report(SyncStatus("loading", "loading incidents"))
-        with _collections_paused():
+        with collections_paused(then_freeze=True):
             async for batch in self._batches(since):
                 loaded += len(batch.incidents)
                 listed.update(incident.key for incident in batch.incidents)
@@ -295,7 +279,7 @@ class SyncEngine:
         self._report(SyncStatus("loading", "reading the local cache"))
         stages = iter(preload())
         held = 0
-        with _collections_paused():
+        with collections_paused(then_freeze=True):
             while (stage := await asyncio.to_thread(next, stages, None)) is not None:
                 incidents, watermark = stage
                 if not watermark:
