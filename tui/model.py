@@ -88,11 +88,12 @@ class Document:
         self._events = events
 
     @classmethod
-    def pack(cls, raw: JSON, *, words: str | None = None, events: tuple[Event, ...] | None = None) -> Document:
-        """``raw`` kept compactly (``events`` kept as given, or else read from ``raw`` when asked)."""
+    def pack(cls, raw: JSON, *, events: tuple[Event, ...] | None = None) -> Document:
+        """``raw`` kept compactly (``events`` kept as given, or else read from ``raw`` when asked);
+        its words come from ``with_words``."""
         # ASCII JSON: lossless for any string a console sent, a lone surrogate included.
         text = json.dumps(raw, separators=(",", ":")) if raw else ""
-        return cls(zlib.compress(text.encode("ascii"), _COMPRESSION_LEVEL) if text else b"", words=words, events=events)
+        return cls(zlib.compress(text.encode("ascii"), _COMPRESSION_LEVEL) if text else b"", events=events)
 
     def json(self) -> JSON:
         """The console's document, decoded afresh (the caller may change it)."""

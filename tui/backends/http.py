@@ -191,19 +191,21 @@ async def read_text(response: httpx.Response, limit: int, *, too_large_message: 
 
 
 def json_object(
-    text: str, echo: Secret | None, *, items_key: str, fallback: Callable[[str], Any] | None = None
+    text: str, echo: Secret | None, *, items_key: str, fallback: Callable[[str], Any] | None = None,
+    decode: Callable[[str], Any] | None = None,
 ) -> dict[str, Any] | None:
     """The body as a JSON object, or None when it is not one (HTML, truncated, a list, too deep).
 
     Raw control characters inside strings are taken as they are (attackers type them;
-    display escapes them).  ``fallback`` decodes what ``json.loads`` refuses, if anything
-    can.  An item of the ``items_key`` list nested past ``MAX_NESTING`` becomes None (the
+    display escapes them).  ``decode`` stands in for ``json.loads`` (giving None for what it
+    cannot read); ``fallback`` decodes what ``json.loads`` refuses, if anything can.  An item
+    of the ``items_key`` list nested past ``MAX_NESTING`` becomes None (the
     page's parser counts it unreadable), so it costs only itself.  ``text`` has had
     ``echo`` blanked; decoding an escape may reveal another, so decoded strings are
     blanked too.
     """
     try:
-        body = json.loads(text, strict=False)
+        body = json.loads(text, strict=False) if decode is None else decode(text)
     except (ValueError, RecursionError):
         body = fallback(text) if fallback is not None else None
     if not isinstance(body, dict):

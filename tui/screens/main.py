@@ -13,15 +13,14 @@ the sync engine's ``NewIncidents`` is the one "new" number every bar shows.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 from textual.actions import parse as parse_action
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 
-from ..filtering import Filter, searchable_text
+from ..filtering import Filter
 from ..keys import MAIN_BINDINGS, MARK_AWARE_ACTIONS, VIEW_FEEDS
 from ..marks import Marks
 from ..model import Incident
@@ -34,9 +33,6 @@ from ..widgets.incident_table import IncidentTable
 from ..widgets.status_bar import InfoLine, TopBar, TopBarState, view_title
 from .incident_list import IncidentListScreen
 from .view_menus import TableMenuKeys
-
-# Folding searchable text costs about 4 ms per 1,000 incidents: this many per turn of the event loop.
-WARM_CHUNK = 2000
 
 
 def marks_label(count: int, verbs: tuple[str, ...]) -> str:
@@ -455,16 +451,6 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()
         self.refresh_view()  # the line's count
-        self.warm_filter_text()
-
-    @work(exclusive=True, group="filter-warm", exit_on_error=False)
-    async def warm_filter_text(self) -> None:
-        """Fold every incident's searchable text before the first keystroke needs it, a slice at a time."""
-        incidents = self.app.store.snapshot()
-        for start in range(0, len(incidents), WARM_CHUNK):
-            for incident in incidents[start : start + WARM_CHUNK]:
-                searchable_text(incident, self.app.backend)
-            await asyncio.sleep(0)
 
     @on(FilterBar.Changed)
     def _filter_changed(self, message: FilterBar.Changed) -> None:

@@ -66,11 +66,8 @@ from ..errors import (
     RateLimited,
     ServerError,
 )
-from ..http import MAX_NESTING
-from ..http import (
-    answered, checked_token, escapes_any_of, hardened_client, json_object, nests_within, parse_retry_after, read_text,
-    redact_decoded,
-)
+from ..http import MAX_NESTING  # noqa: F401  (re-exported: the limit the docstring names)
+from ..http import answered, checked_token, hardened_client, json_object, parse_retry_after, read_text
 
 TOKEN_HEADER = "X-Canary-Auth-Token"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
@@ -623,26 +620,13 @@ def _json_object(text: str, echo: Secret | None) -> dict[str, Any] | None:
 
 
 def _page_object(text: str, echo: Secret | None) -> dict[str, Any] | None:
-    """:func:`_json_object` for a page of incidents, decoded one incident at a time (as
-    :func:`json_object` then checks it: nesting per incident, an echo hidden by an escape).
+    """:func:`_json_object` for a page of incidents, decoded one incident at a time.
 
     Each incident is one short call into json's C decoder, so a worker thread decoding a page
     lets the event loop's thread run between incidents; ``json.loads`` would hold the
     interpreter for the whole page (a quarter of a second at 5,000 incidents).
     """
-    body = _decode_incidents_one_by_one(text)
-    if body is None:
-        return None
-    items = body.get("incidents")
-    if isinstance(items, list):
-        body["incidents"] = []
-    if not nests_within(body, MAX_NESTING):
-        return None
-    if isinstance(items, list):
-        body["incidents"] = [item if nests_within(item, MAX_NESTING) else None for item in items]
-    if echo is not None and escapes_any_of(text, echo.reveal()):
-        redact_decoded(body, echo.reveal())
-    return _without_links(body)
+    return _without_links(json_object(text, echo, items_key="incidents", decode=_decode_incidents_one_by_one))
 
 
 def _without_links(body: dict[str, Any] | None) -> dict[str, Any] | None:
