@@ -7,12 +7,13 @@ the whole archive or nothing.  No archive, no delete.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .model import Incident
 
@@ -31,8 +32,12 @@ def feed_document(incidents: Iterable[Incident], feed: str) -> dict:
     return document
 
 
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via temp file + fsync + rename; the file is 0600."""
+def write_atomically(path: Path, data: bytes, *, unused_name: Callable[[int], Path] | None = None) -> Path:
+    """Write ``data`` to ``path`` via temp file + fsync + rename; the file is 0600.
+
+    With ``unused_name`` (the name to try for each counter from 1), never replaces a file: the
+    written file takes the first of those names nobody holds, however many write at once.
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -41,7 +46,11 @@ def write_atomically(path: Path, data: bytes) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp_name, 0o600)
-        os.replace(temp_name, path)
+        if unused_name is None:
+            os.replace(temp_name, path)
+        else:
+            path = _link_to_unused(temp_name, unused_name)
+            os.unlink(temp_name)
     except BaseException:
         try:
             os.unlink(temp_name)
@@ -56,15 +65,28 @@ def write_atomically(path: Path, data: bytes) -> Path:
     return path
 
 
+def _link_to_unused(temp_name: str, unused_name: Callable[[int], Path]) -> Path:
+    # A hard link fails when the name is taken, where a rename would replace it: two consoles'
+    # deletes archived in the same second keep both archives.
+    for counter in itertools.count(1):
+        candidate = unused_name(counter)
+        try:
+            os.link(temp_name, candidate)
+        except FileExistsError:
+            continue
+        return candidate
+    raise AssertionError("unreachable")
+
+
 def archive_before_delete(incidents: Iterable[Incident], directory: Path, *, now: float | None = None) -> Path:
     """Write the incidents about to be deleted; raises OSError if that is not possible."""
     incidents = list(incidents)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now if now is not None else time.time()))
-    path = directory / f"deleted-{stamp}-{len(incidents)}.json"
-    counter = 1
-    while path.exists():
-        counter += 1
-        path = directory / f"deleted-{stamp}-{len(incidents)}-{counter}.json"
+    name = f"deleted-{stamp}-{len(incidents)}"
+
+    def unused_name(counter: int) -> Path:
+        return directory / (f"{name}.json" if counter == 1 else f"{name}-{counter}.json")
+
     # ASCII JSON: lossless for anything an attacker typed, lone surrogates included.
     body = json.dumps(feed_document(incidents, ARCHIVE_FEED), ensure_ascii=True, indent=1).encode("ascii")
-    return write_atomically(path, body)
+    return write_atomically(unused_name(1), body, unused_name=unused_name)
