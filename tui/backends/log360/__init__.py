@@ -332,14 +332,19 @@ class Log360Backend(Backend):
         return tuple(replace(lookup, load=counted(lookup.load)) for lookup in incident_details.lookups(self.client, incident))
 
     def incomplete(self, incident: Incident) -> bool:
-        # Counts read before the listing last changed may be out of date too: read again.
+        # Counts read before the listing last changed may be out of date too: read again.  Counts read
+        # for the detail pane are current but not yet on the row: completing puts them there.
+        return self._counts_outdated(incident) or self._with_counts(incident) is not incident
+
+    def _counts_outdated(self, incident: Incident) -> bool:
         counted = self._counts.get(incident.key)
         return counted is None or counted[0] < incident.version
 
     async def complete(self, incident: Incident) -> Incident:
-        detail = await self.client.get_incident(incident.key, listed=incident, users=self._users or self.profile_users,
-                                                priority=BACKGROUND)
-        self._count(incident.version, detail)
+        if self._counts_outdated(incident):
+            detail = await self.client.get_incident(incident.key, listed=incident,
+                                                    users=self._users or self.profile_users, priority=BACKGROUND)
+            self._count(incident.version, detail)
         return self._with_counts(incident)
 
     async def aclose(self) -> None:
