@@ -1,12 +1,13 @@
-"""The Textual app: owns the store, the live sync worker and triage actions.
+"""The Textual app: a tab per console (its ``ConsoleSession``: store, sync worker, triage), and
+the inbox across them when there are several.
 
 Workers post messages to the UI; the UI calls methods on its children.  No
 network call ever runs on the UI's path: the sync loop, detail loads, triage
 actions, bulk actions, searches and exports all run in workers.
 
-The app keeps what outlives one screen: the undo record (per incident, the status,
-severity or assignee it had before the last such change), the work in progress shown on
-the info line, and the detail pane's cache.
+Each session keeps what outlives one screen: the undo record (per incident, the status,
+severity or assignee it had before the last such change) and the detail pane's cache; the
+app keeps the work in progress shown on each tab's info line.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping
+from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -32,20 +33,22 @@ from textual.worker import Worker, WorkerState
 from .backends.base import UNCHANGED, Backend, BulkPreview, Change, SearchQuery
 from .backends.errors import ApiError
 from .archive import write_atomically
-from .audit import AUDIT_FILE, AuditLog
 from .config import Settings
 from .crashlog import crash_line
 from .details import DetailSource
 from .export import ExportFormat, export_incidents
-from .keys import ACTION_CAPABILITIES, APP_BINDINGS, keymap_in_effect, table_bindings
+from .inbox import Inbox
+from .keys import APP_BINDINGS, keymap_in_effect, table_bindings
 from .model import Incident
 from .notify import inside_tmux, notification
 from .paths import stylesheet_paths
 from .profile_writer import ProfileWriteError, save_setting
 from .sanitize import clean
-from .store import FEEDS, ChangeSet, IncidentStore
+from .session import ConsoleSession, Opening
+from .store import ChangeSet, IncidentStore
 from .sync import SyncEngine, SyncStatus
 from .triage import DELETE, ActionResult, Progress, Triage
+from .widgets.tab_bar import TabState
 
 # Progress on the info line is redrawn at most this often (a batch of thousands answers fast).
 PROGRESS_INTERVAL = 0.1
@@ -74,26 +77,39 @@ class Notice:
 
 
 class StoreChanged(Message):
-    def __init__(self, changes: ChangeSet) -> None:
+    def __init__(self, session: ConsoleSession, changes: ChangeSet) -> None:
         super().__init__()
+        self.session = session
         self.changes = changes
 
 
 class SyncStatusChanged(Message):
-    def __init__(self, status: SyncStatus) -> None:
+    def __init__(self, session: ConsoleSession, status: SyncStatus) -> None:
         super().__init__()
+        self.session = session
         self.status = status
 
 
 class TriageFinished(Message):
     def __init__(
-        self, result: ActionResult, on_done: Callable[[ActionResult], None] | None = None, *, undo: bool = False
+        self,
+        session: ConsoleSession,
+        result: ActionResult,
+        on_done: Callable[[ActionResult], None] | None = None,
+        *,
+        undo: bool = False,
     ) -> None:
         super().__init__()
+        self.session = session
         self.result = result
         self.on_done = on_done
         #: The result of z: it is not itself undoable.
         self.undo = undo
+
+
+def _file_safe(name: str) -> str:
+    """A profile's name as part of a file name: letters, digits, dot, dash and underscore."""
+    return "".join(character if character.isalnum() or character in "._-" else "_" for character in name)[:40] or "console"
 
 
 # Sorts an incident the console gave no creation time before every other.
@@ -106,6 +122,8 @@ class RoostApp(App):
     detail_delay = 0.06
     CSS_PATH = stylesheet_paths()
     BINDINGS = APP_BINDINGS
+    #: Each console's tab is a Textual mode (its own screen stack); the first one's is the default.
+    DEFAULT_MODE = "console-1"
 
     def __init__(
         self,
@@ -119,7 +137,10 @@ class RoostApp(App):
         clock: Callable[[], datetime] | None = None,
         live: bool = True,
         startup_check: Callable[[], Awaitable[object]] | None = None,
+        more_consoles: Sequence[Opening] = (),
     ) -> None:
+        """The first console from ``settings`` and ``backend`` (its theme, keymap and mouse are the
+        app's), and a tab for each of ``more_consoles`` beside it."""
         # NO_COLOR: Textual's own answer is grey in place of colour; native ANSI makes it drop colour
         # altogether, so reverse video, bold and the glyphs carry what colour did.
         super().__init__(ansi_color=True if os.environ.get("NO_COLOR") else None)
@@ -134,54 +155,77 @@ class RoostApp(App):
         #: The latest toasts, oldest first: Roost's own record of what it told the user (toast() is
         #: the one way it tells), which outlives each toast on screen, for tests and a messages view.
         self.messages: deque[Notice] = deque(maxlen=MESSAGE_HISTORY)
-        self.settings = settings
-        self.backend = backend
-        backend.clock = self.now
-        # `store or ...` would replace an empty store (it has __len__), and the launcher's
-        # cache would then be saved from a store the app never fills.
-        self.store = store if store is not None else IncidentStore(backend.statuses, backend.columns, keep=settings.keep)
-        # --read-only holds even over a backend opened without it.
-        backend.read_only = backend.read_only or settings.read_only
-        self.archive_dir = data_directory / "archives"
         self.screenshot_dir = data_directory / "screenshots"
-        #: (key, the change that puts back its status, severity or assignee) of the last such change:
-        #: what z sends.
-        self.undo_batch: tuple[tuple[str, Change], ...] | None = None
-        #: What z says when the last change was one it cannot take back ("z cannot undo a note").
-        self.undo_refusal = ""
-        #: The archive of the last delete, when a delete was the last action (z cannot undo it).
-        self.last_delete_archive: Path | None = None
-        #: The last console search, to start the next one from.
-        self.last_search = SearchQuery()
-        self._activities: dict[int, str] = {}
-        self._activity_ids = itertools.count()
-        self.sync_status = SyncStatus("connecting")
-        self._unreadable_told = 0
-        # Keys whose details a worker is reading for the table (``complete_rows``).
-        self._completing: frozenset[str] = frozenset()
         self._clock = clock
         self._live = live
-        self._initial_load_done = False
-        #: Run beside the first frame (a ping); a permanent refusal ends the session and is kept here.
-        self._startup_check = startup_check
+        first = Opening(settings, backend, store, persist, preload, startup_check)
+        #: One per console, in tab order; each screen that lists incidents belongs to one.
+        self.sessions: tuple[ConsoleSession, ...] = tuple(
+            ConsoleSession(
+                opening,
+                data_directory=data_directory,
+                now=self.now,
+                on_change=lambda session, changes: self.post_message(StoreChanged(session, changes)),
+                on_status=lambda session, status: self.post_message(SyncStatusChanged(session, status)),
+            )
+            for opening in (first, *more_consoles)
+        )
+        #: Every console's open incidents in one view, with several consoles open.
+        self.inbox = Inbox(self.sessions, archive_dir=data_directory / "archives") if len(self.sessions) > 1 else None
+        #: The tab on screen's session (the inbox's own when it is on screen).
+        self.session: ConsoleSession | Inbox = self.sessions[0]
+        for number, session in enumerate(self.sessions, start=1):
+            self.add_mode(f"console-{number}", lambda session=session: self._main_screen_for(session))
+        if self.inbox is not None:
+            self.add_mode("inbox", lambda: self._main_screen_for(self.inbox))
+        self._activities: dict[int, tuple[ConsoleSession, str]] = {}
+        self._activity_ids = itertools.count()
+        # Per session, the keys whose details a worker is reading for the table (``complete_rows``).
+        self._completing: dict[ConsoleSession, frozenset[str]] = {}
+        #: The session each worker started for one works for (a failure is reported on its tab).
+        self._worker_sessions: dict[Worker, ConsoleSession] = {}
+        self._list_screens: list = []
+        #: Set when a console refused the token at start and the session ended on it (the launcher says why).
         self.refused_at_start = ""
-        self.details = DetailSource(self.backend, now=self.now)
-        self.engine = SyncEngine(
-            self.backend,
-            self.store,
-            poll_interval=settings.poll_interval,
-            on_change=lambda changes: self.post_message(StoreChanged(changes)),
-            on_status=lambda status: self.post_message(SyncStatusChanged(status)),
-            persist=persist,
-            preload=preload,
-        )
-        self.triage = Triage(
-            self.backend,
-            self.store,
-            self.archive_dir,
-            audit=AuditLog(data_directory / AUDIT_FILE, console=settings.console),
-            on_change=lambda changes: self.post_message(StoreChanged(changes)),
-        )
+
+    # The tab on screen's session, by its parts: what a single-console session always meant.
+
+    @property
+    def settings(self) -> Settings:
+        return self.session.settings
+
+    @property
+    def backend(self) -> Backend:
+        return self.session.backend
+
+    @property
+    def store(self) -> IncidentStore:
+        return self.session.store
+
+    @property
+    def engine(self) -> SyncEngine:
+        return self.session.engine
+
+    @property
+    def triage(self) -> Triage:
+        return self.session.triage
+
+    @property
+    def details(self) -> DetailSource:
+        return self.session.details
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.session.archive_dir
+
+    @property
+    def sync_status(self) -> SyncStatus:
+        return self.session.sync_status
+
+    @property
+    def tokens(self) -> tuple:
+        """Every console's token: what a crash report must never hold."""
+        return tuple(session.settings.token for session in self.sessions)
 
     #: Set by q: keys already queued behind it (a fast "qe") must not open screens on a closing app.
     quitting = False
@@ -192,79 +236,166 @@ class RoostApp(App):
 
     @property
     def read_only(self) -> bool:
-        """Whether this session may only read (the backend's flag: see ``Backend.read_only``)."""
-        return self.backend.read_only
+        """Whether the tab on screen's console may only be read (see ``Backend.read_only``)."""
+        return self.session.read_only
 
     def can(self, action: str, parameters: tuple[object, ...] = ()) -> bool:
-        """Whether the session's backend can do ``action``: what it cannot is hidden, not greyed."""
-        if action == "set_status":
-            return any(named.verb == parameters[0] for named in self.backend.status_actions)
-        if action == "view" and parameters[0] not in FEEDS:  # a view of one status
-            return any(status.id == parameters[0] for status in self.backend.statuses)
-        needed = ACTION_CAPABILITIES.get(action)
-        return needed is None or needed in self.backend.capabilities
+        """Whether the tab on screen's console can do ``action``: what it cannot is hidden, not greyed."""
+        return self.session.can(action, parameters)
 
     def now(self) -> datetime:
         return self._clock() if self._clock else datetime.now(timezone.utc)
 
     def get_default_screen(self) -> Screen:
-        from .screens.main import MainScreen
+        return self._main_screen_for(self.sessions[0])
 
-        return MainScreen()
+    @staticmethod
+    def _main_screen_for(session: ConsoleSession | Inbox) -> Screen:
+        from .screens.main import InboxScreen, MainScreen
+
+        return InboxScreen(session) if isinstance(session, Inbox) else MainScreen(session)
+
+    # -------------------------------------------------------------------- tabs
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_tab":
+            return len(self.sessions) > 1  # one console: no tabs, no tab keys
+        if action == "tab":
+            number = parameters[0]
+            return len(self.sessions) > 1 and (number == 0 or 1 <= number <= len(self.sessions))
+        return True
+
+    @property
+    def tabs(self) -> tuple[ConsoleSession | Inbox, ...]:
+        """The tabs in order: the inbox (alt+0), then each console (alt+1…)."""
+        return self.sessions if self.inbox is None else (self.inbox, *self.sessions)
+
+    def action_tab(self, number: int) -> None:
+        """alt+N: the Nth console's tab; alt+0 the inbox."""
+        if number == 0 and self.inbox is not None:
+            self.show_session(self.inbox)
+        elif 1 <= number <= len(self.sessions):
+            self.show_session(self.sessions[number - 1])
+
+    def action_next_tab(self, step: int) -> None:
+        """ctrl+pagedown / ctrl+pageup (and ctrl+→ / ctrl+←): the next or previous tab, round."""
+        index = self.tabs.index(self.session)
+        self.show_session(self.tabs[(index + step) % len(self.tabs)])
+
+    def show_session(self, session: ConsoleSession | Inbox) -> None:
+        """Put ``session``'s tab on screen, as the analyst left it (its dialogs and search results too)."""
+        if session is self.session:
+            return
+        self.session = session
+        self.switch_mode("inbox" if session is self.inbox else f"console-{self.sessions.index(session) + 1}")
+        self.refresh_tabs()
+
+    def tab_states(self) -> tuple[TabState, ...]:
+        inbox = () if self.inbox is None else (TabState(
+            key="0", name=self.inbox.name, open=self.inbox.store.counts()[0], status=None,
+            read_only=self.inbox.read_only, active=self.session is self.inbox),)
+        return inbox + tuple(
+            TabState(
+                key=str(number),
+                name=session.name,
+                open=session.store.counts()[0],
+                status=session.sync_status,
+                read_only=session.read_only,
+                active=session is self.session,
+            )
+            for number, session in enumerate(self.sessions, start=1)
+        )
+
+    def refresh_tabs(self) -> None:
+        """Every tab bar says what each console holds and whether it is live (a few tabs: cheap)."""
+        if len(self.sessions) < 2:
+            return
+        tabs = self.tab_states()
+        for screen in self._list_screens:
+            screen.show_tabs(tabs)
 
     def on_mount(self) -> None:
-        for warning in self.settings.warnings:
-            self.toast(warning, severity="warning", timeout=10)
-        if self._live:
-            self.run_worker(self.engine.run(), group="sync", exclusive=True, exit_on_error=False, name="sync")
-        if self._startup_check is not None:
-            self.run_worker(self._check_console(self._startup_check), group="startup-check", exit_on_error=False)
+        for session in self.sessions:
+            for warning in session.settings.warnings:
+                self.toast(warning, severity="warning", timeout=10, session=session)
+            if self._live:
+                self.run_for(session, session.engine.run(), group=f"sync-{self.sessions.index(session)}", exclusive=True)
+            if session.startup_check is not None:
+                self.run_for(session, self._check_console(session), group="startup-check")
 
-    async def _check_console(self, check: Callable[[], Awaitable[object]]) -> None:
-        """A console that refuses the token ends the session (the launcher prints why); one that is
-        only slow or away does not: the cached state stays on screen and the sync loop keeps trying."""
+    def run_for(self, session: ConsoleSession, work: Awaitable[Any], *, group: str, exclusive: bool = False) -> Worker:
+        """Run ``work`` for ``session`` in a worker: an unexpected error is reported on its tab, its
+        view put back to what its console says."""
+        worker = self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)
+        self._worker_sessions[worker] = session
+        return worker
+
+    async def _check_console(self, session: ConsoleSession) -> None:
+        """A console that refuses the token ends a single-console session (the launcher prints why);
+        among several, its tab says so and the others go on.  One that is only slow or away does not:
+        the cached state stays on screen and the sync loop keeps trying."""
         try:
-            await check()
+            await session.startup_check()
         except ApiError as error:
-            if not error.transient:
+            if error.transient:
+                return
+            if len(self.sessions) == 1:  # among several, the sync loop's own refusal shows on its tab
                 self.refused_at_start = str(error)
                 self.exit(None, 1)
 
-    @property
-    def main_screen(self):
+    def main_screen_of(self, session: ConsoleSession):
+        """The main screen of ``session``'s tab, once it has been shown."""
         from .screens.main import MainScreen
 
-        for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
-                return screen
-        return None
+        return next((screen for screen in self.list_screens
+                     if isinstance(screen, MainScreen) and screen.session is session), None)
+
+    @property
+    def main_screen(self):
+        """The main screen of the tab on screen."""
+        return self.main_screen_of(self.session)
 
     @property
     def list_screens(self) -> list:
-        """Every screen in the stack that lists incidents (main, search results)."""
-        from .screens.incident_list import IncidentListScreen
+        """Every screen that lists incidents (main, search results), of every tab, oldest first."""
+        return list(self._list_screens)
 
-        return [screen for screen in self.screen_stack if isinstance(screen, IncidentListScreen)]
+    def screens_of(self, session: ConsoleSession) -> list:
+        return [screen for screen in self._list_screens if screen.session is session]
+
+    def attach_list_screen(self, screen) -> None:
+        """A screen that lists incidents is up: it hears of its session's changes from now on."""
+        self._list_screens.append(screen)
+
+    def detach_list_screen(self, screen) -> None:
+        if screen in self._list_screens:
+            self._list_screens.remove(screen)
 
     # ------------------------------------------------------- worker messages
 
     def on_store_changed(self, message: StoreChanged) -> None:
-        changes = message.changes
-        if self._initial_load_done and changes.added:
-            if self.settings.bell:
+        session, changes = message.session, message.changes
+        if session.loaded and changes.added:
+            if session.settings.bell:
                 self.bell()
-            if self.settings.notify:
-                self._notify_desktop(changes.added)
-        for screen in self.list_screens:
+            if session.settings.notify:
+                self._notify_desktop(session, changes.added)
+        for screen in self.screens_of(session):
             screen.apply_changes(changes)
+        if self.inbox is not None:
+            in_inbox = self.inbox.follow(session, changes)
+            if in_inbox:
+                for screen in self.screens_of(self.inbox):
+                    screen.apply_changes(in_inbox)
+        self.refresh_tabs()
 
-    def _notify_desktop(self, keys: Iterable[str]) -> None:
-        """One desktop notification for what arrived: how many, the newest's title, this console."""
-        arrived = self.store.incidents(keys)
+    def _notify_desktop(self, session: ConsoleSession, keys: Iterable[str]) -> None:
+        """One desktop notification for what arrived: how many, the newest's title, its console."""
+        arrived = session.store.incidents(keys)
         if not arrived:
             return
         newest = max(arrived, key=lambda incident: incident.created or _LONG_AGO)
-        self.write_to_terminal(notification(self.settings.notify, self.settings.label, self.backend.display_title(newest),
+        self.write_to_terminal(notification(session.settings.notify, session.name, session.backend.display_title(newest),
                                             count=len(arrived), tmux=inside_tmux(os.environ)))
 
     def write_to_terminal(self, sequence: str) -> None:
@@ -274,45 +405,44 @@ class RoostApp(App):
             self._driver.write(sequence)
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
-        self.sync_status = message.status
-        if message.status.state in ("live", "manual", "paused") and not self._initial_load_done:
-            self._initial_load_done = True
-        if message.status.unreadable > self._unreadable_told:
-            self._unreadable_told = message.status.unreadable
+        session, status = message.session, message.status
+        session.sync_status = status
+        if status.state in ("live", "manual", "paused"):
+            session.loaded = True
+        if status.unreadable > session.unreadable_told:
+            session.unreadable_told = status.unreadable
             self.toast(
-                f"{message.status.unreadable:,} items the console sent are not incidents (not an object, no key, or not decodable): "
+                f"{status.unreadable:,} items the console sent are not incidents (not an object, no key, or not decodable): "
                 "they are not shown.",
                 severity="warning",
                 timeout=10,
+                session=session,
             )
-        if self.main_screen is not None:
-            self.main_screen.show_status(message.status)
+        main = self.main_screen_of(session)
+        if main is not None:
+            main.show_status(status)
+        inbox_screen = self.main_screen_of(self.inbox) if self.inbox is not None else None
+        if inbox_screen is not None:
+            inbox_screen.show_status(self.inbox.sync_status)
+        self.refresh_tabs()
 
     def on_triage_finished(self, message: TriageFinished) -> None:
-        result = message.result
-        if result.permission_denied and not self.read_only:
-            self.backend.read_only = True
-            self.toast("The console refused: this token may not change incidents. Switched to read-only.", severity="error")
-            for screen in self.list_screens:
+        session, result = message.session, message.result
+        if result.permission_denied and not session.read_only:
+            session.backend.read_only = True
+            self.toast("The console refused: this token may not change incidents. Switched to read-only.",
+                       severity="error", session=session)
+            for screen in self.screens_of(session):
                 screen.refresh_bindings()
-        self._remember_for_undo(result, message.undo)
-        self.report(result, undo=message.undo)
-        if self.main_screen is not None:
-            self.main_screen.refresh_view()
+        session.remember_for_undo(result, message.undo)
+        self.report(session, result, undo=message.undo)
+        main = self.main_screen_of(session)
+        if main is not None:
+            main.refresh_view()
         if message.on_done is not None:
             message.on_done(result)
 
-    def _remember_for_undo(self, result: ActionResult, was_undo: bool) -> None:
-        restores = result.restores or tuple((key, Change(status=status)) for key, status in result.previous)
-        if result.action == DELETE and result.succeeded:
-            self.undo_batch, self.undo_refusal, self.last_delete_archive = None, "", result.archive
-        elif restores:
-            self.undo_batch = None if was_undo else restores
-            self.undo_refusal, self.last_delete_archive = "", None
-        elif result.undo_refusal and result.succeeded:
-            self.undo_batch, self.undo_refusal, self.last_delete_archive = None, result.undo_refusal, None
-
-    def report(self, result: ActionResult, *, undo: bool = False) -> None:
+    def report(self, session: ConsoleSession, result: ActionResult, *, undo: bool = False) -> None:
         severity = "information" if result.ok else ("error" if result.error else "warning")
         line = result.summary()
         if undo:
@@ -320,80 +450,138 @@ class RoostApp(App):
         elif result.previous or result.restores:
             line += " · z to undo"
         if line:
-            self.toast(line, severity=severity)
+            self.toast(line, severity=severity, session=session)
         for problem in result.problems():
-            self.toast(problem, severity="warning")
+            self.toast(problem, severity="warning", session=session)
         if result.conflicts and result.change is not None:
-            self._ask_about_conflicts(result, undo=undo)
+            self._ask_about_conflicts(session, result, undo=undo)
         if result.audit_error:
-            self.toast(result.audit_error, severity="error")
+            self.toast(result.audit_error, severity="error", session=session)
 
-    def complete_rows(self, incidents: Iterable[Incident]) -> None:
+    def complete_rows(self, session: ConsoleSession, incidents: Iterable[Incident]) -> None:
         """Have what the listing lacks (Log360's evidence and notes counts) read for ``incidents``
         (rows on screen), in the background.  A new call for other rows replaces the one under
         way; rows already being read are not asked for twice."""
-        wanted = [incident for incident in incidents if self.backend.incomplete(incident)]
-        if not wanted or {incident.key for incident in wanted} <= self._completing:
+        if isinstance(session, Inbox):
+            for console, own in session.by_console(incident.key for incident in incidents).items():
+                self.complete_rows(console, console.store.incidents(own))
             return
-        self._completing = frozenset(incident.key for incident in wanted)
-        self.run_worker(self._complete(wanted), group="complete-rows", exclusive=True, exit_on_error=False)
+        wanted = [incident for incident in incidents if session.backend.incomplete(incident)]
+        if not wanted or {incident.key for incident in wanted} <= self._completing.get(session, frozenset()):
+            return
+        self._completing[session] = frozenset(incident.key for incident in wanted)
+        self.run_for(session, self._complete(session, wanted),
+                     group=f"complete-rows-{self.sessions.index(session)}", exclusive=True)
 
-    async def _complete(self, incidents: list[Incident]) -> None:
-        asked = self._completing
+    async def _complete(self, session: ConsoleSession, incidents: list[Incident]) -> None:
+        asked = self._completing[session]
         try:
             for incident in incidents:
-                current = self.store.get(incident.key)
-                if current is None or not self.backend.incomplete(current):
+                current = session.store.get(incident.key)
+                if current is None or not session.backend.incomplete(current):
                     continue
                 try:
-                    completed = await self.backend.complete(current)
+                    completed = await session.backend.complete(current)
                 except ApiError:  # the detail pane says why when the analyst looks; the sync line says if the console is down
                     continue
-                self.post_message(StoreChanged(self.store.apply([completed])))
+                self.post_message(StoreChanged(session, session.store.apply([completed])))
         finally:
-            if self._completing is asked:  # not replaced by a later call meanwhile
-                self._completing = frozenset()
+            if self._completing.get(session) is asked:  # not replaced by a later call meanwhile
+                self._completing[session] = frozenset()
 
-    def _ask_about_conflicts(self, result: ActionResult, *, undo: bool) -> None:
+    def _ask_about_conflicts(self, session: ConsoleSession, result: ActionResult, *, undo: bool) -> None:
         """Someone else changed these since the analyst looked, and nothing was sent to them: show
         what they changed and ask.  y sends the same change over theirs; n keeps theirs and reloads
         so the analyst sees it before deciding again."""
         from .screens.confirm import ConflictScreen
 
         change = result.change
-        incidents = [self.store.get(key) for key in result.conflicts if key in self.store]
+        incidents = [session.store.get(key) for key in result.conflicts if key in session.store]
         if change is None or not incidents:
-            self.engine.refresh_now()
+            session.engine.refresh_now()
             return
 
         def answered(send_anyway: bool | None) -> None:
             if send_anyway:
-                self._run_edit(change, tuple(incident.key for incident in incidents), overwrite=True, undo=undo)
+                self._run_edit(session, change, tuple(incident.key for incident in incidents), overwrite=True, undo=undo)
             else:
-                self.engine.refresh_now()
+                session.engine.refresh_now()
 
-        self.push_screen(ConflictScreen(incidents, dict(result.theirs)), answered)
+        conflict = ConflictScreen(incidents, dict(result.theirs))
+        conflict.session = session  # the action's console, whichever tab is on screen when it answers
+        self.push_screen(conflict, answered)
 
     # --------------------------------------------------------------- actions
 
     def run_triage(
         self,
+        session: ConsoleSession,
         action: str,
         targets: tuple[str, ...],
         *,
         known: Mapping[str, Incident] | None = None,
         on_done: Callable[[ActionResult], None] | None = None,
     ) -> None:
-        """``action`` on ``targets`` in a worker: a declared ``StatusAction.verb``, or "delete"."""
+        """``action`` on ``targets`` of ``session``'s console, in a worker: a declared ``StatusAction.verb``, or "delete".
+        From the inbox, each console's share goes to that console."""
+        if isinstance(session, Inbox):
+            self._run_across(session, action, targets, on_done)
+            return
         if action == DELETE:
-            self._run_triage(action, "deleting", targets, lambda progress: self.triage.delete(
+            self._run_triage(session, action, "deleting", targets, lambda progress: session.triage.delete(
                 targets, known=known or {}, progress=progress), on_done)
             return
-        named = next(named for named in self.backend.status_actions if named.verb == action)
-        self._run_set_status(named.status, targets, known=known or {}, on_done=on_done)
+        named = next(named for named in session.backend.status_actions if named.verb == action)
+        self._run_set_status(session, named.status, targets, known=known or {}, on_done=on_done)
+
+    def _run_across(self, inbox: Inbox, action: str, targets: tuple[str, ...],
+                    on_done: Callable[[ActionResult], None] | None) -> None:
+        """An inbox action: each console's incidents to that console, by its own session; a
+        read-only console, or one that has no such action, is left out and says so.  ``on_done``
+        hears once, when every console has answered, of all of them (in inbox keys)."""
+        sending: dict[ConsoleSession, tuple[str, ...]] = {}
+        left_out: list[str] = []
+        for session, keys in inbox.by_console(targets).items():
+            count = f"{len(keys):,} incident{'s' if len(keys) != 1 else ''}"
+            if session.read_only:
+                self.toast(f"Read-only: {count} left as they are.", severity="warning", session=session)
+            elif action != DELETE and not session.can("set_status", (action,)):
+                self.toast(f"This console has no {action}: {count} left as they are.", severity="warning",
+                           session=session)
+            else:
+                sending[session] = keys
+                continue
+            left_out.extend(inbox.keys_of(session, keys))
+        inbox.undo_sessions = tuple(sending)
+        results: dict[ConsoleSession, ActionResult] = {}
+
+        def answered(session: ConsoleSession, result: ActionResult) -> None:
+            results[session] = result
+            if len(results) == len(sending) and on_done is not None:
+                on_done(self._in_inbox_keys(inbox, action, targets, results, left_out))
+
+        for session, keys in sending.items():
+            self.run_triage(session, action, keys, on_done=lambda result, session=session: answered(session, result))
+        if not sending and on_done is not None:
+            on_done(ActionResult(action, targets, skipped=tuple(left_out)))
+
+    @staticmethod
+    def _in_inbox_keys(inbox: Inbox, action: str, targets: tuple[str, ...],
+                       results: Mapping[ConsoleSession, ActionResult], left_out: list[str]) -> ActionResult:
+        """The consoles' results as one, for the inbox's screen: what failed, and what was left out
+        (``skipped``), stays marked."""
+        return ActionResult(
+            action,
+            targets,
+            skipped=tuple(left_out),
+            succeeded=tuple(key for session, result in results.items() for key in inbox.keys_of(session, result.succeeded)),
+            failed=tuple((inbox.keys_of(session, (key,))[0], reason)
+                         for session, result in results.items() for key, reason in result.failed),
+        )
 
     def _run_set_status(
         self,
+        session: ConsoleSession,
         status: str,
         targets: tuple[str, ...],
         *,
@@ -401,12 +589,13 @@ class RoostApp(App):
         on_done: Callable[[ActionResult], None] | None = None,
         undo: bool = False,
     ) -> None:
-        named = self.backend.status_action(status)
-        self._run_triage(named.verb, named.doing, targets, lambda progress: self.triage.set_status(
+        named = session.backend.status_action(status)
+        self._run_triage(session, named.verb, named.doing, targets, lambda progress: session.triage.set_status(
             targets, status, known=known, progress=progress), on_done, undo=undo)
 
     def _run_triage(
         self,
+        session: ConsoleSession,
         action: str,
         doing: str,
         targets: tuple[str, ...],
@@ -416,14 +605,15 @@ class RoostApp(App):
         undo: bool = False,
     ) -> None:
         async def perform() -> None:
-            with self.activity(f"{doing} {len(targets):,}…") as show:
+            with self.activity(session, f"{doing} {len(targets):,}…") as show:
                 result = await perform_action(self._progress_reporter(lambda done, total: show(f"{doing} {done:,}/{total:,}…")))
-            self.post_message(TriageFinished(result, on_done, undo=undo))
+            self.post_message(TriageFinished(session, result, on_done, undo=undo))
 
-        self.run_worker(perform(), group=f"triage-{action}", exit_on_error=False)
+        self.run_for(session, perform(), group=f"triage-{action}")
 
     def run_edit(
         self,
+        session: ConsoleSession,
         change: Change,
         targets: tuple[str, ...],
         *,
@@ -432,10 +622,11 @@ class RoostApp(App):
     ) -> None:
         """``change`` on ``targets`` (a frozen tuple of keys) in a worker, with progress on the info
         line and a toast at the end; conflicts and failures get a line each."""
-        self._run_edit(change, tuple(targets), known=known or {}, on_done=on_done)
+        self._run_edit(session, change, tuple(targets), known=known or {}, on_done=on_done)
 
     def _run_edit(
         self,
+        session: ConsoleSession,
         change: Change,
         targets: tuple[str, ...],
         *,
@@ -444,94 +635,110 @@ class RoostApp(App):
         undo: bool = False,
         overwrite: bool = False,
     ) -> None:
-        doing = "changing" if change.status is UNCHANGED else self.backend.status_action(change.status).doing
-        self._run_triage("edit", doing, targets, lambda progress: self.triage.edit(
+        doing = "changing" if change.status is UNCHANGED else session.backend.status_action(change.status).doing
+        self._run_triage(session, "edit", doing, targets, lambda progress: session.triage.edit(
             targets, change, known=known, progress=progress, overwrite=overwrite), on_done, undo=undo)
 
-    def run_create(self, draft: Change, on_done: Callable[[ActionResult], None] | None = None) -> None:
+    def run_create(self, session: ConsoleSession, draft: Change,
+                   on_done: Callable[[ActionResult], None] | None = None) -> None:
         """A new incident from ``draft`` in a worker; the toast names it, and ``on_done`` gets the
         result (its ``succeeded`` holds the new key)."""
 
         async def perform() -> None:
-            with self.activity("creating an incident…"):
-                result = await self.triage.create(draft)
-            self.post_message(TriageFinished(result, on_done))
+            with self.activity(session, "creating an incident…"):
+                result = await session.triage.create(draft)
+            self.post_message(TriageFinished(session, result, on_done))
 
-        self.run_worker(perform(), group="triage-create", exit_on_error=False)
+        self.run_for(session, perform(), group="triage-create")
 
-    def run_bulk(self, preview: BulkPreview) -> None:
+    def run_bulk(self, session: ConsoleSession, preview: BulkPreview) -> None:
         """Send a confirmed bulk action by filter (a delete archives what was counted first)."""
         request = preview.request
-        doing = "deleting" if request.status is None else self.backend.status_action(request.status).doing
+        doing = "deleting" if request.status is None else session.backend.status_action(request.status).doing
 
         async def perform() -> None:
-            with self.activity(f"{doing} by filter {request.describe}…"):
-                result = await self.triage.act_by_filter(preview)
-            self.post_message(TriageFinished(result))
+            with self.activity(session, f"{doing} by filter {request.describe}…"):
+                result = await session.triage.act_by_filter(preview)
+            self.post_message(TriageFinished(session, result))
 
-        self.run_worker(perform(), group="triage-bulk", exit_on_error=False)
+        self.run_for(session, perform(), group="triage-bulk")
 
-    def undo(self) -> None:
+    def undo(self, session: ConsoleSession | Inbox) -> None:
         """z: each incident of the last status, severity or assignee change back to what it had
-        (one batch per value put back)."""
-        if self.last_delete_archive is not None:
+        (one batch per value put back); from the inbox, on each console its last action went to."""
+        if isinstance(session, Inbox):
+            if not session.undo_sessions:
+                self.toast("Nothing to undo: z reverses the inbox's last status change.", session=session)
+            for console in session.undo_sessions:
+                self.undo(console)
+            session.undo_sessions = ()
+            return
+        if session.last_delete_archive is not None:
             self.toast(
-                f"Deletes cannot be undone: the console has no restore. The incidents are archived in {self.last_delete_archive}.",
+                f"Deletes cannot be undone: the console has no restore. The incidents are archived in {session.last_delete_archive}.",
                 severity="warning",
+                session=session,
             )
             return
-        if self.undo_refusal:
-            self.toast(f"Nothing to undo: {self.undo_refusal}.", severity="warning")
+        if session.undo_refusal:
+            self.toast(f"Nothing to undo: {session.undo_refusal}.", severity="warning", session=session)
             return
-        if self.undo_batch is None:
-            self.toast("Nothing to undo: z reverses the last status change.")
+        if session.undo_batch is None:
+            self.toast("Nothing to undo: z reverses the last status change.", session=session)
             return
         by_change: dict[Change, list[str]] = {}
-        for key, change in self.undo_batch:
+        for key, change in session.undo_batch:
             by_change.setdefault(change, []).append(key)
-        self.undo_batch = None
+        session.undo_batch = None
         for change, keys in by_change.items():
             if change.fields() == ("status",):
-                self._run_set_status(change.status, tuple(keys), undo=True)
+                self._run_set_status(session, change.status, tuple(keys), undo=True)
             else:
-                self._run_edit(change, tuple(keys), undo=True)
+                self._run_edit(session, change, tuple(keys), undo=True)
 
-    def export(self, keys: tuple[str, ...], fmt: ExportFormat, path: Path) -> None:
-        """Write the incidents of ``keys`` (as loaded now) to ``path`` in a worker."""
-        incidents = self.store.incidents(keys)
+    def export(self, session: ConsoleSession | Inbox, keys: tuple[str, ...], fmt: ExportFormat, path: Path) -> None:
+        """Write the incidents of ``keys`` (as loaded now) to ``path`` in a worker; from the inbox, a
+        file per console (each console's documents are its own shape), named after it."""
+        if isinstance(session, Inbox):
+            for console, own in session.by_console(keys).items():
+                self.export(console, own, fmt, path.with_name(f"{path.stem}-{_file_safe(console.name)}{path.suffix}"))
+            return
+        incidents = session.store.incidents(keys)
 
         async def perform() -> None:
-            with self.activity(f"exporting {len(incidents):,}…"):
+            with self.activity(session, f"exporting {len(incidents):,}…"):
                 try:
                     written = await asyncio.to_thread(
-                        export_incidents, incidents, fmt, path, documents=self.backend.documents
+                        export_incidents, incidents, fmt, path, documents=session.backend.documents
                     )
                 except OSError as error:
-                    self.toast(f"Export failed: {error.strerror or error} ({path})", severity="error")
+                    self.toast(f"Export failed: {error.strerror or error} ({path})", severity="error", session=session)
                     return
-            self.toast(f"Exported {len(incidents):,} incidents to {written}", timeout=10)
+            self.toast(f"Exported {len(incidents):,} incidents to {written}", timeout=10, session=session)
 
-        self.run_worker(perform(), group="export", exit_on_error=False)
+        self.run_for(session, perform(), group="export")
 
-    def open_search(self) -> None:
+    def open_search(self, session: ConsoleSession) -> None:
         from .screens.search import SearchFormScreen, SearchScreen
 
         def chosen(query: SearchQuery | None) -> None:
             if query is not None:
-                self.last_search = query
-                self.push_screen(SearchScreen(query))
+                session.last_search = query
+                self.push_screen(SearchScreen(session, query))
 
-        self.push_screen(SearchFormScreen(self.last_search), chosen)
+        self.push_screen(SearchFormScreen(session.last_search), chosen)
 
     # ------------------------------------------------- columns, theme (saved)
 
-    def use_columns(self, columns: tuple[str, ...]) -> None:
-        """Show ``columns`` (the backend's column ids, in order) in every table now; keep them in the profile."""
-        self.settings = replace(self.settings, columns=columns)
-        for screen in self.list_screens:
+    def use_columns(self, session: ConsoleSession, columns: tuple[str, ...]) -> None:
+        """Show ``columns`` (the backend's column ids, in order) in every table of ``session`` now; keep
+        them in its profile."""
+        session.settings = replace(session.settings, columns=columns)
+        for screen in self.screens_of(session):
             screen.table.show_columns(columns)
-            self.complete_rows(screen.table.shown_needing_details())
-        self.save_setting("columns", columns, "the columns")
+            self.complete_rows(session, screen.table.shown_needing_details())
+        if not isinstance(session, Inbox):  # the inbox has no profile: it keeps them for this session
+            self.save_setting(session, "columns", columns, "the columns")
 
     def search_themes(self) -> None:
         """The palette's Change theme: the theme picked is saved to the profile too."""
@@ -543,16 +750,19 @@ class RoostApp(App):
 
     def use_theme(self, name: str) -> None:
         self.theme = name
-        self.settings = replace(self.settings, theme=name)
-        self.save_setting("theme", name, f"the theme {name}", shared=True)
+        for session in self.sessions:
+            session.settings = replace(session.settings, theme=name)
+        self.save_setting(self.session, "theme", name, f"the theme {name}", shared=True)
 
-    def save_setting(self, key: str, value: str | tuple[str, ...], what: str, *, shared: bool = False) -> None:
-        """Write ``key = value`` into the session's profile in the config file, in a worker; a toast
+    def save_setting(self, session: ConsoleSession, key: str, value: str | tuple[str, ...], what: str, *,
+                     shared: bool = False) -> None:
+        """Write ``key = value`` into ``session``'s profile in the config file, in a worker; a toast
         says where, or why not.  The session keeps the choice either way."""
+        profile = session.settings.profile
 
         async def perform() -> None:
             try:
-                saved = await asyncio.to_thread(save_setting, self.settings.profile, key, value, shared=shared)
+                saved = await asyncio.to_thread(save_setting, profile, key, value, shared=shared)
             except ProfileWriteError as error:
                 self.toast(f"This session keeps {what}, but it was not saved: {error}.", severity="warning", timeout=10)
                 return
@@ -568,24 +778,29 @@ class RoostApp(App):
     # ------------------------------------------------------- work in progress
 
     @contextmanager
-    def activity(self, text: str) -> Iterator[Callable[[str], None]]:
-        """Show ``text`` on the info line while the block runs; yields a function that replaces it (progress)."""
+    def activity(self, session: ConsoleSession, text: str) -> Iterator[Callable[[str], None]]:
+        """Show ``text`` on ``session``'s info lines while the block runs; yields a function that
+        replaces it (progress)."""
         activity_id = next(self._activity_ids)
 
         def show(line: str) -> None:
-            self._activities[activity_id] = line
-            self._show_activities()
+            self._activities[activity_id] = (session, line)
+            self._show_activities(session)
 
         show(text)
         try:
             yield show
         finally:
             self._activities.pop(activity_id, None)
-            self._show_activities()
+            self._show_activities(session)
 
-    def _show_activities(self) -> None:
-        line = " · ".join(self._activities.values())
-        for screen in self.list_screens:
+    def activities_of(self, session: ConsoleSession) -> str:
+        """The work in progress on ``session``'s console, as its info line says it."""
+        return " · ".join(line for owner, line in self._activities.values() if owner is session)
+
+    def _show_activities(self, session: ConsoleSession) -> None:
+        line = self.activities_of(session)
+        for screen in self.screens_of(session):
             screen.show_activity(line)
 
     @staticmethod
@@ -601,16 +816,16 @@ class RoostApp(App):
 
         return progress
 
-    def refresh_now(self) -> None:
-        self.toast(_REFRESH_TOASTS[self.engine.refresh_now()], timeout=2)
+    def refresh_now(self, session: ConsoleSession | Inbox) -> None:
+        self.toast(_REFRESH_TOASTS[session.engine.refresh_now()], timeout=2, session=session)
 
-    def toggle_pause(self) -> None:
-        if self.engine.paused:
-            self.engine.resume()
-            self.toast("Live updates resumed.")
+    def toggle_pause(self, session: ConsoleSession | Inbox) -> None:
+        if session.engine.paused:
+            session.engine.resume()
+            self.toast("Live updates resumed.", session=session)
         else:
-            self.engine.pause()
-            self.toast("Live updates paused: p resumes.")
+            session.engine.pause()
+            self.toast("Live updates paused: p resumes.", session=session)
 
     def copy(self, what: str, value: str) -> None:
         """Send ``value`` to the terminal's clipboard (OSC 52: works over SSH), exactly as it is, or say why not."""
@@ -643,8 +858,12 @@ class RoostApp(App):
         self.toast(f"Screenshot saved to {target}", timeout=10)
         return None
 
-    def toast(self, message: str, *, severity: str = "information", timeout: float | None = None) -> None:
-        """A notification whose text is never parsed as markup, kept in ``messages``."""
+    def toast(self, message: str, *, severity: str = "information", timeout: float | None = None,
+              session: ConsoleSession | None = None) -> None:
+        """A notification whose text is never parsed as markup, kept in ``messages``.  With several
+        consoles open it starts with the name of the one it is about (``session``, else the tab's)."""
+        if len(self.sessions) > 1:
+            message = f"{(session or self.session).name}: {message}"
         shown = clean(message, limit=300)
         self.messages.append(Notice(shown, severity))
         self.notify(shown, severity=severity, markup=False, timeout=timeout or 4)
@@ -672,20 +891,24 @@ class RoostApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker's unexpected error leaves the app running (exit_on_error=False), but never unsaid."""
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        session = self._worker_sessions.pop(event.worker, None)
         if event.state != WorkerState.ERROR:
             return
-        line = crash_line(event.worker.error, self.settings.token)
-        if event.worker.group == "sync":
-            self.post_message(SyncStatusChanged(SyncStatus("offline", f"live updates stopped. {line}")))
+        line = crash_line(event.worker.error, *self.tokens)
+        session = session or getattr(event.worker.node, "session", None) or self.session
+        if event.worker.group.startswith("sync"):
+            self.post_message(SyncStatusChanged(session, SyncStatus("offline", f"live updates stopped. {line}")))
         else:
-            self.engine.refresh_now()  # the view goes back to what the console says
-        self.toast(line, severity="error", timeout=30)
+            session.engine.refresh_now()  # the view goes back to what the console says
+        self.toast(line, severity="error", timeout=30, session=session)
 
     def _handle_exception(self, error: Exception) -> None:
         # Textual prints a traceback with every frame's locals (the token among them) on the
         # terminal; the details go to a private file instead, and the launcher prints where.
         if not self.crash_report:
-            self.crash_report = crash_line(error, self.settings.token)
+            self.crash_report = crash_line(error, *self.tokens)
         super()._handle_exception(error)
         self._exit_renderables.clear()
 
@@ -696,7 +919,10 @@ class RoostApp(App):
         self.refresh(layout=True)
 
     async def on_unmount(self) -> None:
-        try:
-            await asyncio.wait_for(self.backend.aclose(), timeout=2)
-        except Exception:  # closing a dead connection must not block exit
-            pass
+        async def close(backend: Backend) -> None:
+            try:
+                await asyncio.wait_for(backend.aclose(), timeout=2)
+            except Exception:  # closing a dead connection must not block exit
+                pass
+
+        await asyncio.gather(*(close(session.backend) for session in self.sessions))

@@ -50,9 +50,11 @@ _RESULT_NOTES = {
 
 
 class AuditLog:
-    def __init__(self, path: Path, *, console: str, clock=time.time) -> None:
+    def __init__(self, path: Path, *, console: str, profile: str = "", clock=time.time) -> None:
         self.path = path
         self.console = console
+        #: The profile's name: with several consoles open, what the analyst called the one acted on.
+        self.profile = profile
         self._clock = clock
         try:
             self._user = getpass.getuser()
@@ -65,6 +67,7 @@ class AuditLog:
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._clock())),
             "user": self._user,
             "console": self.console,
+            **({"profile": self.profile} if self.profile else {}),
             "action": action,
             "keys": list(keys),
             "result": result,
@@ -115,6 +118,7 @@ def format_entry(entry: dict) -> str:
         clean(entry.get("action", "?"), limit=40),
         clean(entry.get("result", "?"), limit=40),
         clean(entry.get("console", "?"), limit=60),
+        *([f"({clean(entry['profile'], limit=40)})"] if entry.get("profile") else []),
         f"{len(keys)} incident{'s' if len(keys) != 1 else ''}: {shown}" if keys else "no incidents",
     ]
     result = entry.get("result")

@@ -47,13 +47,17 @@ def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"roost {__version__}")
     parser.add_argument(
-        "--demo", nargs="?", const=registry.DEFAULT_BACKEND, choices=registry.names(), metavar="BACKEND",
-        help=f"open on local emulators with generated incidents ({' or '.join(registry.names())}; default "
-             f"{registry.DEFAULT_BACKEND})",
+        "--demo", nargs="?", const=registry.DEFAULT_BACKEND, choices=(*registry.names(), "all"), metavar="BACKEND",
+        help=f"open on local emulators with generated incidents ({', '.join(registry.names())}, or all: a tab "
+             f"for each of three; default {registry.DEFAULT_BACKEND})",
     )
     parser.add_argument("--console", metavar="HASH_OR_URL", help="console domain hash (HASH.canary.tools) or base URL")
     parser.add_argument("--token-file", metavar="PATH", help="file whose first line is the API token")
-    parser.add_argument("--profile", metavar="NAME", help="a console profile from the config file")
+    parser.add_argument(
+        "--profile", metavar="NAME", action="append",
+        help="a console profile from the config file; again for another console, in a tab of its own",
+    )
+    parser.add_argument("--all", action="store_true", help="open every profile in the config file, a tab each")
     parser.add_argument("--read-only", action="store_true", help="hide and refuse every key that changes the console")
     parser.add_argument(
         "--poll-interval", type=_positive_float, metavar="SECONDS", help="seconds between live polls (0 = manual; default 10)"
@@ -129,6 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     args = build_parser(words).parse_args(words)
     quiet_request_logs()
+    if args.command in ("export", "config") and isinstance(getattr(args, "profile", None), list):
+        # `roost --profile NAME export`: the TUI's --profile (which may name several) before the command.
+        if len(args.profile) > 1:
+            return _fail(f"roost {args.command} reads one console: name one --profile.")
+        args.profile = args.profile[0]
     try:
         if args.command == "config":
             return run_config(args)

@@ -36,7 +36,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import platformdirs
 
@@ -68,7 +68,7 @@ PROFILE_KEYS = frozenset(
     {"backend", "console", "token_file", "token_command", "read_only", "poll_interval", "page_size",
      "bell", "columns", "theme", "keymap", "mouse", "keep", "notify"}
 )
-TOP_LEVEL_KEYS = frozenset({"default_profile", "defaults", "profile"})
+TOP_LEVEL_KEYS = frozenset({"default_profile", "defaults", "profile", "open"})
 _TOKEN_SOURCES = frozenset({"token_file", "token_command"})
 # A token written into config.toml itself would sit in a file people share and back up.
 _INLINE_TOKEN_KEYS = frozenset({"token", "api_key", "auth_token"})
@@ -219,6 +219,8 @@ class ConfigFile:
     profiles: Mapping[str, Mapping[str, Any]]
     default_profile: str = ""
     warnings: tuple[str, ...] = ()
+    #: The profiles opened together (a tab each) when the command line names none.
+    open: tuple[str, ...] = ()
 
     def line_of(self, table: str, key: str) -> int | None:
         """The line where ``key`` is set in ``[table]``, or where its own table ``[table.key]`` starts
@@ -306,7 +308,29 @@ def _shaped(path: Path, text: str, document: dict[str, Any]) -> ConfigFile:
         raise config.error(
             "", "default_profile", f"names {quoted(default_profile)}, but there is no [profile.{shown(default_profile)}]"
         )
-    return ConfigFile(path, text, defaults, profiles, default_profile, tuple(warnings))
+    opened = document.get("open", [])
+    if not isinstance(opened, list) or not all(isinstance(name, str) for name in opened):
+        raise config.error("", "open", 'must be a list of profile names, e.g. open = ["prod", "lab"]')
+    for name in opened:
+        if name not in profiles:
+            raise config.error("", "open", f"names {quoted(name)}, but there is no [profile.{shown(name)}]")
+    return ConfigFile(path, text, defaults, profiles, default_profile, tuple(warnings), tuple(dict.fromkeys(opened)))
+
+
+def profiles_to_open(named: Sequence[str], *, every: bool, environ: Mapping[str, str] | None = None) -> list[str]:
+    """The profiles a session opens, a tab each: those named on the command line, else every profile
+    (``--all``), else the config file's ``open`` list; one or none means a single console as before."""
+    if named and every:
+        raise ConfigError("--all opens every profile: leave out --profile, or leave out --all.")
+    if named:
+        return list(dict.fromkeys(named))
+    config = load_config(environ)
+    if every:
+        if config is None or not config.profiles:
+            raise ConfigError(f"--all opens every profile, but {shown(config_path(environ))} has none "
+                              "(add [profile.NAME] tables).")
+        return list(config.profiles)
+    return list(config.open) if config is not None else []
 
 
 def profile_list(config: ConfigFile) -> str:

@@ -149,6 +149,17 @@ APP_BINDINGS: list[Binding] = [
             tooltip="Every action, by name"),
     # Raw mode turns ctrl+z into a key: suspending is the app's to do (fg resumes, redrawn).
     Binding("ctrl+z", "suspend_process", "Suspend", show=False, id="suspend", tooltip="Back to the shell; fg resumes"),
+    # Tabs, with several consoles open.  Both pairs arrive intact through tmux and SSH.
+    Binding("ctrl+pagedown,ctrl+right", "next_tab(1)", "Next tab", show=False, id="tab-next"),
+    Binding("ctrl+pageup,ctrl+left", "next_tab(-1)", "Previous tab", show=False, id="tab-previous"),
+    Binding("alt+0", "tab(0)", "Inbox", show=False, id="tab-0"),
+    *(Binding(f"alt+{number}", f"tab({number})", f"Console {number}", show=False, id=f"tab-{number}")
+      for number in range(1, 10)),
+    # Terminals send alt+N as ESC N, which Textual reads as the character macOS types for it (ESC 1
+    # is "¡"): the same tabs, not listed (help shows alt+N).
+    *(Binding(alias, f"tab({number})", "", show=False)
+      for number, alias in enumerate(("º", "inverted_exclamation_mark", "trade_mark_sign", "pound_sign", "cent_sign",
+                                      "infinity", "section_sign", "pilcrow_sign", "bullet", "ª"))),
 ]
 
 MAIN_BINDINGS: list[Binding] = [binding for _, bindings in _GROUPED for binding in bindings]
@@ -167,8 +178,8 @@ _GROUP_BY_ID = {binding.id: group for group, bindings in _GROUPED for binding in
     "search-again": "Live",
     "search-new": "Find",
     "search-close": "Navigate",
-} | {binding.id: "App" for binding in APP_BINDINGS}
-GROUP_ORDER = ("Triage", "Edit", "Marks", "Find", "Views", "Navigate", "Data", "Live", "App")
+} | {binding.id: "Tabs" if binding.id.startswith("tab-") else "App" for binding in APP_BINDINGS if binding.id}
+GROUP_ORDER = ("Triage", "Edit", "Marks", "Find", "Views", "Navigate", "Data", "Live", "Tabs", "App")
 
 
 def table_bindings() -> list[Binding]:

@@ -17,9 +17,10 @@ from .backends import registry
 from .backends.base import Backend
 from .backends.errors import ApiError, ConfigError
 from .cache import SnapshotCache, cache_path_for
-from .config import Settings, cache_dir, data_dir, private_dir, resolve_settings, shown
+from .config import Settings, cache_dir, data_dir, private_dir, profiles_to_open, resolve_settings, same_console, shown
 from .crashlog import keep_out_of_reports
 from .secret import Secret
+from .session import Opening
 from .store import IncidentStore, feed_statuses
 
 if TYPE_CHECKING:
@@ -32,12 +33,20 @@ TERMINAL_CHECK_SECONDS = 0.2
 START_CHECK_ATTEMPTS = 4
 #: The feed the main screen opens on: its newest page is read from the cache before the rest.
 OPENING_FEED = "open"
+#: ``--demo all``: a tab per emulated console (a second Canary beside the first, smaller).
+DEMO_CONSOLES = (("prod", "canary", DEMO_BACKLOG), ("lab", "canary", DEMO_BACKLOG // 3), ("siem", "log360", DEMO_BACKLOG))
 
 
 @dataclass
 class Connection:
-    settings: Settings
+    #: The consoles to open, a tab each, in order.
+    consoles: list[Settings]
     demo_servers: list[object] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        """The first console's: the app's own settings (theme, keymap, mouse) come from it."""
+        return self.consoles[0]
 
     def close(self) -> None:
         for server in list(self.demo_servers):
@@ -45,46 +54,55 @@ class Connection:
 
 
 def start_demo(args: argparse.Namespace) -> Connection:
-    """Both consoles' emulators on loopback, with backlogs and live arrivals; the session opens the
-    one ``--demo`` names and speaks real HTTP to it (Log360's with its real 60-a-minute budget).
-    The other starts beside the first screen, not before it."""
+    """Emulators on loopback, with backlogs and live arrivals; the session speaks real HTTP to them
+    (Log360's with its real 60-a-minute budget).  ``--demo canary`` or ``log360`` opens that one and
+    starts the other beside the first screen, not before it; ``--demo all`` opens a tab on each of
+    ``DEMO_CONSOLES``."""
     from .emulator.log360.serve import Log360Options
     from .emulator.server import EmulatorOptions, EmulatorServer
 
-    tokens = {name: secrets.token_hex(16) for name in registry.names()}
     seed = secrets.randbelow(10**6)
 
-    def canary() -> EmulatorServer:
-        return EmulatorServer(
-            EmulatorOptions(token=tokens["canary"], backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=seed)
+    def emulator(backend: str, token: str, backlog: int, seed: int) -> EmulatorServer:
+        if backend == "log360":
+            options = Log360Options(token=token, backlog=backlog, rate=DEMO_RATE_PER_MINUTE, seed=seed)
+            return EmulatorServer(options.build_app(), rate=options.rate, seed=seed)
+        return EmulatorServer(EmulatorOptions(token=token, backlog=backlog, rate=DEMO_RATE_PER_MINUTE, seed=seed))
+
+    def settings_for(server: EmulatorServer, backend: str, token: str, profile: str) -> Settings:
+        return Settings(
+            console=server.base_url,
+            token=Secret(token),
+            backend=backend,
+            profile=profile,
+            read_only=args.read_only,
+            poll_interval=args.poll_interval if args.poll_interval is not None else 5.0,
+            page_size=args.page_size or 100,
+            bell=args.bell,
+            mouse=args.mouse,
+            # The emulator listens on plain http, on loopback.
+            backend_options={"allow_http": True} if backend == "log360" else {},
         )
 
-    def log360() -> EmulatorServer:
-        options = Log360Options(token=tokens["log360"], backlog=DEMO_BACKLOG, rate=DEMO_RATE_PER_MINUTE, seed=seed)
-        return EmulatorServer(options.build_app(), rate=options.rate, seed=seed)
+    if args.demo == "all":
+        connection = Connection([])
+        for number, (profile, backend, backlog) in enumerate(DEMO_CONSOLES):
+            token = secrets.token_hex(16)
+            server = emulator(backend, token, backlog, seed + number).start()
+            connection.demo_servers.append(server)
+            connection.consoles.append(settings_for(server, backend, token, profile))
+        return connection
 
-    builders = {"canary": canary, "log360": log360}
+    tokens = {name: secrets.token_hex(16) for name in registry.names()}
     chosen = args.demo
-    opened = builders[chosen]().start()
-    settings = Settings(
-        console=opened.base_url,
-        token=Secret(tokens[chosen]),
-        backend=chosen,
-        profile=f"demo {chosen} emulator" if chosen != registry.DEFAULT_BACKEND else "demo emulator",
-        read_only=args.read_only,
-        poll_interval=args.poll_interval if args.poll_interval is not None else 5.0,
-        page_size=args.page_size or 100,
-        bell=args.bell,
-        mouse=args.mouse,
-        # The emulator listens on plain http, on loopback.
-        backend_options={"allow_http": True} if chosen == "log360" else {},
-    )
-    connection = Connection(settings, [opened])
+    opened = emulator(chosen, tokens[chosen], DEMO_BACKLOG, seed).start()
+    profile = f"demo {chosen} emulator" if chosen != registry.DEFAULT_BACKEND else "demo emulator"
+    connection = Connection([settings_for(opened, chosen, tokens[chosen], profile)], [opened])
 
     def start_the_others() -> None:
-        for name, build in builders.items():
+        for name in registry.names():
             if name != chosen:
-                connection.demo_servers.append(build().start())
+                connection.demo_servers.append(emulator(name, tokens[name], DEMO_BACKLOG, seed).start())
 
     threading.Thread(target=start_the_others, name="demo-emulators", daemon=True).start()
     return connection
@@ -93,18 +111,42 @@ def start_demo(args: argparse.Namespace) -> Connection:
 def connect(args: argparse.Namespace) -> Connection:
     if args.demo:
         return start_demo(args)
-    return Connection(
-        resolve_settings(
-            console=args.console,
-            token_file=args.token_file,
-            profile=args.profile,
-            read_only=args.read_only,
-            poll_interval=args.poll_interval,
-            page_size=args.page_size,
-            bell=args.bell,
-            mouse=args.mouse,
-        )
+    names = profiles_to_open(args.profile or [], every=args.all)
+    if len(names) <= 1:
+        return Connection([_settings_for(args, names[0] if names else None)])
+    if args.console or args.token_file:
+        raise ConfigError("--console and --token-file name one console; with several profiles open, "
+                          "each profile names its own console and token.")
+    consoles = [_named_settings_for(args, name) for name in names]
+    for index, settings in enumerate(consoles):
+        for earlier in range(index):
+            if consoles[earlier].backend == settings.backend and same_console(
+                    consoles[earlier].console, settings.console, settings.backend):
+                # One cache and one picture per console: two tabs on it would fight over both.
+                raise ConfigError(f"Profiles {shown(names[earlier])} and {shown(names[index])} name the same console "
+                                  f"({shown(settings.console)}): open one of them.")
+    return Connection(consoles)
+
+
+def _settings_for(args: argparse.Namespace, profile: str | None) -> Settings:
+    return resolve_settings(
+        console=args.console,
+        token_file=args.token_file,
+        profile=profile,
+        read_only=args.read_only,
+        poll_interval=args.poll_interval,
+        page_size=args.page_size,
+        bell=args.bell,
+        mouse=args.mouse,
     )
+
+
+def _named_settings_for(args: argparse.Namespace, profile: str) -> Settings:
+    """One of several profiles' settings: what stops the session names the profile."""
+    try:
+        return _settings_for(args, profile)
+    except ConfigError as error:
+        raise ConfigError(f"Profile {shown(profile)}: {error}") from None
 
 
 def open_cache(settings: Settings) -> SnapshotCache | None:
@@ -116,17 +158,15 @@ def open_cache(settings: Settings) -> SnapshotCache | None:
         return None
 
 
-def session_app(
+def opening(
     settings: Settings,
     backend: Backend,
     cache: SnapshotCache | None,
     *,
     startup_check: Callable[[], Awaitable[object]] | None = None,
-) -> RoostApp:
-    """The app for one session on ``backend``: its files in the user's data directory, its
-    snapshot in ``cache`` (saved on the cache's writer thread; the caller closes it)."""
-    from .app import RoostApp
-
+) -> Opening:
+    """One console for the app: its store, kept in ``cache`` (saved on the cache's writer thread;
+    the caller closes it)."""
     store = IncidentStore(backend.statuses, backend.columns, keep=settings.keep)
 
     async def persist(changes) -> None:
@@ -136,14 +176,30 @@ def session_app(
         opening = [status.id for status in feed_statuses(OPENING_FEED, backend.statuses)]
         return cache.preload(first=settings.page_size, statuses=opening)
 
-    return RoostApp(
+    return Opening(
         settings,
         backend,
-        data_directory=private_dir(data_dir()),
-        store=store,
+        store,
         persist=persist if cache is not None else None,
         preload=preload if cache is not None else None,
         startup_check=startup_check,
+    )
+
+
+def session_app(openings: list[Opening]) -> RoostApp:
+    """The app on ``openings`` (a tab each when there are several), its files in the user's data directory."""
+    from .app import RoostApp
+
+    first, *others = openings
+    return RoostApp(
+        first.settings,
+        first.backend,
+        data_directory=private_dir(data_dir()),
+        store=first.store,
+        persist=first.persist,
+        preload=first.preload,
+        startup_check=first.startup_check,
+        more_consoles=others,
     )
 
 
@@ -153,10 +209,13 @@ def run_tui(args: argparse.Namespace) -> int:
         # end-of-file forever, at full CPU.
         raise ConfigError("Roost needs a terminal; to write incidents to a file, use roost export.")
     connection = connect(args)
-    settings = connection.settings
-    keep_out_of_reports(settings.token)
+    for settings in connection.consoles:
+        keep_out_of_reports(settings.token)
     try:
-        app, status = asyncio.run(_checked_session(settings, with_cache=not args.demo))
+        if len(connection.consoles) > 1:
+            app, status = asyncio.run(_consoles_session(connection.consoles, with_cache=not args.demo))
+        else:
+            app, status = asyncio.run(_checked_session(connection.settings, with_cache=not args.demo))
         if app.crash_report:
             print(app.crash_report, file=sys.stderr)
         return status
@@ -245,11 +304,11 @@ async def _checked_session(settings: Settings, *, with_cache: bool) -> tuple[Roo
     try:
         if cache is None or not cache.holds_incidents():
             backend = await checked_backend(settings)
-            app = session_app(settings, backend, cache)
+            app = session_app([opening(settings, backend, cache)])
             return app, await run_in_terminal(app)
         backend = registry.open_backend(settings)
         check = lambda: backend.check(attempts=START_CHECK_ATTEMPTS)  # noqa: E731
-        app = session_app(settings, backend, cache, startup_check=check)
+        app = session_app([opening(settings, backend, cache, startup_check=check)])
         status = await run_in_terminal(app)
         if app.refused_at_start:
             raise ConfigError(f"Cannot use {shown(settings.console)}: {app.refused_at_start}")
@@ -257,6 +316,20 @@ async def _checked_session(settings: Settings, *, with_cache: bool) -> tuple[Roo
     finally:
         if cache is not None:
             cache.close()  # the saves still queued are written first
+
+
+async def _consoles_session(consoles: list[Settings], *, with_cache: bool) -> tuple[RoostApp, int]:
+    """Run the app on several consoles, a tab each.  Nothing is checked before the first frame: one
+    console refusing the token, away or rate-limited says so on its own tab while the others go on."""
+    caches = [open_cache(settings) if with_cache else None for settings in consoles]
+    try:
+        app = session_app([opening(settings, registry.open_backend(settings), cache)
+                           for settings, cache in zip(consoles, caches)])
+        return app, await run_in_terminal(app)
+    finally:
+        for cache in caches:
+            if cache is not None:
+                cache.close()  # the saves still queued are written first
 
 
 async def checked_backend(settings: Settings) -> Backend:

@@ -15,7 +15,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 import httpx
 
@@ -30,6 +30,7 @@ from .emulator.log360.app import create_app as create_log360_app
 from .emulator.log360.generator import populate as populate_log360
 from .emulator.log360.state import Log360State
 from .secret import Secret
+from .session import Opening
 
 FIXED_NOW = 1_763_800_000  # 2025-11-22 08:26:40 UTC
 IN_PROCESS_URL = "http://console.test"
@@ -141,11 +142,47 @@ def in_process_log360_app(
     return _app_on(settings, {"transport": httpx.ASGITransport(app=emulator), **(connection or {})}, data_directory, now)
 
 
+def in_process_consoles(
+    consoles: Sequence[tuple[str, ConsoleState | Log360State, str]],
+    data_directory: Path,
+    *,
+    poll_interval: float = 0,
+    now: int = FIXED_NOW,
+    transport: Callable[..., httpx.AsyncBaseTransport] = httpx.ASGITransport,
+    accepted: dict[str, str] | None = None,
+    read_only: Sequence[str] = (),
+    **settings_options: Any,
+) -> RoostApp:
+    """The real app with a tab per in-process emulator, each ``(profile, state, token)``: a Canary
+    console for a ``ConsoleState``, a Log360 server (its 60 a minute off) for a ``Log360State``.
+    Each is reached at ``http://PROFILE.test`` through its own ``transport``, and accepts the token
+    the app sends unless ``accepted`` names another for its profile; the profiles in ``read_only`` are."""
+    openings = []
+    for profile, state, token in consoles:
+        console_token = (accepted or {}).get(profile, token)
+        if isinstance(state, Log360State):
+            emulator = create_log360_app(state, console_token, rate_limit=False)
+            backend_settings: dict[str, Any] = {"backend": "log360", "backend_options": {"allow_http": True}}
+        else:
+            emulator = create_app(state, console_token)
+            backend_settings = {}
+        settings = Settings(console=f"http://{profile}.test", token=Secret(token), profile=profile,
+                            read_only=profile in read_only, poll_interval=poll_interval, **backend_settings,
+                            **settings_options)
+        openings.append(Opening(settings, open_backend(settings, transport=transport(app=emulator))))
+    first, *others = openings
+    app = RoostApp(first.settings, first.backend, data_directory=data_directory, more_consoles=others,
+                   clock=lambda: datetime.fromtimestamp(now, tz=timezone.utc))
+    app.detail_delay = 0
+    return app
+
+
 async def wait_until_loaded(app: RoostApp, pilot) -> None:
-    """Let the initial load, the detail pane's loads and the table's row details finish (bounded)."""
+    """Let every console's initial load, the detail pane's loads and the table's row details finish (bounded)."""
     deadline = time.monotonic() + 20
-    while app.sync_status.state not in ("live", "manual", "paused") or any(
-        worker.group in ("details", "complete-rows") and worker.is_running for worker in app.workers
+    while any(session.sync_status.state not in ("live", "manual", "paused") for session in app.sessions) or any(
+        (worker.group == "details" or worker.group.startswith("complete-rows")) and worker.is_running
+        for worker in app.workers
     ):
         if time.monotonic() > deadline:
             raise TimeoutError("the app did not finish loading")

@@ -10,7 +10,7 @@ from tui.backends.registry import open_backend
 from tui.cache import SnapshotCache, cache_path_for
 from tui.config import Settings
 from tui.emulator.canary.app import create_app
-from tui.launch import session_app
+from tui.launch import opening, session_app
 from tui.screenshots import IN_PROCESS_URL
 from tui.secret import Secret
 
@@ -38,8 +38,8 @@ async def test_the_newest_cached_rows_show_before_the_console_answers(console, t
     path = cache_path_for(settings.console, tmp_path / "cache")
 
     first_cache = SnapshotCache(path, documents)
-    first = session_app(settings, open_backend(settings, transport=httpx.ASGITransport(app=create_app(console, TOKEN))),
-                        first_cache)
+    backend = open_backend(settings, transport=httpx.ASGITransport(app=create_app(console, TOKEN)))
+    first = session_app([opening(settings, backend, first_cache)])
     async with first.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         newest = first.main_screen.table.row_keys[:5]
@@ -48,7 +48,7 @@ async def test_the_newest_cached_rows_show_before_the_console_answers(console, t
     release = asyncio.Event()
     transport = HeldTransport(create_app(console, TOKEN), release)
     second_cache = SnapshotCache(path, documents)
-    second = session_app(settings, open_backend(settings, transport=transport), second_cache)
+    second = session_app([opening(settings, open_backend(settings, transport=transport), second_cache)])
     async with second.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: second.main_screen.table.row_keys[:5] == newest, "the cached rows")
         # The cache may paint before the first request is even sent: wait for one, held unanswered.

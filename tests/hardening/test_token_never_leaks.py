@@ -30,7 +30,7 @@ from tui.backends.registry import open_backend
 from tui.config import cache_dir, resolve_settings
 from tui.emulator.canary.app import create_app
 from tui.export_cli import export_command
-from tui.launch import open_cache, session_app
+from tui.launch import open_cache, opening, session_app
 from tui.screens.export import ExportScreen
 from tui.screenshots import IN_PROCESS_URL, seeded_console
 
@@ -84,7 +84,7 @@ async def test_the_token_is_in_nothing_roost_shows_writes_logs_or_prints(profile
     shown.append(str(refused.value))
 
     backend = open_backend(settings, transport=EchoingConsole(app=emulator), timeout=httpx.Timeout(1.0))
-    app = session_app(settings, backend, open_cache(settings))
+    app = session_app([opening(settings, backend, open_cache(settings))])
     app.detail_delay = 0
     fail_next(emulator, "429", "/api/v1/incidents/all")
 

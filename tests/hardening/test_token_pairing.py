@@ -22,7 +22,7 @@ from tui.backends.errors import ConfigError
 from tui.config import resolve_settings, same_console
 from tui.emulator.canary.app import create_app
 from tui.backends.registry import open_backend
-from tui.launch import connect, session_app
+from tui.launch import connect, opening, session_app
 from tui.screenshots import IN_PROCESS_URL, seeded_console
 
 from .conftest import DeadlineTransport
@@ -289,7 +289,7 @@ async def test_the_top_bar_names_the_console_in_use_not_the_profile(morning):
     settings = resolve_settings(console=IN_PROCESS_URL, token_file=str(morning / "flag.token"))
     assert (settings.console, settings.label) == (IN_PROCESS_URL, IN_PROCESS_URL)
     emulator = create_app(seeded_console(), TOKENS["flag"])
-    app = session_app(settings, open_backend(settings, transport=DeadlineTransport(app=emulator)), None)
+    app = session_app([opening(settings, open_backend(settings, transport=DeadlineTransport(app=emulator)), None)])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         top = screen_text(app).splitlines()[0]

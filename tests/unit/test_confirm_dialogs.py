@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from textual.app import App
 from textual.widgets import Static
 
@@ -30,7 +32,8 @@ class Host(App):
 
     def __init__(self, dialog) -> None:
         super().__init__()
-        self.backend = BACKEND
+        self.session = SimpleNamespace(backend=BACKEND, name="test")
+        self.sessions = (self.session,)
         self.dialog = dialog
         self.answers: list[bool | None] = []
 

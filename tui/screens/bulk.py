@@ -30,6 +30,7 @@ from ..sanitize import clean
 from ..widgets.toggles import GlyphCheckbox, GlyphRadioButton
 from .accelerators import accelerators, with_accelerator
 from .worker_errors import ReportsWorkerErrors
+from .on_console import OnConsole
 
 DELETE = "delete"
 
@@ -47,7 +48,7 @@ class ActionChoice(RadioSet, inherit_bindings=False):
         buttons[(self.pressed_index + step) % len(buttons)].value = True
 
 
-class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
+class BulkScreen(OnConsole, ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
     BINDINGS = [
         Binding("enter", "count", "Count", id="bulk-count"),
         Binding("escape", "cancel", "Cancel", id="bulk-cancel"),
@@ -62,7 +63,7 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
         self.letters: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        backend = self.app.backend
+        backend = self.session.backend
         incident = self.highlighted
         self._raw = {
             field.name: field.value_of(incident) if incident is not None and field.value_of else ""
@@ -128,7 +129,7 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
     def action(self) -> str:
         """The chosen action: a ``StatusAction.verb``, or "delete"."""
         pressed = self.query_one(RadioSet).pressed_button
-        return pressed.id.removeprefix("bulk-") if pressed and pressed.id else self.app.backend.status_actions[0].verb
+        return pressed.id.removeprefix("bulk-") if pressed and pressed.id else self.session.backend.status_actions[0].verb
 
     @on(RadioSet.Changed)
     def _action_changed(self) -> None:
@@ -136,7 +137,7 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
 
     def _show_options(self) -> None:
         """Only the options of the chosen action are offered."""
-        for option in self.app.backend.bulk_options:
+        for option in self.session.backend.bulk_options:
             self.query_one(f"#{option.name}").display = option.verb == self.action
 
     @on(Input.Changed)
@@ -162,7 +163,7 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
 
     def request(self) -> BulkRequest:
         """The request the form describes; FormValueError for what is wrong with it."""
-        backend = self.app.backend
+        backend = self.session.backend
         action = self.action
         values = {
             field.name: self._typed_or_raw(field.name, self.query_one(f"#value-{field.name}", Input).value.strip())
@@ -185,7 +186,7 @@ class BulkScreen(ReportsWorkerErrors, ModalScreen[BulkPreview | None]):
     @work(exclusive=True, group="bulk-count", exit_on_error=False)
     async def count(self, request: BulkRequest) -> None:
         try:
-            preview = await self.app.backend.count_matching(request, now=self.app.now())
+            preview = await self.session.backend.count_matching(request, now=self.app.now())
         except ApiError as error:
             self._status(f"Could not count on the console: {error}", error=True)
             return

@@ -11,7 +11,7 @@ says is out of the ordinary about them.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,6 +24,7 @@ from ..backends.base import Backend, BulkPreview
 from ..model import Incident
 from ..sanitize import clean
 from ..timefmt import format_time
+from .on_console import OnConsole
 
 LISTED = 6
 
@@ -42,7 +43,7 @@ def describe(incident: Incident, backend: Backend) -> Text:
     return text
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(OnConsole, ModalScreen[bool]):
     """Returns True only after an explicit y, and a second, explicit D when ``risky`` says why.
 
     Lists ``count`` incidents by the first few of ``incidents``; ``caution``
@@ -87,13 +88,17 @@ class ConfirmScreen(ModalScreen[bool]):
             for incident in self.incidents[:LISTED]:
                 if listing:
                     listing.append("\n")
-                listing.append_text(describe(incident, self.app.backend))
+                listing.append_text(self.describe(incident))
             if count > LISTED:
                 listing.append(f"\n… and {count - LISTED:,} more")
             yield Static(listing, id="confirm-list")
             # Notes quote filters taken from incidents (a source IP an attacker chose): cleaned.
             yield Static(Text(clean(" ".join(self.notes), limit=1000), style="dim"), id="confirm-note")
             yield Static(self._prompt(), id="confirm-prompt")
+
+    def describe(self, incident: Incident) -> Text:
+        """One line of the list: what the incident is, where from, on what."""
+        return describe(incident, self.session.backend)
 
     def _prompt(self) -> Text:
         if self._stage == "risky":
@@ -134,7 +139,43 @@ class ConfirmDeleteScreen(ConfirmScreen):
         )
 
     def compose(self) -> ComposeResult:
-        self.caution, self.risky = _first_step_warnings(self.incidents, self.app.backend)
+        self.caution, self.risky = _first_step_warnings(self.incidents, self.session.backend)
+        yield from super().compose()
+
+
+class ConfirmInboxDeleteScreen(ConfirmScreen):
+    """Delete inbox incidents of several consoles: the title says how many on each console, each
+    console's first step (Canary's acknowledge) is said per console, and each line names its console."""
+
+    def __init__(self, groups: Sequence[tuple[Any, list[Incident]]], *, left_out: Sequence[str],
+                 archive_dir: str) -> None:
+        self.groups = groups
+        incidents = [incident for _, group in groups for incident in group]
+        count = len(incidents)
+        per_console = ", ".join(f"{len(group):,} on {clean(session.name, limit=24)}" for session, group in groups)
+        super().__init__(
+            f"Delete {count:,} {'incident' if count == 1 else 'incidents'}: {per_console}?",
+            incidents,
+            notes=[f"Each console's are archived to {archive_dir} first, and deleted by that console. "
+                   "Deleting cannot be undone.", *left_out],
+            prompt="y delete · n / esc cancel",
+        )
+        self._console_of = {id(incident): session for session, group in groups for incident in group}
+
+    def describe(self, incident: Incident) -> Text:
+        session = self._console_of[id(incident)]
+        line = Text(f"{clean(session.name, limit=12)} · ", style="bold")
+        line.append_text(describe(incident, session.backend))
+        return line
+
+    def compose(self) -> ComposeResult:
+        cautions, risks = [], []
+        for session, group in self.groups:
+            caution, risky = _first_step_warnings(group, session.backend)
+            if caution:
+                cautions.append(f"{clean(session.name, limit=24)}: {caution}")
+                risks.append(f"{clean(session.name, limit=24)}: {risky}")
+        self.caution, self.risky = " ".join(cautions), " ".join(risks)
         yield from super().compose()
 
 
@@ -190,7 +231,7 @@ class ConflictScreen(ConfirmScreen):
         for incident in self.incidents[:LISTED]:
             if listing:
                 listing.append("\n")
-            listing.append_text(describe(incident, self.app.backend))
+            listing.append_text(describe(incident, self.session.backend))
             lines = self.theirs.get(incident.key, ())
             for line in lines[:THEIRS_SHOWN]:
                 listing.append("\n  ")

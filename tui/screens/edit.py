@@ -30,6 +30,7 @@ from ..duedate import FORMS, DueDateError, describe_due, parse_due
 from ..sanitize import clean
 from ..widgets.toggles import GlyphRadioButton
 from .pickers import UNASSIGNED, AssignScreen, user_label
+from .on_console import OnConsole
 
 #: Controls an editor may leave in a file (not newline or tab): dropped from the note.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -45,7 +46,7 @@ def _red(line: str) -> Text:
     return Text(clean(line, limit=300), style="bold red")
 
 
-class DueDateScreen(ModalScreen[datetime | None]):
+class DueDateScreen(OnConsole, ModalScreen[datetime | None]):
     """One line read by ``tui.duedate`` as it is typed; enter sets it, empty clears it
     (``NO_DUE_DATE``), esc returns None."""
 
@@ -94,7 +95,7 @@ class DueDateScreen(ModalScreen[datetime | None]):
         self.dismiss(None)
 
 
-class NoteScreen(ModalScreen[str | None]):
+class NoteScreen(OnConsole, ModalScreen[str | None]):
     """A note, one line or many; ctrl+s sends, ctrl+e writes it in ``$EDITOR``, esc returns None.
 
     ``optional``: an empty note is an answer too (closing without a note); else it is refused.
@@ -165,7 +166,7 @@ class NoteScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class _FormScreen(ModalScreen[Change | None]):
+class _FormScreen(OnConsole, ModalScreen[Change | None]):
     """What the create and edit forms share: ctrl+s (or enter in a one-line field) saves, esc cancels."""
 
     BINDINGS = [
@@ -200,7 +201,7 @@ class CreateScreen(_FormScreen):
         self.assignee: User = UNASSIGNED
 
     def compose(self) -> ComposeResult:
-        backend = self.app.backend
+        backend = self.session.backend
         severities = backend.severities
         with Vertical(id="create-dialog", classes="edit-dialog"):
             yield Static(Text("New incident on the console", style="bold"), classes="edit-heading")
@@ -252,7 +253,7 @@ class CreateScreen(_FormScreen):
         self.dismiss(Change(
             title=name,
             description=self.query_one("#form-description", TextArea).text.strip(),
-            severity=self._chosen("#form-severity", "severity-") if self.app.backend.severities else UNCHANGED,
+            severity=self._chosen("#form-severity", "severity-") if self.session.backend.severities else UNCHANGED,
             status=self._chosen("#form-status-choice", "status-"),
             assignee=self.assignee.id,
             due=UNCHANGED if due is None else due,

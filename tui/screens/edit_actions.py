@@ -34,18 +34,18 @@ class EditKeys:
         """The targets, frozen now, and those of them this screen knows; None (and a toast) for none."""
         targets = self.targets()
         if not targets:
-            self.app.toast("No incident is highlighted.", severity="warning")
+            self.toast("No incident is highlighted.", severity="warning")
             return None
         return targets, [incident for key in targets if (incident := self.incident(key))]
 
     def _what(self, targets: tuple[str, ...], incidents: list[Incident]) -> str:
         """How a prompt names its targets: the incident's name, or how many."""
         if len(targets) == 1 and incidents:
-            return f"“{clean(self.app.backend.display_title(incidents[0]), limit=48)}”"
+            return f"“{clean(self.session.backend.display_title(incidents[0]), limit=48)}”"
         return f"{len(targets):,} incidents"
 
     def send_edit(self, action: str, change: Change, targets: tuple[str, ...]) -> None:
-        self.app.run_edit(change, targets, known=self.known_incidents(), on_done=self.triage_finished)
+        self.app.run_edit(self.session, change, targets, known=self.known_incidents(), on_done=self.triage_finished)
         self.triage_sent(action, targets)
 
     # ------------------------------------------------------------ read-only
@@ -53,18 +53,18 @@ class EditKeys:
     def on_key(self, event: events.Key) -> None:
         """A key refused because the session is read-only says so (its binding, refused by
         ``check_action``, lets the key through to here; a text field keeps its keys)."""
-        if not self.app.read_only or event.key in self.active_bindings:
+        if not self.session.read_only or event.key in self.active_bindings:
             return
         refused = self._refused_binding(event.key)
         if refused is None:
             return
         event.stop()
-        if self.app.settings.read_only:
+        if self.session.settings.read_only:
             why = "started read-only: --read-only or read_only in the profile"
         else:
             why = "the console refused a change: this token may not change incidents"
         pressed = key_to_character(event.key) or event.key
-        self.app.toast(f"Read-only session ({why}): {pressed} ({refused.description}) does nothing.", severity="warning")
+        self.toast(f"Read-only session ({why}): {pressed} ({refused.description}) does nothing.", severity="warning")
 
     def _refused_binding(self, key: str) -> Binding | None:
         """This screen's binding of ``key`` (as the keymap has it) to an action that changes the
@@ -76,7 +76,7 @@ class EditKeys:
             if pressed not in {key_to_character(name) or name for name in names}:
                 continue
             _, action, parameters = parse_action(binding.action)
-            if action in MUTATING_ACTIONS and (action != "set_status" or self.app.can(action, parameters)):
+            if action in MUTATING_ACTIONS and (action != "set_status" or self.session.can(action, parameters)):
                 return binding
         return None
 
@@ -90,12 +90,12 @@ class EditKeys:
     @work(group="edit-take", exit_on_error=False)
     async def _take(self, targets: tuple[str, ...], incidents: list[Incident]) -> None:
         try:
-            users = await self.app.backend.users()
+            users = await self.session.backend.users()
         except ApiError:
             users = ()
         me = next((user for user in users if user.me), None)
         if me is None:
-            self.app.toast("The console does not say which user this token is: pick yourself.")
+            self.toast("The console does not say which user this token is: pick yourself.")
             self._pick_assignee(targets, incidents)
             return
         self.send_edit("take", Change(assignee=me.id), targets)
@@ -128,7 +128,7 @@ class EditKeys:
 
         current = {incident.severity for incident in incidents}
         heading = f"Severity of {self._what(targets, incidents)}"
-        self.app.push_screen(SeverityScreen(heading, self.app.backend.severities,
+        self.app.push_screen(SeverityScreen(heading, self.session.backend.severities,
                                             current=current.pop() if len(current) == 1 else None), picked)
 
     # ----------------------------------------------------------- due, notes
@@ -159,7 +159,7 @@ class EditKeys:
 
     def action_set_status(self, verb: str) -> None:
         """A status key; one that closes asks for a closing note where the console keeps notes."""
-        backend = self.app.backend
+        backend = self.session.backend
         named = next(named for named in backend.status_actions if named.verb == verb)
         closes = not backend.status(named.status).is_open
         if not closes or Capability.NOTES not in backend.capabilities:
@@ -173,7 +173,7 @@ class EditKeys:
 
         def written(note: str | None) -> None:
             if note is None:
-                self.app.toast(f"Not {named.past.lower()}: nothing was sent.")
+                self.toast(f"Not {named.past.lower()}: nothing was sent.")
             elif note:
                 self.send_edit(verb, Change(status=named.status, note=note), targets)
             else:
@@ -189,13 +189,13 @@ class EditKeys:
 
     def action_create(self) -> None:
         def created(result: ActionResult) -> None:
-            main = self.app.main_screen
+            main = self.app.main_screen_of(self.session)
             if result.succeeded and main is not None:
                 main.show_incident(result.succeeded[0])
 
         def drafted(draft: Change | None) -> None:
             if draft is not None:
-                self.app.run_create(draft, on_done=created)
+                self.app.run_create(self.session, draft, on_done=created)
 
         self.app.push_screen(CreateScreen(), drafted)
 
@@ -203,12 +203,12 @@ class EditKeys:
         key = self.table.cursor_key
         incident = self.incident(key) if key else None
         if incident is None:
-            self.app.toast("No incident is highlighted.", severity="warning")
+            self.toast("No incident is highlighted.", severity="warning")
             return
 
         def edited(change: Change | None) -> None:
             if change is not None and not change.fields():
-                self.app.toast("Nothing changed: nothing was sent.")
+                self.toast("Nothing changed: nothing was sent.")
             elif change is not None:
                 self.send_edit("edit", change, (incident.key,))
 

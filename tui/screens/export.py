@@ -17,6 +17,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..export import ExportFormat, default_export_path
+from .on_console import OnConsole
 
 FORMATS: tuple[tuple[ExportFormat, str], ...] = (
     ("json", "JSON   feed-shaped: roost emulator --load reads it back"),
@@ -25,7 +26,7 @@ FORMATS: tuple[tuple[ExportFormat, str], ...] = (
 )
 
 
-class ExportScreen(ModalScreen[tuple[ExportFormat, Path] | None]):
+class ExportScreen(OnConsole, ModalScreen[tuple[ExportFormat, Path] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export-cancel")]
 
     def __init__(self, what: str, label: str) -> None:
@@ -46,7 +47,7 @@ class ExportScreen(ModalScreen[tuple[ExportFormat, Path] | None]):
         formats.focus()
 
     def _path(self, fmt: ExportFormat) -> Path:
-        return default_export_path(self.app.archive_dir.parent, fmt, self.label, now=self.app.now().timestamp())
+        return default_export_path(self.session.archive_dir.parent, fmt, self.label, now=self.app.now().timestamp())
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ..keys import GROUP_ORDER, group_of
+from .on_console import OnConsole
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def filter_syntax(field_names: list[str]) -> Text:
     return text
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(OnConsole, ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close help", id="help-close")]
 
     def __init__(self, underneath: Screen) -> None:
@@ -94,7 +95,7 @@ class HelpScreen(ModalScreen[None]):
             if row.binding.tooltip:
                 line.append(f" — {row.binding.tooltip}", style="dim")
             table.add_row(Text(" ".join(row.keys)), line, Text(row.binding_id))
-        fields = [field.name for field in self.app.backend.filter_fields]
+        fields = [field.name for field in self.session.backend.filter_fields]
         with VerticalScroll(id="help-body"):
             yield Static(Text("Roost keys — esc closes, ↑/↓ scroll; on the right, the id a keymap names", style="bold"))
             yield Static(table)

@@ -19,6 +19,7 @@ from ..model import Incident
 from ..sanitize import clean
 from ..timefmt import format_time
 from .worker_errors import ReportsWorkerErrors
+from .on_console import OnConsole
 
 # Below this width the group column is left out and times are short, so the rest fits.
 WIDE = 100
@@ -34,7 +35,7 @@ def state_cell(entry: HistoryEntry, incident: Incident | None, backend: Backend)
     return Text(f"{status.glyph} {word}", style="bold yellow" if status.is_open else "green")
 
 
-class HistoryScreen(ReportsWorkerErrors, Screen[None]):
+class HistoryScreen(OnConsole, ReportsWorkerErrors, Screen[None]):
     BINDINGS = [
         # Priority: the table's own enter would only select the row.
         Binding("enter", "show", "Show in table", id="history-show", priority=True),
@@ -58,10 +59,10 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
 
     def on_mount(self) -> None:
         self.wide = self.size.width >= WIDE
-        target, group = self.app.backend.history_headings
+        target, group = self.session.backend.history_headings
         columns = ("Created", "State", "Incident", target, "Port", group)
         self.query_one(DataTable).add_columns(*(columns if self.wide else columns[:-1]))
-        entries, note = self.app.details.history(self.source)
+        entries, note = self.session.details.history(self.source)
         if entries is not None:
             self.show_entries(entries)
         self.reload()
@@ -70,8 +71,8 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
     async def reload(self) -> None:
         if not self.entries:
             self._summary(Text(" loading the history from the console…", style="dim"))
-        await self.app.details.load_history(self.source)
-        entries, note = self.app.details.history(self.source)
+        await self.session.details.load_history(self.source)
+        entries, note = self.session.details.history(self.source)
         if entries is None:
             self._summary(Text(f" {clean(note, limit=200)}", style="bold red"))
         else:
@@ -80,8 +81,8 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
     def show_entries(self, entries: tuple[HistoryEntry, ...]) -> None:
         # Newest first: what the analyst is usually after.
         ordered = sorted(entries, key=lambda entry: (entry.created is not None, entry.created), reverse=True)
-        store = self.app.store
-        self.entries = self.app.backend.name_history(tuple(ordered), store.snapshot())
+        store = self.session.store
+        self.entries = self.session.backend.name_history(tuple(ordered), store.snapshot())
         table = self.query_one(DataTable)
         keys = [entry.key for entry in self.entries]
         # First the incident h was pressed on; after a reload, the row the cursor was on.
@@ -91,7 +92,7 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
             incident = store.get(entry.key)
             cells = [
                 Text(format_time(entry.created, wide=self.wide)),
-                state_cell(entry, incident, self.app.backend),
+                state_cell(entry, incident, self.session.backend),
                 Text(clean(entry.title, limit=60 if self.wide else 26), style="bold" if entry.key == self.current_key else ""),
                 Text(clean(entry.target, limit=40 if self.wide else 16)),
                 Text("" if entry.port is None else str(entry.port), justify="right"),
@@ -128,9 +129,9 @@ class HistoryScreen(ReportsWorkerErrors, Screen[None]):
         if entry is None:
             return
         if entry.deleted:
-            self.app.toast("That incident was deleted: only its history entry remains.", severity="warning")
+            self.toast("That incident was deleted: only its history entry remains.", severity="warning")
             return
-        main = self.app.main_screen
+        main = self.app.main_screen_of(self.session)
         while self.app.screen is not main:
             self.app.pop_screen()
         main.show_incident(entry.key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Callable, Mapping
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
@@ -34,22 +34,32 @@ from .worker_errors import ReportsWorkerErrors
 class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
-    def __init__(self) -> None:
+    def __init__(self, session) -> None:
         super().__init__()
+        #: The console this screen lists incidents of (a ``ConsoleSession``); every action goes to it.
+        self.session = session
         self._ready = False
         self._detail_timer = None
+
+    @on(events.Mount)
+    def _listen_to_session(self) -> None:
+        self.app.attach_list_screen(self)
+
+    @on(events.Unmount)
+    def _stop_listening(self) -> None:
+        self.app.detach_list_screen(self)
 
     # ---------------------------------------------------------------- compose
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Container(id="panes"):
-            backend = self.app.backend
+            backend = self.session.backend
             yield IncidentTable(
                 id="incidents",
                 columns=backend.columns,
                 statuses=backend.statuses,
-                chosen=self.app.settings.columns,
+                chosen=self.session.settings.columns,
                 is_new=self.is_new,
                 is_marked=self.is_marked,
             )
@@ -72,6 +82,10 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
     def detail(self) -> DetailPane:
         return self.query_one(DetailPane)
 
+    def toast(self, message: str, **options) -> None:
+        """The app's toast, naming this screen's console when several are open."""
+        self.app.toast(message, session=self.session, **options)
+
     # ------------------------------------------------- what subclasses decide
 
     def is_new(self, key: str) -> bool:
@@ -82,7 +96,7 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
 
     def incident(self, key: str) -> Incident | None:
         """The incident as this screen knows it (the store's copy when it holds one)."""
-        return self.app.store.get(key)
+        return self.session.store.get(key)
 
     def known_incidents(self) -> Mapping[str, Incident]:
         """Incidents on screen that the store may not hold (so triage can still act on them)."""
@@ -101,6 +115,9 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
 
     def show_activity(self, text: str) -> None:
         """Long-running work in progress (``acknowledging 12/37…``), or "" when done."""
+
+    def show_tabs(self, tabs) -> None:
+        """What each console's tab says now (several consoles open)."""
 
     def triage_sent(self, action: str, targets: tuple[str, ...]) -> None:
         """An action on ``targets`` has just been sent."""
@@ -128,7 +145,7 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
         if incident is None:
             self.detail.show(DetailContext(None))
             return
-        context, pending = self.app.details.context(incident)
+        context, pending = self.session.details.context(incident)
         self.detail.show(context)
         if load and pending:
             self.load_details(incident)
@@ -137,7 +154,7 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
     async def load_details(self, incident: Incident) -> None:
         # Moving the cursor starts a new load, which cancels this one (exclusive group).
         try:
-            await self.app.details.load(incident)
+            await self.session.details.load(incident)
         finally:  # a bug in a load is reported as a crash; the pane still says what it knows
             if self.table.cursor_key == incident.key:
                 self.show_detail(incident.key, load=False)
@@ -147,9 +164,9 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.app.quitting:
             return False
-        if action in MUTATING_ACTIONS and self.app.read_only:
+        if action in MUTATING_ACTIONS and self.session.read_only:
             return False
-        return self.app.can(action, parameters)
+        return self.session.can(action, parameters)
 
     async def action_quit(self) -> None:
         await self.app.action_quit()
@@ -158,29 +175,29 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
         targets = self.targets()
         incidents = [incident for key in targets if (incident := self.incident(key))]
         if not incidents:
-            self.app.toast("Nothing to delete: no incident is highlighted.", severity="warning")
+            self.toast("Nothing to delete: no incident is highlighted.", severity="warning")
             return
 
         def confirmed(answer: bool | None) -> None:
             if answer:
                 self.send("delete", targets)
             else:
-                self.app.toast("Delete cancelled: nothing was sent.")
+                self.toast("Delete cancelled: nothing was sent.")
 
-        self.app.push_screen(ConfirmDeleteScreen(incidents, archive_dir=display_path(self.app.archive_dir)), confirmed)
+        self.app.push_screen(ConfirmDeleteScreen(incidents, archive_dir=display_path(self.session.archive_dir)), confirmed)
 
     def send(self, action: str, targets: tuple[str, ...]) -> None:
         if not targets:
-            self.app.toast("No incident is highlighted.", severity="warning")
+            self.toast("No incident is highlighted.", severity="warning")
             return
-        self.app.run_triage(action, targets, known=self.known_incidents(), on_done=self.triage_finished)
+        self.app.run_triage(self.session, action, targets, known=self.known_incidents(), on_done=self.triage_finished)
         self.triage_sent(action, targets)
 
     def action_copy_source(self) -> None:
         source = self._highlighted_value(lambda incident: incident.source)
         if source and not _is_ip_address(source):
             # The source is whatever the attacker's packets or the console said: paste only an address.
-            self.app.toast(f"Not copied: the source {clean(source, limit=60)} is not an IP address.", severity="warning")
+            self.toast(f"Not copied: the source {clean(source, limit=60)} is not an IP address.", severity="warning")
             return
         self.app.copy("source IP", source)
 
@@ -198,7 +215,7 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
         key = self.table.cursor_key
         incident = self.incident(key) if key else None
         if incident is None or not incident.source:
-            self.app.toast("No source IP here to look up.", severity="warning")
+            self.toast("No source IP here to look up.", severity="warning")
             return
         self.app.push_screen(HistoryScreen(incident.source, current_key=incident.key))
 
@@ -209,6 +226,8 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
             self.table.focus()
         else:
             self._reveal_detail()
+        # The table's width changed: the columns it shows now may need the rows' details.
+        self.call_after_refresh(lambda: self.app.complete_rows(self.session, self.table.shown_needing_details()))
 
     def action_zoom_detail(self) -> None:
         self.zoom_detail(not self.detail.zoomed)

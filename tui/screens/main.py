@@ -31,6 +31,7 @@ from ..triage import REASON_NOT_FOUND, ActionResult
 from ..widgets.filter_bar import FilterBar
 from ..widgets.incident_table import IncidentTable
 from ..widgets.status_bar import InfoLine, TopBar, TopBarState, view_title
+from ..widgets.tab_bar import TabBar, TabState
 from .incident_list import IncidentListScreen
 from .view_menus import TableMenuKeys
 
@@ -47,8 +48,8 @@ def _newest_first(incident: Incident) -> tuple[float, int]:
 class MainScreen(TableMenuKeys, IncidentListScreen):
     BINDINGS = MAIN_BINDINGS
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, session) -> None:
+        super().__init__(session)
         self.feed: Feed = "open"
         self.sort = "created"
         self.descending = True
@@ -73,6 +74,8 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
     # ---------------------------------------------------------------- compose
 
     def compose_header(self) -> ComposeResult:
+        if len(self.app.sessions) > 1:
+            yield TabBar(id="tab-bar")
         yield TopBar(id="top-bar")
 
     def compose_below_panes(self) -> ComposeResult:
@@ -83,10 +86,15 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         self.table.focus()
         self.refresh_view()
         self.set_interval(1.0, self._tick)
+        if len(self.app.sessions) > 1:
+            self.show_tabs(self.app.tab_states())
+
+    def show_tabs(self, tabs: tuple[TabState, ...]) -> None:
+        self.query_one(TabBar).show(tabs)
 
     @property
     def new_incidents(self) -> NewIncidents:
-        return self.app.engine.new_incidents
+        return self.session.engine.new_incidents
 
     def is_new(self, key: str) -> bool:
         return key in self.new_incidents
@@ -102,7 +110,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         To fit 80 columns it then drops the keys that have nothing to do with the marks.
         """
         bindings = super().active_bindings
-        statuses = self.app.backend.statuses
+        statuses = self.session.backend.statuses
         for key, active in bindings.items():
             feed = VIEW_FEEDS.get(active.binding.id)
             if feed is not None:
@@ -143,7 +151,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
                         within=self._previous_filter.filter_id if filter.narrows(self._previous_filter) else "")
 
     def current_view(self) -> View:
-        return self.app.store.view(self.view_spec())
+        return self.session.store.view(self.view_spec())
 
     def refresh_view(self, *, follow_cursor: bool = True, cursor_key: str | None = None, land: bool = False) -> None:
         """Show the current view: by default the highlighted incident (or ``cursor_key``) stays put;
@@ -153,7 +161,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         if not self._ready:
             return  # on_mount draws the first view
         view = self.current_view()
-        size = self.app.settings.page_size
+        size = self.session.settings.page_size
         if self._landing and (self.page or self.table.cursor_index):
             self._landing = False  # the analyst has moved: the cursor follows the incident from now on
         if land or (self._landing and cursor_key is None):
@@ -176,13 +184,13 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
 
     def _show_page(self, view: View, **placement) -> None:
         """Page ``self.page`` of ``view``, the cursor placed as ``IncidentTable.set_rows`` is told, and the bars."""
-        size = self.app.settings.page_size
+        size = self.session.settings.page_size
         pages = view.page_count(size)
         self.page = max(0, min(self.page, pages - 1))
         self.table.set_rows(view.page(self.page, size), **placement)
         self.table.sort_column = self.sort
         self.table.sort_descending = self.descending
-        self.app.complete_rows(self.table.shown_needing_details())
+        self.app.complete_rows(self.session, self.table.shown_needing_details())
         self._view_size = (pages, len(view))
         self.refresh_bars()
         bar = self.query_one(FilterBar)
@@ -190,7 +198,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
             bar.show_status(len(view), self._unfiltered_count(), self.filter.errors)
 
     def _unfiltered_count(self) -> int:
-        return len(self.app.store.view(ViewSpec(feed=self.feed, sort=self.sort)))
+        return len(self.session.store.view(ViewSpec(feed=self.feed, sort=self.sort)))
 
     def refresh_bars(self) -> None:
         """The info line (page, sort, filter, work in progress) and the top bar (counts, marks, live state)."""
@@ -206,37 +214,39 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
             note=self.note,
             activity=self.activity,
             filter_text=self.filter.describe() if self.filter else "",
-            holding_back=self.app.backend.holding_back,
+            holding_back=self.session.backend.holding_back,
         )
         self.refresh_top_bar(new)
 
     def refresh_top_bar(self, new: int | None = None) -> None:
         """``new``: the "new" number, if the caller has just counted it."""
-        open_count, total = self.app.store.counts()
+        open_count, total = self.session.store.counts()
         new = self.new_incidents.count if new is None else new
-        statuses = self.app.backend.statuses
+        statuses = self.session.backend.statuses
         self.query_one(TopBar).show(
             TopBarState(
-                console=self.app.settings.label,
+                console=self.session.settings.label,
                 view=view_title(self.feed, statuses),
                 open=open_count,
                 open_word=view_title("open", statuses).lower(),
                 total=total,
                 new=new,
                 # The status carries the number as it was when reported; every bar shows it as it is now.
-                status=replace(self.app.sync_status, pending_new=new),
-                read_only=self.app.read_only,
-                unencrypted=not self.app.backend.encrypted,
+                status=replace(self.session.sync_status, pending_new=new),
+                read_only=self.session.read_only,
+                unencrypted=not self.session.backend.encrypted,
                 marked=len(self.marks),
                 matches=self._view_size[1] if self.filter else None,
             )
         )
 
     def _tick(self) -> None:
-        # Only the retry countdown and a request budget's wait change by themselves.
-        if self.app.sync_status.state == "retrying":
+        # Only the retry countdowns and a request budget's wait change by themselves.
+        if self.session.sync_status.state == "retrying":
             self.refresh_top_bar()
-        holding_back = self.app.backend.holding_back
+        if self.is_current and len(self.app.sessions) > 1:
+            self.show_tabs(self.app.tab_states())  # another console's countdown (unchanged: not redrawn)
+        holding_back = self.session.backend.holding_back
         if holding_back or self._held_back:
             self._held_back = bool(holding_back)
             self.refresh_bars()
@@ -265,12 +275,12 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
     def show_incident(self, key: str) -> bool:
         """Put the cursor on ``key``: in this view if it shows it, else in this view without the
         filter, else in All (with the filter if it lets the incident through); whether the view changed."""
-        if key not in self.app.store:
-            self.app.toast("That incident is not loaded (deleted, or not in the feeds).", severity="warning")
+        if key not in self.session.store:
+            self.toast("That incident is not loaded (deleted, or not in the feeds).", severity="warning")
             return False
         no_filter = Filter()
         for feed, filter in ((self.feed, self.filter), (self.feed, no_filter), ("all", self.filter), ("all", no_filter)):
-            if self.app.store.view(self.view_spec(feed, filter)).index_of(key) is not None:
+            if self.session.store.view(self.view_spec(feed, filter)).index_of(key) is not None:
                 break
         changed = (feed, filter) != (self.feed, self.filter)
         self.feed = feed
@@ -282,13 +292,13 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
 
     def _describe_view(self) -> str:
         """The view as a toast names it: "Unacknowledged", "All incidents filtered by /ssh"."""
-        title = view_title(self.feed, self.app.backend.statuses, long=True)
+        title = view_title(self.feed, self.session.backend.statuses, long=True)
         return f"{title} filtered by / {self.filter.describe()}" if self.filter else title
 
     def cursor_moved(self, key: str | None) -> None:
         if key == self.table.cursor_key:  # not a message the cursor has moved on from
             self._look()
-        self.app.complete_rows(self.table.shown_needing_details())  # the table may have scrolled
+        self.app.complete_rows(self.session, self.table.shown_needing_details())  # the table may have scrolled
         self.refresh_bars()
 
     def _look(self) -> None:
@@ -309,28 +319,28 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
     def action_newest_unseen(self) -> None:
         """w: the newest incident not looked at yet, in this view or the nearest one that holds it."""
         new = self.new_incidents
-        unseen = self.app.store.incidents(new.unseen())
+        unseen = self.session.store.incidents(new.unseen())
         if not unseen:
             if new.count:
-                self.app.toast(f"{new.count:,} new held while live updates are paused: p shows them.")
+                self.toast(f"{new.count:,} new held while live updates are paused: p shows them.")
             else:
-                self.app.toast("Nothing unseen: every incident that arrived has been looked at.")
+                self.toast("Nothing unseen: every incident that arrived has been looked at.")
             return
         newest = max(unseen, key=_newest_first)
         was = self._describe_view()
         if self.show_incident(newest.key):
-            self.app.toast(f"The newest unseen incident is not in {was}: showing {self._describe_view()}.")
+            self.toast(f"The newest unseen incident is not in {was}: showing {self._describe_view()}.")
         self._look()  # already highlighted (no cursor move) still counts as looking
 
     def action_mark_seen(self) -> None:
         """W: every incident counts as seen, those held while paused too."""
         count = self.new_incidents.count
         if not count:
-            self.app.toast("Nothing new to mark seen.")
+            self.toast("Nothing new to mark seen.")
             return
         self.table.refresh_keys(self.new_incidents.seen_all())
         self.refresh_bars()
-        self.app.toast(f"Marked {count:,} new incident{'s' if count != 1 else ''} seen.")
+        self.toast(f"Marked {count:,} new incident{'s' if count != 1 else ''} seen.")
 
     # ----------------------------------------------------------------- marks
 
@@ -358,12 +368,12 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         end = view.index_of(key)
         if start is None or end is None:
             self.marks.toggle(key)
-            self.app.toast("Range starts here: move, then V again marks everything in between.")
+            self.toast("Range starts here: move, then V again marks everything in between.")
         else:
             low, high = sorted((start, end))
             added = self.marks.add(view.keys(low, high + 1))
             self.marks.anchor = key
-            self.app.toast(f"Marked {added} more ({len(self.marks)} marked).")
+            self.toast(f"Marked {added} more ({len(self.marks)} marked).")
         self.table.refresh()
         self._marks_changed()
 
@@ -372,9 +382,9 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         keys = self.current_view().keys()
         before = len(self.marks)
         if self.marks.mark_or_unmark_all(keys):
-            self.app.toast(f"Marked {len(self.marks) - before:,} more: every incident in this view (* again unmarks).")
+            self.toast(f"Marked {len(self.marks) - before:,} more: every incident in this view (* again unmarks).")
         else:
-            self.app.toast(f"Unmarked the {len(keys):,} incidents in this view.")
+            self.toast(f"Unmarked the {len(keys):,} incidents in this view.")
         self.table.refresh()
         self._marks_changed()
 
@@ -386,7 +396,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
             count = self.marks.clear()
             self.table.refresh()
             self._marks_changed()
-            self.app.toast(f"Cleared {count:,} mark{'s' if count != 1 else ''}.")
+            self.toast(f"Cleared {count:,} mark{'s' if count != 1 else ''}.")
         elif self.filter or self.filter.errors:
             self._clear_filter()
             self.refresh_view(land=True)
@@ -426,17 +436,17 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         if result.targets not in self._sent_marks:
             return
         self._sent_marks.remove(result.targets)
-        retry = [key for key, reason in result.failed if reason != REASON_NOT_FOUND and key in self.app.store]
+        retry = [key for key, reason in result.failed if reason != REASON_NOT_FOUND and key in self.session.store]
         if retry:
             self.marks.add(retry)
             self.table.refresh()
             self._marks_changed()
-            self.app.toast(f"{len(retry)} that failed stay marked: press the key again to retry.", severity="warning")
+            self.toast(f"{len(retry)} that failed stay marked: press the key again to retry.", severity="warning")
 
     def _return_to_rolled_back(self, result: ActionResult, key: str, neighbour: str | None) -> None:
         """A refused action puts the incident back in the view: the cursor goes back to it, unless the
         analyst has moved on since (the cursor is no longer where the optimistic update left it)."""
-        rolled_back = key in dict(result.failed) and key in self.app.store
+        rolled_back = key in dict(result.failed) and key in self.session.store
         if rolled_back and self.table.cursor_key in (neighbour, key) and self.current_view().index_of(key) is not None:
             self.refresh_view(cursor_key=key)
 
@@ -481,7 +491,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         from .bulk import BulkScreen
 
         key = self.table.cursor_key
-        self.app.push_screen(BulkScreen(self.app.store.get(key) if key else None), self._bulk_counted)
+        self.app.push_screen(BulkScreen(self.session.store.get(key) if key else None), self._bulk_counted)
 
     def _bulk_counted(self, preview) -> None:
         from .confirm import ConfirmBulkScreen
@@ -491,11 +501,11 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self.app.run_bulk(preview)
+                self.app.run_bulk(self.session, preview)
             else:
-                self.app.toast("Bulk action cancelled: nothing was sent.")
+                self.toast("Bulk action cancelled: nothing was sent.")
 
-        self.app.push_screen(ConfirmBulkScreen(preview, archive_dir=display_path(self.app.archive_dir)), confirmed)
+        self.app.push_screen(ConfirmBulkScreen(preview, archive_dir=display_path(self.session.archive_dir)), confirmed)
 
     def action_export(self) -> None:
         from .export import ExportScreen
@@ -507,21 +517,21 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
             what = f"this view ({len(keys):,} incidents)"
             label = f"{self._feed_name()}-filtered" if self.filter else self._feed_name()
         if not keys:
-            self.app.toast("Nothing to export: this view is empty.", severity="warning")
+            self.toast("Nothing to export: this view is empty.", severity="warning")
             return
-        self.app.push_screen(ExportScreen(what, label), lambda chosen: chosen and self.app.export(keys, *chosen))
+        self.app.push_screen(ExportScreen(what, label), lambda chosen: chosen and self.app.export(self.session, keys, *chosen))
 
     def action_search(self) -> None:
-        self.app.open_search()
+        self.app.open_search(self.session)
 
     def action_undo(self) -> None:
-        self.app.undo()
+        self.app.undo(self.session)
 
     # ------------------------------------------------------------ views, live
 
     def _feed_name(self) -> str:
         """The view in a file name: its status when it shows one ("unacknowledged"), else the feed."""
-        shown = feed_statuses(self.feed, self.app.backend.statuses)
+        shown = feed_statuses(self.feed, self.session.backend.statuses)
         return shown[0].id if self.feed != "all" and len(shown) == 1 else self.feed
 
     def action_view(self, feed: Feed) -> None:
@@ -547,7 +557,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         self.sort_by(self.sort, not self.descending)
 
     def action_page(self, step: int) -> None:
-        pages = max(1, self.current_view().page_count(self.app.settings.page_size))
+        pages = max(1, self.current_view().page_count(self.session.settings.page_size))
         target = max(0, min(self.page + step, pages - 1))
         if target != self.page:
             self.page = target
@@ -558,7 +568,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         """Past a page's edge (j k PgUp PgDn) to the next or previous page; g and G to the first or
         last incident of the whole view."""
         view = self.current_view()
-        last_page = view.page_count(self.app.settings.page_size) - 1
+        last_page = view.page_count(self.session.settings.page_size) - 1
         if message.to_end:
             target = 0 if message.direction < 0 else last_page
         else:
@@ -567,12 +577,56 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
             self.page = target
             # Up to the previous page, or G: its last row; down to the next, or g: its first.
             at_last_row = message.direction > 0 if message.to_end else message.direction < 0
-            self._show_page(view, cursor_key="", cursor_index=self.app.settings.page_size - 1 if at_last_row else 0)
+            self._show_page(view, cursor_key="", cursor_index=self.session.settings.page_size - 1 if at_last_row else 0)
         if message.to_end:
             self._look()  # g at the top already: looking, though the cursor did not move
 
     def action_refresh(self) -> None:
-        self.app.refresh_now()
+        self.app.refresh_now(self.session)
 
     def action_toggle_pause(self) -> None:
-        self.app.toggle_pause()
+        self.app.toggle_pause(self.session)
+
+
+class InboxScreen(MainScreen):
+    """The inbox's tab: the main screen over every console's open incidents (``Inbox``).  What it
+    sends goes to each incident's own console; a delete is confirmed console by console."""
+
+    def action_delete(self) -> None:
+        from .confirm import ConfirmInboxDeleteScreen
+
+        targets = self.targets()
+        if not targets:
+            self.toast("Nothing to delete: no incident is highlighted.", severity="warning")
+            return
+        groups, left_out = [], []
+        for session, keys in self.session.by_console(targets).items():
+            if session.read_only:
+                count = len(keys)
+                left_out.append(f"{session.name} is read-only: {'its incident is' if count == 1 else f'its {count:,} are'} "
+                                f"left as {'it is' if count == 1 else 'they are'}.")
+            else:
+                groups.append((session, session.store.incidents(keys)))
+        if not groups:
+            self.toast("Nothing to delete: every console of these is read-only.", severity="warning")
+            return
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self.send("delete", targets)
+            else:
+                self.toast("Delete cancelled: nothing was sent.")
+
+        self.app.push_screen(ConfirmInboxDeleteScreen(groups, left_out=left_out,
+                                                      archive_dir=display_path(self.session.archive_dir)), confirmed)
+
+    def triage_finished(self, result: ActionResult) -> None:
+        was_marked = result.targets in self._sent_marks
+        super().triage_finished(result)
+        left_out = [key for key in result.skipped if key in self.session.store]
+        if was_marked and left_out:
+            # A mixed set of marks: what this action cannot do on some console waits for its own key.
+            self.marks.add(left_out)
+            self.table.refresh()
+            self._marks_changed()
+            self.toast(f"{len(left_out):,} left out stay marked.")

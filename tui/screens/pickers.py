@@ -20,6 +20,7 @@ from ..backends.base import SeveritySpec, User
 from ..backends.errors import ApiError
 from ..sanitize import clean
 from .worker_errors import ReportsWorkerErrors
+from .on_console import OnConsole
 
 #: The picker's first choice: nobody (``Change.assignee`` "" unassigns).
 UNASSIGNED = User("", "Unassigned")
@@ -44,7 +45,7 @@ def matches(user: User, typed: str) -> bool:
     return not wanted or wanted in shown.casefold()
 
 
-class AssignScreen(ReportsWorkerErrors, ModalScreen[User | None]):
+class AssignScreen(OnConsole, ReportsWorkerErrors, ModalScreen[User | None]):
     """Type to filter the console's users, ↑/↓ to move, enter picks; "Unassigned" comes first."""
 
     BINDINGS = [
@@ -79,7 +80,7 @@ class AssignScreen(ReportsWorkerErrors, ModalScreen[User | None]):
     @work(exclusive=True, group="assign-users", exit_on_error=False)
     async def load_users(self) -> None:
         try:
-            users = await self.app.backend.users()
+            users = await self.session.backend.users()
         except ApiError as error:
             self._say(Text(clean(f"Could not read the users: {error}", limit=200), style="bold red"))
             return
@@ -139,7 +140,7 @@ class AssignScreen(ReportsWorkerErrors, ModalScreen[User | None]):
         self.dismiss(None)
 
 
-class SeverityScreen(ModalScreen[SeveritySpec | None]):
+class SeverityScreen(OnConsole, ModalScreen[SeveritySpec | None]):
     """The backend's severities, most urgent first, glyph and label; enter picks."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="severity-cancel")]

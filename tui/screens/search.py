@@ -28,12 +28,13 @@ from ..widgets.toggles import GlyphRadioButton
 from ..triage import ActionResult
 from ..widgets.status_bar import InfoLine
 from .incident_list import IncidentListScreen
+from .on_console import OnConsole
 
 # The status choice's id for every status.
 EVERY_STATUS = "all"
 
 
-class SearchFormScreen(ModalScreen[SearchQuery | None]):
+class SearchFormScreen(OnConsole, ModalScreen[SearchQuery | None]):
     """The backend's search fields and a status (or all), starting from ``query``."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="search-form-cancel")]
@@ -43,7 +44,7 @@ class SearchFormScreen(ModalScreen[SearchQuery | None]):
         self.query_shown = query
 
     def compose(self) -> ComposeResult:
-        backend = self.app.backend
+        backend = self.session.backend
         query = self.query_shown
         values = dict(query.values)
         with Vertical(id="search-dialog"):
@@ -64,7 +65,7 @@ class SearchFormScreen(ModalScreen[SearchQuery | None]):
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
-        backend = self.app.backend
+        backend = self.session.backend
         values = {field.name: self.query_one(f"#search-{field.name}", Input).value for field in backend.search_fields}
         pressed = self.query_one(RadioSet).pressed_button
         status = pressed.id.removeprefix("state-") if pressed and pressed.id else EVERY_STATUS
@@ -82,8 +83,8 @@ class SearchFormScreen(ModalScreen[SearchQuery | None]):
 class SearchScreen(IncidentListScreen):
     BINDINGS = SEARCH_BINDINGS
 
-    def __init__(self, query: SearchQuery) -> None:
-        super().__init__()
+    def __init__(self, session, query: SearchQuery) -> None:
+        super().__init__(session)
         self.search_query = query
         self.results: SearchPage | None = None
         #: The handle the current page was asked with (None: the first page).
@@ -104,12 +105,12 @@ class SearchScreen(IncidentListScreen):
 
     @work(exclusive=True, group="search", exit_on_error=False)
     async def load(self, handle: str | None, *, keep_cursor: bool = False) -> None:
-        with self.app.activity("searching the console…"):
+        with self.app.activity(self.session, "searching the console…"):
             try:
-                page = await self.app.backend.search(self.search_query, handle, limit=self.app.settings.page_size)
+                page = await self.session.backend.search(self.search_query, handle, limit=self.session.settings.page_size)
             except ApiError as error:
                 self._error = str(error)
-                self.app.toast(f"Search failed: {error}", severity="error")
+                self.toast(f"Search failed: {error}", severity="error")
                 self._show_info()
                 return
         self._error = ""
@@ -118,7 +119,7 @@ class SearchScreen(IncidentListScreen):
 
     def _rows(self) -> list[Incident]:
         # The store's copy when it has one: it follows live updates and actions.
-        return [self.app.store.get(incident.key) or incident for incident in self.results.incidents] if self.results else []
+        return [self.session.store.get(incident.key) or incident for incident in self.results.incidents] if self.results else []
 
     def _show_rows(self, *, keep_cursor: bool) -> None:
         if keep_cursor:
@@ -131,7 +132,7 @@ class SearchScreen(IncidentListScreen):
     def _show_title(self) -> None:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(" Roost ", style="bold reverse")
-        if self.app.read_only:
+        if self.session.read_only:
             text.append(" [read-only]", style="bold magenta")
         text.append(" Search the console: ", style="bold")
         text.append(clean(self.search_query.describe, limit=120))
@@ -153,7 +154,7 @@ class SearchScreen(IncidentListScreen):
         )
 
     def incident(self, key: str) -> Incident | None:
-        return self.app.store.get(key) or self.known_incidents().get(key)
+        return self.session.store.get(key) or self.known_incidents().get(key)
 
     def known_incidents(self) -> Mapping[str, Incident]:
         return {incident.key: incident for incident in self.results.incidents} if self.results else {}
@@ -176,7 +177,7 @@ class SearchScreen(IncidentListScreen):
         page = self.results
         handle = (page.next if step > 0 else page.previous) if page else None
         if handle is None:
-            self.app.toast("No more pages that way.")
+            self.toast("No more pages that way.")
             return
         self.load(handle)
 
@@ -193,7 +194,7 @@ class SearchScreen(IncidentListScreen):
         self.app.push_screen(SearchFormScreen(self.search_query), chosen)
 
     def action_undo(self) -> None:
-        self.app.undo()
+        self.app.undo(self.session)
 
     def action_close(self) -> None:
         self.dismiss(None)

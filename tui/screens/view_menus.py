@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from ..backends.base import Column
 from ..widgets.incident_table import layout_columns
 from .accelerators import accelerators
+from .on_console import OnConsole
 
 _DIALOG_CSS = """
     {screen} {{ align: center middle; }}
@@ -55,7 +56,7 @@ def _move(options: OptionList, where: str) -> None:
     moves[where]()
 
 
-class SortMenuScreen(ModalScreen[str | None]):
+class SortMenuScreen(OnConsole, ModalScreen[str | None]):
     """The sortable columns, a letter each, the current sort marked; returns the column picked."""
 
     DEFAULT_CSS = _DIALOG_CSS.format(screen="SortMenuScreen", width=52)
@@ -115,7 +116,7 @@ class SortMenuScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
+class ColumnsScreen(OnConsole, ModalScreen[tuple[str, ...] | None]):
     """The backend's columns, those shown ticked and first; returns the ticked ones in that order."""
 
     DEFAULT_CSS = _DIALOG_CSS.format(screen="ColumnsScreen", width=52)
@@ -203,15 +204,15 @@ class TableMenuKeys:
         self.app.push_screen(SortMenuScreen(self.table.sort_titles, current=self.sort, descending=self.descending), picked)
 
     def action_columns(self) -> None:
-        backend = self.app.backend
+        backend = self.session.backend
         # Without a profile's choice the table picks by its width: what it shows now is the start.
-        shown = self.app.settings.columns or tuple(
+        shown = self.session.settings.columns or tuple(
             column.id for column, _ in layout_columns((), backend.columns, self.table.size.width)
         )
 
         def chosen(columns: tuple[str, ...] | None) -> None:
             if columns is None or columns == shown:
                 return
-            self.app.use_columns(columns)
+            self.app.use_columns(self.session, columns)
 
         self.app.push_screen(ColumnsScreen(backend.columns, shown), chosen)

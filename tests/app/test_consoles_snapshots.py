@@ -1,0 +1,42 @@
+"""The tab bar and the inbox at 80x24 and 120x40: two Canary consoles and a Log360 server, seeded,
+on a fixed clock.  Update after an intended change with `--snapshot-update` and look at the report."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.screenshots import in_process_consoles, seeded_console, seeded_log360
+
+from .conftest import settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+def consoles_app(data_dir):
+    # Live polling far in the future: every tab says "live" and nothing moves.
+    return in_process_consoles(
+        [("prod", seeded_console(backlog=40, seed=7), "prod-token"), ("lab", seeded_console(backlog=12, seed=3), "lab-token"),
+         ("siem", seeded_log360(backlog=20), "siem-token")],
+        data_dir, poll_interval=3600, read_only=("lab",))
+
+
+def _scene(*keys):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return run_before
+
+
+SCENES = {
+    "console-tab": _scene("ctrl+right"),
+    "inbox": _scene("alt+0"),
+    "inbox-delete": _scene("alt+0", "space", "j", "j", "space", "d"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scene", list(SCENES))
+def test_consoles(snap_compare, snapshot_data_dir, size, scene):
+    assert snap_compare(consoles_app(snapshot_data_dir), terminal_size=size, run_before=SCENES[scene])
