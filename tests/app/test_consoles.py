@@ -294,3 +294,14 @@ async def test_an_export_from_the_inbox_writes_a_file_per_console_of_its_own_inc
             (written,) = (tmp_path / "exports").glob(f"marks-*-{name}.json")
             assert len(json.loads(written.read_text())["incidents"]) == 1
             assert own[name] in written.read_text()
+
+
+async def test_a_dialog_names_the_console_it_acts_on(prod, lab, siem, tmp_path):
+    app = three_consoles(prod, lab, siem, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("alt+2", "d")
+        await pilot.pause()
+        assert "▀ lab ▀" in screen_text(app)
+        await pilot.press("n")
+        assert any(notice.message == "lab: Delete cancelled: nothing was sent." for notice in app.messages)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import events, on
-
 
 class OnConsole:
     """Mixed into a screen about one console: it keeps the session of the tab it was opened on (taken
@@ -28,8 +26,11 @@ class OnConsole:
         """The app's toast, naming this screen's console when several are open."""
         self.app.toast(message, session=self.session, **options)
 
-    @on(events.Mount)
-    def _name_the_console(self) -> None:
-        # With several consoles open, a dialog's frame names the one it acts on.
-        if len(self.app.sessions) > 1 and self.children:
-            self.children[0].border_title = self.session.name
+    def on_mount(self) -> None:
+        # With several consoles open, a dialog's frame names the one it acts on.  (Textual calls each
+        # class's on_mount along the MRO; an @on handler of a class that is no widget it would not.)
+        if len(self.app.sessions) > 1:
+            # The dialog's own frame: not the toasts and tooltip Textual puts on the screen in front.
+            frame = next((child for child in self.children if not child.has_class("-textual-system")), None)
+            if frame is not None:
+                frame.border_title = self.session.name
