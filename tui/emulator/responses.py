@@ -44,25 +44,55 @@ def pretty_json(value: Any) -> str:
     return _encode(value, "\n")
 
 
-class EncodedJSON:
-    """A value already written as ``pretty_json`` writes it at ``newline``, to be pasted into answers.
+def written(value: Any, newline: str = "\n") -> str:
+    """``value`` as ``pretty_json`` writes it inside a container whose lines start with ``newline``
+    (a newline and the container's indentation)."""
+    return _encode(value, newline)
 
-    What does not change between answers (an incident between its changes) is written once;
-    pasted at another depth, its lines are re-indented (JSON strings hold no raw newline).
+
+def written_with_list(value: dict[str, Any], name: str, newline: str) -> str:
+    """``written(value, newline)`` for a dict of scalars but for the list ``value[name]``: a Canary
+    incident's description and its events, which a feed page writes a thousand of.  The scalars
+    are written with one call of the C encoder, the list put in the place kept for it."""
+    if not _C_ENCODER:
+        return _encode(value, newline)
+    slotted = value.copy()
+    slotted[name] = _SLOT
+    if not _SCALAR_TYPES.issuperset(map(type, slotted.values())):
+        return _encode(value, newline)
+    inner = newline + _INDENT
+    head, _, tail = _flat(slotted, inner).partition(_WRITTEN_SLOT)
+    if _WRITTEN_SLOT in tail:  # a value written like the slot: which is the list's place?
+        return _encode(value, newline)
+    return f"{{{inner}{head}{_encode(value[name], inner)}{tail}{newline}}}"
+
+
+class EncodedJSON:
+    """``text``, a value already written at ``newline`` (``written``), to be pasted into answers.
+
+    Pasted at another depth, its lines are re-indented (JSON strings hold no raw newline).
     """
 
     __slots__ = ("text", "newline")
 
-    def __init__(self, value: Any, newline: str) -> None:
-        self.text = _encode(value, newline)
+    def __init__(self, text: str, newline: str) -> None:
+        self.text = text
         self.newline = newline
+
+    @classmethod
+    def of(cls, value: Any, newline: str) -> EncodedJSON:
+        return cls(_encode(value, newline), newline)
 
     def at(self, newline: str) -> str:
         return self.text if newline == self.newline else self.text.replace(self.newline, newline)
 
 
 def _encode(value: Any, newline: str) -> str:
-    """``value`` indented as at ``newline`` (a newline and the enclosing container's indentation)."""
+    """``value`` indented as at ``newline`` (a newline and the enclosing container's indentation).
+
+    Containers are put together with f-strings, which copy their parts once: a page of a
+    thousand incidents is megabytes, and each ``+`` copied all of it again.
+    """
     kind = type(value)
     if kind is str:
         return encode_basestring_ascii(value)
@@ -71,27 +101,29 @@ def _encode(value: Any, newline: str) -> str:
             return "{}"
         inner = newline + _INDENT
         if _C_ENCODER:
-            nested = [item for item in value.values() if type(item) not in _SCALAR_TYPES]
+            nested = [name for name, item in value.items() if type(item) not in _SCALAR_TYPES]
             if not nested:
-                return "{" + inner + _flat(value, inner) + newline + "}"
+                return f"{{{inner}{_flat(value, inner)}{newline}}}"
             if len(nested) < len(value):
-                slotted = {name: _SLOT if type(item) not in _SCALAR_TYPES else item for name, item in value.items()}
-                written = _filled(_flat(slotted, inner), nested, inner)
+                slotted = value.copy()
+                for name in nested:
+                    slotted[name] = _SLOT
+                written = _filled(_flat(slotted, inner), [value[name] for name in nested], inner)
                 if written is not None:
-                    return "{" + inner + written + newline + "}"
+                    return f"{{{inner}{written}{newline}}}"
         items = [_key(name) + ": " + _encode(item, inner) for name, item in value.items()]
-        return "{" + inner + ("," + inner).join(items) + newline + "}"
+        return f"{{{inner}{(',' + inner).join(items)}{newline}}}"
     if kind is list or kind is tuple:
         if not value:
             return "[]"
         inner = newline + _INDENT
         if _C_ENCODER:
             if _SCALAR_TYPES.issuperset(map(type, value)):
-                return "[" + inner + _flat(value, inner) + newline + "]"
+                return f"[{inner}{_flat(value, inner)}{newline}]"
             written = _flat_objects(value, inner)
             if written is not None:
-                return "[" + inner + written + newline + "]"
-        return "[" + inner + ("," + inner).join([_encode(item, inner) for item in value]) + newline + "]"
+                return f"[{inner}{written}{newline}]"
+        return f"[{inner}{(',' + inner).join([_encode(item, inner) for item in value])}{newline}]"
     if kind is EncodedJSON:
         return value.at(newline)
     return _scalar(value, newline)
@@ -133,7 +165,7 @@ def _flat_objects(value: list | tuple, inner: str) -> str | None:
     fields = inner + _INDENT
     written = _flat(value, fields)  # "{...}<separator>{...}"
     between = "}," + fields + "{"
-    return "{" + fields + written[1:-1].replace(between, inner + "}," + inner + "{" + fields) + inner + "}"
+    return f"{{{fields}{written[1:-1].replace(between, inner + '},' + inner + '{' + fields)}{inner}}}"
 
 
 # A dict mixing scalars and containers is written at C speed with this in each container's place,

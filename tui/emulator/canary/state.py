@@ -79,6 +79,10 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
+# Values json_safe returns as they are, told apart by their exact type (subclasses take the long way).
+_SAFE_AS_THEY_ARE = frozenset({str, bool, type(None)})
+
+
 def json_safe(value: Any, depth: int = 0) -> Any:
     """``value`` as something the JSON encoder always takes, so that no stored incident can break a response.
 
@@ -87,6 +91,13 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     ``MAX_NESTING`` is cut and marked; keys become text; other Python objects
     (sets, bytes, ...) become their text.
     """
+    kind = type(value)
+    if kind in _SAFE_AS_THEY_ARE:
+        return value
+    if kind is dict and depth < MAX_NESTING:  # the usual incident: text keys, mostly text values
+        depth += 1
+        return {name if type(name) is str else _key(name): item if type(item) in _SAFE_AS_THEY_ARE
+                else json_safe(item, depth) for name, item in value.items()}
     if isinstance(value, str) or value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -173,9 +184,10 @@ class IncidentRecord:
     updated_time: int
     body: dict[str, Any]
     deleted: bool = False
-    # The feed item last written for this incident, as (its rendering's parameters, its JSON):
-    # wire fills it, and every change of the incident forgets it, so a page writes only what changed.
-    feed_json: tuple[Any, Any] | None = field(default=None, repr=False, compare=False)
+    # Whether ``body`` is the description a feed sends in UTC with every event: its ``created_std``
+    # and its events' ``timestamp_std`` are there and in UTC.  So are those of every incident made
+    # here (wire then writes ``body`` as it is); a loaded file's may be missing or in another zone.
+    sent_as_stored: bool = field(default=False, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -397,7 +409,7 @@ class ConsoleState:
         last_activity = max([created, *(_int(e.get("timestamp")) for e in events if isinstance(e, dict))])
         record = IncidentRecord(
             key=key, hash_id=hash_id or md5_hex(f"hash:{key}"), updated_id=0, updated_time=0,
-            body=dict(sorted(body.items())),
+            body=dict(sorted(body.items())), sent_as_stored=True,
         )
         self._forget_order(key)
         self._incidents[key] = record
@@ -431,7 +443,6 @@ class ConsoleState:
         self._forget_order(key)
         record = self._live_record(key)
         record.deleted = True
-        record.feed_json = None  # never sent again: keep nothing for it
 
     # -- files ----------------------------------------------------------------
 
@@ -463,7 +474,6 @@ class ConsoleState:
         if record.acknowledged == acknowledged:
             return False
         record.body["acknowledged"] = true_false(acknowledged)
-        record.feed_json = None  # changed, even when not bumped
         self._changes += 1
         if self.bump_on_ack:
             self._bump(record, self.now())
@@ -474,7 +484,6 @@ class ConsoleState:
         self._last_updated_id += 1
         record.updated_id = self._last_updated_id
         record.updated_time = when
-        record.feed_json = None  # every change of an incident passes here (but an acknowledgement without a bump)
         self._changes += 1
         self._feed_order.append((record.updated_id, record.key))  # the highest yet: still sorted
 
@@ -528,7 +537,7 @@ class ConsoleState:
     @staticmethod
     def _stamped(event: Any) -> Any:
         """An event with ``timestamp_std`` filled in from ``timestamp`` (port-scan maps have neither)."""
-        if isinstance(event, Mapping) and "timestamp" in event:
+        if (type(event) is dict or isinstance(event, Mapping)) and "timestamp" in event:
             return dict(sorted({**event, "timestamp_std": timefmt.std(_int(event["timestamp"]))}.items()))
         return event
 
@@ -574,6 +583,7 @@ class ConsoleState:
             updated_id=updated_id,
             updated_time=_int(item.get("updated_time"), _int(body.get("created"), self.now())),
             body=body,
+            sent_as_stored=_stamped_in_utc(body),
         )
         self._forget_order(record.key)
         self._incidents[record.key] = record
@@ -619,6 +629,18 @@ def _discard(order: list[tuple[int, str]], entry: tuple[int, str]) -> None:
     index = bisect_left(order, entry)
     if index < len(order) and order[index] == entry:
         del order[index]
+
+
+def _stamped_in_utc(body: Mapping[str, Any]) -> bool:
+    """Whether a loaded body's ``created_std`` and its events' ``timestamp_std`` are those a feed
+    writes in UTC, where a feed writes them: for ``created`` and each event's whole-number ``timestamp``."""
+    if body.get("created_std") != timefmt.std(_int(body.get("created"))):
+        return False
+    return all(
+        event.get("timestamp_std") == timefmt.std(stamp)
+        for event in body["events"]
+        if isinstance(event, dict) and isinstance(stamp := event.get("timestamp"), int) and not isinstance(stamp, bool)
+    )
 
 
 def _events_list(events: list[Any]) -> str:

@@ -97,7 +97,7 @@ def list_item_json(incident: Incident, in_progress: str) -> EncodedJSON:
     cached = incident.listed_json
     if cached is not None and cached[0] == in_progress:
         return cached[1]
-    encoded = EncodedJSON(list_item(incident, in_progress), _LIST_ITEM_NEWLINE)
+    encoded = EncodedJSON.of(list_item(incident, in_progress), _LIST_ITEM_NEWLINE)
     incident.listed_json = (in_progress, encoded)
     return encoded
 
@@ -112,7 +112,7 @@ def list_response(page: list[Incident], *, total: int, per_page: int, in_progres
 def detail_json(incident: Incident) -> EncodedJSON:
     """``detail`` written as JSON, kept on the incident until it changes."""
     if incident.detail_json is None:
-        incident.detail_json = EncodedJSON(detail(incident), _DETAIL_NEWLINE)
+        incident.detail_json = EncodedJSON.of(detail(incident), _DETAIL_NEWLINE)
     return incident.detail_json
 
 
