@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from .actions import ACTION_CAPABILITIES
 from .backends.base import Capability, Column, FilterField, FilterValueError, StatusAction, StatusSpec
 from .details import DetailContext
 from .model import Incident
@@ -212,8 +213,6 @@ class Inbox:
             if feed in FEEDS:
                 return feed == "open"
             return any(status.id == feed and status.is_open for status in self.backend.statuses)
-        from .keys import ACTION_CAPABILITIES
-
         return action not in ACTION_CAPABILITIES
 
     def session_of(self, key: str) -> ConsoleSession:

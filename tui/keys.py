@@ -14,25 +14,7 @@ from typing import Mapping
 
 from textual.binding import Binding
 
-from .backends.base import Capability
 
-#: The edits (issue 10), each behind its capability; all but create and edit act on the marks.
-EDIT_ACTIONS = frozenset({"take", "assign", "severity", "due_date", "add_note", "create", "edit"})
-MUTATING_ACTIONS = frozenset({"set_status", "delete", "bulk", "undo"}) | EDIT_ACTIONS
-#: Keys offered only where the session's backend declares the ability.
-ACTION_CAPABILITIES = {
-    "delete": Capability.DELETE,
-    "bulk": Capability.BULK_BY_FILTER,
-    "history": Capability.HISTORY,
-    "search": Capability.SEARCH,
-    "take": Capability.ASSIGN,
-    "assign": Capability.ASSIGN,
-    "severity": Capability.SEVERITY,
-    "due_date": Capability.DUE_DATE,
-    "add_note": Capability.NOTES,
-    "create": Capability.CREATE,
-    "edit": Capability.EDIT,
-}
 #: The view keys (by binding id, what keymaps know them by) and the feed each shows: the main
 #: screen names them after the backend's statuses.
 VIEW_FEEDS = {

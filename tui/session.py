@@ -17,7 +17,7 @@ from .audit import AUDIT_FILE, AuditLog
 from .backends.base import Backend, Change, SearchQuery
 from .config import Settings
 from .details import DetailSource
-from .keys import ACTION_CAPABILITIES
+from .actions import ACTION_CAPABILITIES
 from .store import FEEDS, ChangeSet, IncidentStore
 from .sync import SyncEngine, SyncStatus
 from .triage import DELETE, ActionResult, Triage

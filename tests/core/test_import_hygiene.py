@@ -10,7 +10,7 @@ import pytest
 CORE = (
     "tui.model", "tui.store", "tui.sync", "tui.triage", "tui.cache", "tui.details", "tui.filtering",
     "tui.export", "tui.archive", "tui.audit", "tui.backends.canary.bulk", "tui.timefmt", "tui.backoff", "tui.sanitize",
-    "tui.duedate", "tui.profile_writer", "tui.collector", "tui.notify",
+    "tui.duedate", "tui.profile_writer", "tui.collector", "tui.notify", "tui.actions", "tui.session", "tui.inbox",
     # The contract and what every backend shares, and each backend whole: no Textual below the UI.
     "tui.backends.base", "tui.backends.acting", "tui.backends.http", "tui.backends.canary", "tui.backends.log360",
 )

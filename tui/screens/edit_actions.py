@@ -19,7 +19,8 @@ from textual.keys import key_to_character
 
 from ..backends.base import Capability, Change, SeveritySpec, User
 from ..backends.errors import ApiError
-from ..keys import MUTATING_ACTIONS, keymap_in_effect
+from ..actions import MUTATING_ACTIONS
+from ..keys import keymap_in_effect
 from ..model import Incident
 from ..sanitize import clean
 from ..triage import ActionResult

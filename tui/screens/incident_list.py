@@ -16,7 +16,7 @@ from textual.containers import Container
 from textual.screen import Screen
 
 from ..details import DetailContext
-from ..keys import MUTATING_ACTIONS
+from ..actions import MUTATING_ACTIONS
 from ..model import Incident
 from ..paths import display_path
 from ..sanitize import clean
