@@ -1,5 +1,8 @@
 """One console against five: memory, keys and tab switches with 20,000 incidents per console.
 
+First, what the stores hold (tracemalloc, no UI): one console of 100,000 incidents against five of
+20,000 and the inbox across them, in bytes per incident.  Then the app:
+
 Opens the real app headless at 80x24 on N in-memory Canary consoles of 20,000 synthetic incidents
 each (no network), loads them the way the sync loop does (slices of 1,000 applied to each store,
 which the inbox follows), then measures the CPU time from a key press until the app is idle again:
@@ -21,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,8 +37,9 @@ from bench_ui import InMemoryConsole, percentile  # noqa: E402
 from tui.app import RoostApp  # noqa: E402
 from tui.backends.canary import CanaryBackend  # noqa: E402
 from tui.config import Settings  # noqa: E402
+from tui.inbox import Inbox  # noqa: E402
 from tui.secret import Secret  # noqa: E402
-from tui.session import Opening  # noqa: E402
+from tui.session import ConsoleSession, Opening  # noqa: E402
 
 REPEATS = 40
 SLICE = 1_000
@@ -55,8 +61,6 @@ async def press_timed(pilot, keys: list[str]) -> list[float]:
 
 
 async def measure(consoles: int, per_console: int) -> dict[str, float]:
-    gc.collect()
-    before = rss_mib()
     openings = []
     batches = []
     for number in range(consoles):
@@ -78,8 +82,9 @@ async def measure(consoles: int, per_console: int) -> dict[str, float]:
                 await pilot.pause()
         figures["load CPU s (all consoles, inbox included)"] = time.process_time() - started
         gc.collect()
+        # The process's whole RSS, the synthetic incidents' making included: the held bytes above say
+        # what the stores keep.
         figures["RSS after load MiB"] = rss_mib()
-        figures["RSS per incident KB"] = (rss_mib() - before) * 1024 / (consoles * per_console)
         keys = {"j/k on a console's tab, detail pane": ["j", "k"] * (REPEATS // 2)}
         if consoles > 1:
             # The first visit to a tab builds its screen; later ones only show it.
@@ -97,15 +102,55 @@ async def measure(consoles: int, per_console: int) -> dict[str, float]:
     return figures
 
 
+def held_bytes(consoles: int, per_console: int) -> dict[str, float]:
+    """Bytes held per incident by ``consoles`` sessions' stores (and the inbox, with several),
+    loaded in slices as the sync loop applies them; the incidents' own memory included."""
+    tracemalloc.start()
+    sessions = []
+    for number in range(consoles):
+        settings = Settings(console=f"bench-{number}", token=Secret(f"bench-token-{number}"), profile=f"c{number + 1}")
+        session = ConsoleSession(Opening(settings, CanaryBackend(InMemoryConsole(()))), data_directory=Path(tempfile.mkdtemp()),
+                                 now=lambda: datetime.now(timezone.utc), on_change=lambda *_: None, on_status=lambda *_: None)
+        sessions.append(session)
+    inbox = Inbox(sessions, archive_dir=Path(tempfile.mkdtemp())) if consoles > 1 else None
+    gc.collect()
+    empty = tracemalloc.get_traced_memory()[0]
+    for number, session in enumerate(sessions):
+        incidents = IncidentFactory(seed=number + 1).incidents(per_console)
+        for start in range(0, per_console, SLICE):
+            changes = session.store.apply(incidents[start:start + SLICE])
+            if inbox is not None:
+                inbox.follow(session, changes)
+        del incidents
+        gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - empty
+    tracemalloc.stop()
+    figures = {"held per incident, stores and inbox (bytes)": held / (consoles * per_console)}
+    if inbox is not None:
+        figures["inbox holds (open incidents)"] = len(inbox.store)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--per-console", type=int, default=20_000)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process: measure this many consoles
+    parser.add_argument("--held", type=int, help=argparse.SUPPRESS)  # a child process: held bytes, this many consoles
+    parser.add_argument("--total", type=int, default=100_000, help="incidents in all for the held-bytes rows")
     parser.add_argument("consoles", nargs="*", type=int, default=[1, 5])
     args = parser.parse_args()
     if args.one:
         print(json.dumps(asyncio.run(measure(args.one, args.per_console))))
         return
+    if args.held:
+        print(json.dumps(held_bytes(args.held, args.total // args.held)))
+        return
+    for count in args.consoles:
+        answer = subprocess.run([sys.executable, __file__, "--held", str(count), "--total", str(args.total)],
+                                capture_output=True, text=True, check=True)
+        figures = json.loads(answer.stdout.strip().splitlines()[-1])
+        print(f"{count} x {args.total // count:,}: " + ", ".join(f"{name} {value:,.0f}" for name, value in figures.items()))
+    print()
     columns = {}
     for count in args.consoles:
         answer = subprocess.run([sys.executable, __file__, "--one", str(count), "--per-console", str(args.per_console)],
