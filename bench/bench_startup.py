@@ -3,8 +3,9 @@
 Cold: empty cache and data directories, so every incident comes from the console.
 From cache: the same directories a second time, against an emulator that answers
 only after a delay, so the first row can only come from the local cache.
-Also: launch → the first frame, and → the whole feed loaded (cold).  Prints one table,
-min / median / max of RUNS runs, in seconds, with the figures before issue 12 beside.
+Also: launch → the first frame, and → the whole feed loaded (cold); and Roost's RSS once the whole
+feed is in (cold) and once the whole cache is read (restart), each after SETTLE_SECONDS.  Prints one
+table, min / median / max of RUNS runs, in seconds or MiB, with the figures before issue 12 beside.
 Roost runs from compiled bytecode, as installed (PYTHONDONTWRITEBYTECODE is dropped).
 
     .venv/bin/python bench/bench_startup.py [--sizes 10000 100000] [--runs 5] [--repository PATH]
@@ -34,6 +35,8 @@ TOKEN = "bench-startup-token-0a1b2c3d4e5f"
 INCIDENTS_SHOWN = re.compile(rb"\xc2\xb7 ([1-9][0-9,]*) incidents")
 FIRST_FRAME = b" Roost "  # the top bar's badge
 LOADED = b"manual"  # the top bar once the whole feed is in (polling is off: --poll-interval 0)
+CACHE_READ = b"loading incidents"  # the top bar once the cache is read, while the slow console is asked
+SETTLE_SECONDS = 2.0
 SLOW_CONSOLE_MS = 60_000
 GIVE_UP_SECONDS = 300.0
 #: Medians before issue 12 (tmux 80x24, same machine), by (measure, incidents).
@@ -41,6 +44,7 @@ PREVIOUS = {
     ("cold: first row", 10_000): 1.5, ("cold: first row", 100_000): 1.35,
     ("cold: whole feed", 10_000): 6.2, ("cold: whole feed", 100_000): 94.0,
     ("from cache: first row", 10_000): 2.7, ("from cache: first row", 100_000): 16.8,
+    ("cold: RSS, whole feed (MiB)", 10_000): 264, ("cold: RSS, whole feed (MiB)", 100_000): 1_970,
 }
 
 
@@ -67,8 +71,16 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
-def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) -> tuple[float, float, float | None]:
-    """(seconds to the first frame, to the first row, to the whole feed or None), then q."""
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+def run_roost(
+    repository: Path, home: Path, port: int, *, until_loaded: bool, until_cache_read: bool = False
+) -> tuple[float, float, float | None, float | None]:
+    """(seconds to the first frame, to the first row, to the whole feed or None, RSS in MiB
+    SETTLE_SECONDS after the whole feed or the whole cache, or None), then q."""
     token_file = home / "token"
     token_file.write_text(TOKEN)
     token_file.chmod(0o600)
@@ -88,9 +100,9 @@ def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) ->
         finally:
             os._exit(127)
     output = b""
-    first_frame = first_row = loaded = None
+    first_frame = first_row = loaded = cache_read = rss = None
     try:
-        while loaded is None if until_loaded else first_row is None:
+        while (loaded is None if until_loaded else cache_read is None if until_cache_read else first_row is None):
             if time.monotonic() - started > GIVE_UP_SECONDS:
                 raise SystemExit(f"gave up after {GIVE_UP_SECONDS:g} s: {output[-200:]!r}")
             ready, _, _ = select.select([master], [], [], 0.01)
@@ -106,6 +118,14 @@ def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) ->
                     first_row = now
                 if LOADED in output:
                     loaded = now
+                if first_row is not None and CACHE_READ in output:
+                    cache_read = now
+        if until_loaded or until_cache_read:
+            settled = time.monotonic() + SETTLE_SECONDS
+            while time.monotonic() < settled:  # drained meanwhile: a full pty would hold Roost up
+                if select.select([master], [], [], 0.05)[0]:
+                    os.read(master, 1 << 20)
+            rss = rss_mib(pid)
         os.write(master, b"q")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not os.waitpid(pid, os.WNOHANG)[0]:
@@ -122,12 +142,13 @@ def run_roost(repository: Path, home: Path, port: int, *, until_loaded: bool) ->
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(master)
-    return first_frame, first_row, loaded
+    return first_frame, first_row, loaded, rss
 
 
 def measure(repository: Path, size: int, runs: int, cache_run_latency_ms: int) -> dict[str, list[float]]:
     figures: dict[str, list[float]] = {
         "cold: first frame": [], "cold: first row": [], "cold: whole feed": [], "from cache: first row": [],
+        "cold: RSS, whole feed (MiB)": [], "from cache: RSS, read (MiB)": [],
     }
     for _ in range(runs):
         port = free_port()
@@ -135,18 +156,20 @@ def measure(repository: Path, size: int, runs: int, cache_run_latency_ms: int) -
             home = Path(directory)
             emulator = start_emulator(repository, port, size)
             try:
-                first_frame, first_row, loaded = run_roost(repository, home, port, until_loaded=True)
+                first_frame, first_row, loaded, rss = run_roost(repository, home, port, until_loaded=True)
             finally:
                 stop(emulator)
             figures["cold: first frame"].append(first_frame)
             figures["cold: first row"].append(first_row)
             figures["cold: whole feed"].append(loaded)
+            figures["cold: RSS, whole feed (MiB)"].append(rss)
             slow = start_emulator(repository, port, size, latency_ms=cache_run_latency_ms)
             try:
-                _, first_row, _ = run_roost(repository, home, port, until_loaded=False)
+                _, first_row, _, rss = run_roost(repository, home, port, until_loaded=False, until_cache_read=True)
             finally:
                 stop(slow)
             figures["from cache: first row"].append(first_row)
+            figures["from cache: RSS, read (MiB)"].append(rss)
     return figures
 
 
@@ -159,13 +182,13 @@ def main() -> None:
                         help="the console's delay on the second start (0: a checkout that pings before drawing)")
     args = parser.parse_args()
     print(f"launch → first row in a pty, {args.runs} runs, seconds (min / median / max); {args.repository}")
-    print(f"{'incidents':>10}  {'measure':<24} {'min':>7} {'median':>7} {'max':>7} {'before':>7} {'ratio':>6}")
+    print(f"{'incidents':>10}  {'measure':<28} {'min':>7} {'median':>7} {'max':>7} {'before':>7} {'ratio':>6}")
     for size in args.sizes:
         for name, values in measure(args.repository, size, args.runs, args.cache_run_latency).items():
             median = statistics.median(values)
             before = PREVIOUS.get((name, size))
             shown = f"{before:7.2f} {before / median:5.1f}x" if before else f"{'—':>7} {'':>6}"
-            print(f"{size:>10,}  {name:<24} {min(values):7.2f} {median:7.2f} {max(values):7.2f} {shown}", flush=True)
+            print(f"{size:>10,}  {name:<28} {min(values):7.2f} {median:7.2f} {max(values):7.2f} {shown}", flush=True)
 
 
 if __name__ == "__main__":

@@ -52,9 +52,10 @@ log = logging.getLogger(__name__)
 
 # PRAGMA application_id ("Rost") and user_version tell our file from any other.
 _APPLICATION_ID = 0x526F7374
-# Schemas 1 and 2 held each incident's raw JSON, which took a full parse to read back: such a
-# file is rebuilt (the console fills it again), never read as this one.
-_SCHEMA_VERSION = 4
+# Schemas 1 and 2 held each incident's raw JSON, which took a full parse to read back; 3 and 4
+# documents packed without a backend's preset dictionary (``Document.dictionary``): such a file is
+# rebuilt (the console fills it again), never read as this one.
+_SCHEMA_VERSION = 5
 _SCHEMA = """
 CREATE TABLE incidents (
     key TEXT PRIMARY KEY,
@@ -141,27 +142,23 @@ class SnapshotCache:
                 return
         if shown:
             yield page, watermark
+        incidents: list[Incident] | None = []
         with self._lock:
             try:
-                # Read in one go, so later saves cannot change what the slices hold.
-                rest = self._connection.execute(
+                # Read under one hold of the lock, so later saves cannot change what the slices hold;
+                # a slice of rows at a time, each made into incidents before the next is read, so
+                # the rows never all live at once (at 100,000 they outweigh the incidents).
+                rows = self._connection.execute(
                     f"SELECT key, {_COLUMNS_READ} FROM incidents WHERE version <= ? ORDER BY created DESC",
                     (watermark,),
-                ).fetchall()
-            except sqlite3.Error as error:
+                )
+                with collections_paused():
+                    while chunk := rows.fetchmany(PRELOAD_SLICE):
+                        incidents.extend(self._incident(row) for key, *row in chunk if key not in shown)
+            except (sqlite3.Error, ValueError, TypeError) as error:
                 self._rebuild(error)
-                rest = None
-        if rest is None:
-            if shown:
-                yield [], 0  # what was given is not to be trusted either
-            return
-        rest = [row for key, *row in rest if key not in shown] if shown else [row for _, *row in rest]
-        try:
-            with collections_paused():
-                incidents = [self._incident(row) for row in rest]
-        except (ValueError, TypeError) as error:
-            with self._lock:
-                self._rebuild(error)
+                incidents = None
+        if incidents is None:
             if shown:
                 yield [], 0  # what was given is not to be trusted either
             return
@@ -260,8 +257,9 @@ class SnapshotCache:
             key=key,
             title=intern(title),
             status=intern(status),
-            created=_moment(created),
-            updated=_moment(updated),
+            created=(moment := _moment(created)),
+            # Most incidents never change after their first event: one datetime for both, as parsed.
+            updated=moment if updated == created else _moment(updated),
             version=version,
             source=intern(source),
             target=intern(target),

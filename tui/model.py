@@ -81,6 +81,10 @@ class Document:
 
     #: The events a decoded document holds (a backend's parser); none by default.
     read_events: ClassVar[Callable[[JSON], tuple[Event, ...]] | None] = None
+    #: Text a backend's documents repeat (their field names, in the console's order), given to zlib
+    #: as a preset dictionary: a document a few KB long then packs a fifth smaller, no slower.
+    #: Documents packed with one dictionary can be read only with the same (the cache's schema says which).
+    dictionary: ClassVar[bytes] = b""
 
     def __init__(self, packed: bytes = b"", *, words: str | None = None, events: tuple[Event, ...] | None = None):
         self.packed = packed
@@ -93,17 +97,31 @@ class Document:
         its words come from ``with_words``."""
         # ASCII JSON: lossless for any string a console sent, a lone surrogate included.
         text = json.dumps(raw, separators=(",", ":")) if raw else ""
-        return cls(zlib.compress(text.encode("ascii"), _COMPRESSION_LEVEL) if text else b"", events=events)
+        if not text:
+            return cls(b"", events=events)
+        if not cls.dictionary:
+            return cls(zlib.compress(text.encode("ascii"), _COMPRESSION_LEVEL), events=events)
+        packer = zlib.compressobj(_COMPRESSION_LEVEL, zdict=cls.dictionary)
+        return cls(packer.compress(text.encode("ascii")) + packer.flush(), events=events)
 
     def json(self) -> JSON:
         """The console's document, decoded afresh (the caller may change it)."""
         if not self.packed:
             return {}
-        return json.loads(zlib.decompress(self.packed))
+        return json.loads(self._unpacked())
 
     def text(self) -> str:
         """The document as compact ASCII JSON text (what the cache and exports write), not decoded."""
-        return zlib.decompress(self.packed).decode("ascii") if self.packed else "{}"
+        return self._unpacked().decode("ascii") if self.packed else "{}"
+
+    def _unpacked(self) -> bytes:
+        if not self.dictionary:
+            return zlib.decompress(self.packed)
+        unpacker = zlib.decompressobj(zdict=self.dictionary)
+        unpacked = unpacker.decompress(self.packed) + unpacker.flush()
+        if not unpacker.eof:
+            raise zlib.error("a packed document ends early")
+        return unpacked
 
     def events(self) -> tuple[Event, ...]:
         if self._events is not None:

@@ -196,6 +196,17 @@ def test_a_foreign_database_is_replaced(path):
     assert tables == {"incidents", "coverage"}
 
 
+def test_documents_packed_without_the_backends_dictionary_are_rebuilt_not_misread(path, caplog):
+    """Schema 4 packed documents with plain zlib; read with Canary's preset dictionary they would
+    not decode (or decode wrong), so the file starts afresh."""
+    saved(path, feed_item("a", 3))
+    with sqlite3.connect(path) as database:
+        database.execute("PRAGMA user_version = 4")
+    database.close()
+    assert reopened(path) == ([], 0)
+    assert "older Roost (schema 4)" in caplog.text
+
+
 @pytest.mark.parametrize("schema", [1, 2])
 def test_a_cache_of_raw_documents_from_an_older_roost_is_rebuilt_not_misread(path, caplog, schema):
     """Schemas 1 and 2 kept each incident's raw JSON: read back as records they would be

@@ -47,7 +47,7 @@ def in_process(emulator, monkeypatch):
     def client(console, token, **options):
         return CanaryClient(console, token, transport=DeadlineTransport(app=emulator), sleep=counted, **options)
 
-    monkeypatch.setattr("tui.backends.canary.CanaryClient", client)
+    monkeypatch.setattr("tui.backends.canary.client.CanaryClient", client)
     return waits
 
 

@@ -15,13 +15,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping, cast
 
 from ..base import BulkPreview, BulkRequest, FormField, FormOption, FormValueError, SearchQuery
 from ...model import Incident
-from .client import BulkFilters, CanaryClient, Feed
 from .logtypes import logtype_by_name
 from .parse import ACKNOWLEDGED, UNACKNOWLEDGED, canary_fields
+
+if TYPE_CHECKING:  # the client (and httpx) is imported when a session first speaks to its console
+    from .client import BulkFilters, CanaryClient, Feed
 
 Action = Literal["acknowledge", "unacknowledge", "delete"]
 
@@ -90,7 +92,7 @@ class BulkCall:
         chosen: dict[str, Any] = {name: getattr(self, name) for name in FILTER_FIELDS[:-1] if getattr(self, name)}
         if self.logtypes:
             chosen["filter_logtypes"] = self.logtypes
-        return BulkFilters(**chosen)
+        return cast("BulkFilters", chosen)
 
     def describe(self) -> str:
         """The filters as a phrase: ``from 203.0.113.5 · older than 1d``."""

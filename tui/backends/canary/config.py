@@ -17,8 +17,6 @@ import re
 from pathlib import Path
 from typing import Mapping
 
-import httpx
-
 from ...config import CONFIG_FILE_LIMIT, read_regular_file, shown
 from ...secret import Secret
 from ..base import ConfigSources, ToolConfig
@@ -50,6 +48,8 @@ def resolve_base_url(console: str, *, transport_injected: bool = False) -> str:
         if _DOMAIN_HASH.fullmatch(text):
             return f"https://{text.lower()}.canary.tools{API_PATH}"
         text = f"https://{text}"
+    import httpx  # here, not before the first frame: only a client being made needs it
+
     try:
         url = httpx.URL(text)
     except httpx.InvalidURL:

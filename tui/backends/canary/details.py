@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import datetime
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ...model import Incident
 from ...timefmt import format_time
 from ..base import Fact, HistoryEntry, Lookup, Place, Section, Tally
 from ..errors import ApiError, NotFound
-from .client import CanaryClient
 from .parse import Host, bird_time, canary_fields
+
+if TYPE_CHECKING:  # the client (and httpx) is imported when a session first speaks to its console
+    from .client import CanaryClient
 
 NO_EVENTS_NOTE = "no events in this page of the feed"
 DEVICE_NOT_FOUND = "device not found on the console"
