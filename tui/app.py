@@ -31,7 +31,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from .backends.base import UNCHANGED, Backend, BulkPreview, Change, SearchQuery
-from .backends.errors import ApiError
+from .backends.errors import ApiError, ConfigError
 from .archive import write_atomically
 from .config import Settings
 from .crashlog import crash_line
@@ -336,8 +336,8 @@ class RoostApp(App):
         the cached state stays on screen and the sync loop keeps trying."""
         try:
             await session.startup_check()
-        except ApiError as error:
-            if error.transient:
+        except (ApiError, ConfigError) as error:
+            if isinstance(error, ApiError) and error.transient:
                 return
             if len(self.sessions) == 1:  # among several, the sync loop's own refusal shows on its tab
                 self.refused_at_start = str(error)

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import AsyncIterator, Awaitable, Callable, Collection, Iterable, Literal, TypeVar
 
-from .backends.errors import ApiError, AuthError, PermissionDenied
+from .backends.errors import ApiError, AuthError, ConfigError, PermissionDenied
 from .backoff import retry_wait
 from .collector import collections_paused
 from .backends.base import Backend, Batch
@@ -434,6 +434,12 @@ class SyncEngine:
                 continue  # the analyst asked again: no back-off, it is not the console's failure
             except ApiError as failure:
                 error = failure
+            except ConfigError as failure:
+                # The profile cannot reach a console as it stands (a URL found wrong when the client is
+                # first made): its tab says why and waits for `r`; other consoles' tabs go on.
+                self._report(replace(self._status, state="offline", detail=str(failure), retry_at=None))
+                await self._wait(None)
+                continue
             finally:
                 self._busy = False
             delay = self._backoff(error)

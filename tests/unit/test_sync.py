@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from canary_builders import canary_incident
-from tui.backends.errors import AuthError, RateLimited, ServerError
+from tui.backends.errors import AuthError, ConfigError, RateLimited, ServerError
 from tui.backends.canary.parse import Page
 from tui.model import Incident
 from tui.store import IncidentStore
@@ -140,6 +140,23 @@ async def test_rejected_token_waits_for_the_user_instead_of_hammering():
     while not statuses or statuses[-1].state != "offline":
         await asyncio.sleep(0)
     assert statuses[-1].retry_at is None
+    requests_before = len(console.requests)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(console.requests) == requests_before
+    engine.refresh_now()
+    await task
+    assert statuses[-1].state == "live"
+
+
+async def test_a_console_that_cannot_be_reached_as_configured_says_why_and_waits_for_the_user():
+    console = ScriptedConsole([incident(1)])
+    engine, _, statuses = make_engine(console)
+    console.errors.append(ConfigError("Cannot use https://user:…@example.net: a console URL carries no password."))
+    task = asyncio.create_task(engine._with_retries(engine.poll_once))
+    while not statuses or statuses[-1].state != "offline":
+        await asyncio.sleep(0)
+    assert statuses[-1].detail.startswith("Cannot use") and statuses[-1].retry_at is None
     requests_before = len(console.requests)
     for _ in range(20):
         await asyncio.sleep(0)
