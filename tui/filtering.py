@@ -17,6 +17,7 @@ No Textual here.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable
@@ -40,8 +41,9 @@ _DESCRIBE_WIDTH = 80
 # its entry exists; it holds one version per key (a new version replaces the old)
 # and at most _FOLDED_LIMIT in all.  Keyed by id because an int is hashed without
 # touching the key string: a third faster per lookup at 100,000 incidents.
-# Used from the UI thread only.
+# Filled from the UI thread and from the ``/`` line's filtering thread (``_folding``).
 _FOLDED_LIMIT = 250_000
+_folding = threading.Lock()
 _folded: dict[str, Incident] = {}
 _text_by_id: dict[int, str] = {}
 
@@ -219,11 +221,17 @@ def _fold_and_remember(incident: Incident, backend: Backend) -> str:
 
 def forget_searchable_text() -> None:
     """Drop every cached text (benchmarks and tests start cold with this)."""
-    _folded.clear()
-    _text_by_id.clear()
+    with _folding:
+        _folded.clear()
+        _text_by_id.clear()
 
 
 def _remember(incident: Incident, text: str) -> None:
+    with _folding:
+        _remember_locked(incident, text)
+
+
+def _remember_locked(incident: Incident, text: str) -> None:
     previous = _folded.pop(incident.key, None)
     if previous is not None:
         del _text_by_id[id(previous)]

@@ -279,6 +279,15 @@ class _ViewIndex:
             entries = [entry for entry in base.entries if admits(incidents[entry[-1]])]
         self.entries = SortedEntries(entries)
 
+    @classmethod
+    def built(cls, spec: ViewSpec, entries: list[Entry], entry_for: Callable[[Incident], Entry],
+              feed_admits: Callable[[Incident], bool] | None) -> _ViewIndex:
+        """An index of entries already sorted and filtered (by a ``PendingView``)."""
+        index = cls.__new__(cls)
+        index._feed_admits, index._filter, index.entry_for = feed_admits, spec.filter, entry_for
+        index.entries = SortedEntries(entries)
+        return index
+
     def _admits(self, incident: Incident) -> bool:
         feed_admits, filter_ = self._feed_admits, self._filter
         return (feed_admits is None or feed_admits(incident)) and (
@@ -294,6 +303,74 @@ class _ViewIndex:
                 entries.discard(entry_for(old))
             if new is not None and admits(new):
                 entries.add(entry_for(new))
+
+    def replay(self, transitions: list[tuple[Incident | None, Incident | None]]) -> None:
+        """``update`` for entries built while these changes happened: each may hold either side."""
+        entries, entry_for, admits = self.entries, self.entry_for, self._admits
+        for old, new in transitions:
+            if old is not None:
+                entries.discard(entry_for(old))
+            if new is not None:
+                entries.discard(entry_for(new))
+                if admits(new):
+                    entries.add(entry_for(new))
+
+
+class PendingView:
+    """A view's index built away from the store's thread, so that a filter over the whole store
+    never holds the UI: ``IncidentStore.begin_view`` takes what it reads (one copy, in C),
+    ``build`` filters and sorts it on any thread, and ``IncidentStore.adopt`` makes it live
+    with the changes made meanwhile, or ``abandon`` drops it (a newer query)."""
+
+    #: Incidents read between two looks at ``cancel``.
+    CHUNK = 5000
+
+    def __init__(self, spec: ViewSpec, entry_for: Callable[[Incident], Entry],
+                 feed_admits: Callable[[Incident], bool] | None, incidents: dict[str, Incident],
+                 base: list[Entry] | None, everything: tuple[Incident, ...] | None) -> None:
+        self.spec = spec
+        self._entry_for = entry_for
+        self._feed_admits = feed_admits
+        self._incidents = incidents
+        self._base = base
+        self._everything = everything
+        self._entries: list[Entry] | None = None
+        self._cancelled = False
+        #: The store's changes since the copy, replayed on adoption.
+        self.changes: list[tuple[Incident | None, Incident | None]] = []
+
+    def cancel(self) -> None:
+        """Stop ``build`` at its next chunk (called from the store's thread)."""
+        self._cancelled = True
+
+    def build(self) -> bool:
+        """Filter and sort; False if cancelled first.  Runs on any thread: it reads only the
+        copy taken at the start and incidents (immutable) by key."""
+        feed_admits, test = self._feed_admits, self.spec.filter
+        entries: list[Entry] = []
+        if self._base is not None:  # a broader live view, already in order
+            get = self._incidents.get
+            for start in range(0, len(self._base), self.CHUNK):
+                if self._cancelled:
+                    return False
+                for entry in self._base[start : start + self.CHUNK]:
+                    incident = get(entry[-1])
+                    # A key changed or removed meanwhile is put right by ``changes``.
+                    if incident is not None and (feed_admits is None or feed_admits(incident)) and test(incident):
+                        entries.append(entry)
+        else:
+            everything, entry_for = self._everything, self._entry_for
+            for start in range(0, len(everything), self.CHUNK):
+                if self._cancelled:
+                    return False
+                entries.extend(
+                    entry_for(incident)
+                    for incident in everything[start : start + self.CHUNK]
+                    if (feed_admits is None or feed_admits(incident)) and test(incident)
+                )
+            entries.sort()
+        self._entries = entries
+        return True
 
 
 # ---------------------------------------------------------------------------
@@ -404,6 +481,7 @@ class IncidentStore:
             self._feed_admits.setdefault(status.id, lambda incident, wanted=status.id: incident.status == wanted)
         self._views: OrderedDict[tuple[str, str, str], _ViewIndex] = OrderedDict()
         self._max_live_views = max_live_views
+        self._building: list[PendingView] = []
 
     # -- reading -------------------------------------------------------------
 
@@ -584,6 +662,8 @@ class IncidentStore:
             transitions.append((old, new))
         for index in self._views.values():
             index.update(transitions)
+        for pending in self._building:
+            pending.changes.extend(transitions)
         return ChangeSet(
             frozenset(added),
             frozenset(changed),
@@ -638,6 +718,54 @@ class IncidentStore:
         else:
             self._views.move_to_end(key)
         return index
+
+    def is_live(self, spec: ViewSpec) -> bool:
+        """Whether ``view(spec)`` would answer without building an index."""
+        return spec._index_key in self._views
+
+    def view_cost(self, spec: ViewSpec) -> int:
+        """How many incidents ``view(spec)`` would read to build its index: 0 when it is live."""
+        if self.is_live(spec):
+            return 0
+        base = self._base_for(spec)
+        return len(base.entries) if base is not None else len(self._incidents)
+
+    def begin_view(self, spec: ViewSpec) -> PendingView:
+        """Start building ``spec``'s index away from this thread (``PendingView``): reads the
+        live view it narrows, or every incident, in one copy.  ValueError as ``view``."""
+        entry_for = self._entry_for.get(spec.sort)
+        if entry_for is None:
+            raise ValueError(f"unknown sort {spec.sort!r}; expected one of {self.sorts}")
+        if spec.feed not in self._feed_admits:
+            raise ValueError(f"unknown feed {spec.feed!r}; expected one of {', '.join(self._feed_admits)}")
+        base = self._base_for(spec)
+        pending = PendingView(
+            spec, entry_for, self._feed_admits[spec.feed], self._incidents,
+            base=list(base.entries) if base is not None else None,
+            everything=None if base is not None else tuple(self._incidents.values()),
+        )
+        self._building.append(pending)
+        return pending
+
+    def adopt(self, pending: PendingView) -> None:
+        """Make a built ``PendingView`` live, with every change made since it began."""
+        if pending not in self._building:
+            return  # abandoned
+        self._building.remove(pending)
+        key = pending.spec._index_key
+        if key in self._views or pending._entries is None:
+            return  # built here meanwhile (a view asked for it), or never finished
+        index = _ViewIndex.built(pending.spec, pending._entries, pending._entry_for, pending._feed_admits)
+        index.replay(pending.changes)
+        self._views[key] = index
+        if len(self._views) > self._max_live_views:
+            self._views.popitem(last=False)
+
+    def abandon(self, pending: PendingView) -> None:
+        """Drop a ``PendingView`` that is no longer wanted, and stop its build."""
+        pending.cancel()
+        if pending in self._building:
+            self._building.remove(pending)
 
     def _base_for(self, spec: ViewSpec) -> _ViewIndex | None:
         """A live index with the same sort holding a superset of ``spec``'s: the broader filter's

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-from textual.geometry import Region
 
+from detail_lines import detail_lines
 from tui.backends.log360.pacer import Pacer
 from tui.emulator.log360.state import Log360State
 from tui.screens.confirm import ConfirmDeleteScreen
@@ -61,8 +61,7 @@ def toasts(app) -> str:
 
 def detail_text(app) -> str:
     """The detail pane's lines (the screen's would interleave them with the table's)."""
-    body = app.screen.query_one("#detail-body")
-    return "\n".join(strip.text for strip in body.render_lines(Region(0, 0, body.size.width, body.size.height)))
+    return "\n".join(detail_lines(app))
 
 
 async def close(pilot) -> None:

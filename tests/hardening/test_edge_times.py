@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.geometry import Region
 
 from app.conftest import settle, wait_for
+from detail_lines import detail_lines
 from tui.screens.history import HistoryScreen
 from tui.screens.search import SearchScreen
 from tui.screenshots import FIXED_NOW, in_process_app, seeded_console
@@ -49,8 +49,7 @@ def edge_console():
 
 
 def detail_text(app) -> str:
-    body = app.screen.query_one("#detail-body")
-    return "\n".join(strip.text for strip in body.render_lines(Region(0, 0, body.size.width, body.size.height)))
+    return "\n".join(detail_lines(app))
 
 
 def table_text(app) -> str:

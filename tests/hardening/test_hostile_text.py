@@ -18,9 +18,9 @@ import httpx
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
-from textual.geometry import Region
 
 from app.conftest import screen_lines, settle, wait_for, wait_for_triage
+from detail_lines import detail_lines
 from tui.backends.canary import CanaryBackend
 from tui.details import DetailSource
 from tui.emulator.canary.state import ConsoleState
@@ -168,8 +168,7 @@ async def test_the_detail_pane_on_screen_has_no_forged_rows(size, tmp_path):
         while table.cursor_key != keys["forged row"]:
             await pilot.press("j")
         await settle(pilot)
-        body = app.screen.query_one("#detail-body")
-        lines = [strip.text.rstrip() for strip in body.render_lines(Region(0, 0, body.size.width, body.size.height))]
+        lines = [line.rstrip() for line in detail_lines(app)]
         assert [line for line in lines if line.startswith("Key     incident:sshlogin:")]
         assert forged_rows(lines, keys["forged row"]) == [], "\n".join(lines)
 

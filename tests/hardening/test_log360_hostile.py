@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.geometry import Region
 
 from app.conftest import settle
+from detail_lines import detail_lines
 from tui.backends.log360.pacer import Pacer
 from tui.emulator.log360.state import DEFAULT_USERS, Log360State
 from tui.screens.confirm import ConfirmDeleteScreen
@@ -55,9 +55,7 @@ def hostile_app(server: Log360State, data_directory: Path):
 
 def detail_text(app) -> str:
     """The detail pane's lines, without spaces: a value wrapped over lines reads as one."""
-    body = app.screen.query_one("#detail-body")
-    lines = body.render_lines(Region(0, 0, body.size.width, body.size.height))
-    return "".join("".join(strip.text.split()) for strip in lines)
+    return "".join("".join(line.split()) for line in detail_lines(app))
 
 
 def squeezed(text: str) -> str:

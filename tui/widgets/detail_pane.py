@@ -31,11 +31,10 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
 
 from ..backends.base import Fact, Section, Tally
 from ..details import Counted, DetailContext
@@ -85,6 +84,11 @@ def _hanging(console: Console, width: int, value: Text, *, indent: int, label: T
     return lines
 
 
+def _hanging_count(width: int, value: Text, *, indent: int, label: Text | None = None) -> int:
+    """How many lines ``_hanging`` makes, without building them."""
+    return _wrapped_count(value.plain, max(width - indent, _MIN_VALUE_WIDTH)) + (label is not None and label.cell_len >= indent)
+
+
 def _wrapped_count(plain: str, width: int) -> int:
     """How many lines ``Text.wrap(..., overflow="fold")`` makes of a cleaned single-line ``plain``
     ``width`` cells wide, without building them."""
@@ -96,9 +100,10 @@ def _wrapped_count(plain: str, width: int) -> int:
 class _Lines:
     """A block of the pane: lines this object wraps itself, for one width at a time.
 
-    The pane asks a block how many lines it has when it is laid out, and for a
-    line only when that line scrolls into view (``_DetailBody``).  This base
-    builds all its lines at once: right for blocks of a few lines.
+    The pane asks a block how many lines it has each time it shows an incident,
+    and for a line only when that line scrolls into view.  This base builds all
+    its lines at once: right for blocks of a few lines.  Blocks whose lines wrap
+    count them without building them (``height``).
     """
 
     def __init__(self) -> None:
@@ -148,6 +153,9 @@ class _Hanging(_Lines):
     def lines(self, console: Console, width: int) -> Iterable[Text]:
         return _hanging(console, width, self.text, indent=self.indent)
 
+    def height(self, console: Console, width: int) -> int:
+        return _hanging_count(width, self.text, indent=self.indent)
+
 
 class _Rows(_Lines):
     """A section's facts as label/value lines, each value wrapped under itself (a hanging indent),
@@ -172,6 +180,13 @@ class _Rows(_Lines):
                 yield from _hanging(console, width, value, indent=self.label_width, label=label)
         for label, counted in self.tallies:
             yield _labelled(label, _tally_line(counted, width - self.label_width), self.label_width)
+
+    def height(self, console: Console, width: int) -> int:
+        rows = sum(
+            1 if one_line else _hanging_count(width, value, indent=self.label_width, label=label)
+            for label, value, one_line in self.rows
+        )
+        return rows + len(self.tallies)
 
 
 def _labelled(label: Text, value: Text, indent: int) -> Text:
@@ -410,57 +425,16 @@ class _Events(_Lines):
         return lines[index - self._starts[which]]
 
 
-def _size_updated_without_relayout(widget: Widget, size: Size, virtual_size: Size, container_size: Size) -> bool:
-    """Textual lays the whole screen out a second time when a widget's virtual size changed in a
-    layout, which is every time the pane shows an incident of another height.  The pane needs no
-    second pass: its scrollbar is updated in this one, and a scrollbar that appears or goes asks
-    for a layout itself."""
-    return Widget._size_updated(widget, size, virtual_size, container_size, layout=False)
+class DetailPane(ScrollView, can_focus=True):
+    """Scrollable details of one incident.
 
+    The pane draws its own lines (Textual's line API): a new incident changes its
+    virtual size and repaints what shows, and only the lines on screen are built.
+    """
 
-class _DetailBody(Widget):
-    """The pane's text: as tall as its document at its width, each line built and drawn only when
-    it is on screen (the pane scrolls this widget, and Textual draws only what shows of it)."""
-
-    def __init__(self, document: _Document, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.document = document
-        self._strips: dict[tuple[int, int, Style], Strip] = {}
-
-    def update(self, document: _Document) -> None:
-        width = self.size.width
-        console = self.app.console
-        # The screen is laid out again only when the height changes: that costs more than the drawing.
-        same_height = bool(width) and document.height(console, width) == self.document.height(console, width)
-        self.document = document
-        self._strips.clear()
-        self.refresh(layout=not same_height)
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return self.document.height(self.app.console, width)
-
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
-        return _size_updated_without_relayout(self, size, virtual_size, container_size)
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        base = self.visual_style.rich_style
-        strip = self._strips.get((y, width, base))
-        if strip is None:
-            line = self.document.line(self.app.console, width, y)
-            if line is None:
-                return Strip.blank(width, base)
-            strip = Strip([Segment(text, base + style if style else base) for text, style, _ in line.render(self.app.console)])
-            self._strips[(y, width, base)] = strip
-        return strip
-
-
-class DetailPane(VerticalScroll, can_focus=True):
-    """Scrollable details of one incident."""
-
+    ALLOW_MAXIMIZE = False  # Z zooms it; Textual's maximize would be a second way
     DEFAULT_CSS = """
-    DetailPane { height: 1fr; }
-    DetailPane > #detail-body { width: 1fr; height: auto; }
+    DetailPane { height: 1fr; overflow-x: hidden; overflow-y: auto; }
     """
 
     # The table's movement keys and ids (one remap moves both): focused, the pane scrolls.
@@ -481,8 +455,13 @@ class DetailPane(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.context = DetailContext(None)
-        self._body = _DetailBody(render_detail(self.context), id="detail-body")
+        self.document = render_detail(self.context)
         self.zoomed = False
+        #: The width the document is wrapped to (the content's, less the scrollbar when it shows),
+        #: and the content size it was measured for.
+        self._text_width = 0
+        self._measured_for = Size(0, 0)
+        self._strips: dict[tuple[int, int, Style], Strip] = {}
 
     def zoom(self, zoomed: bool) -> None:
         """Take all the height the screen gives (the screen hides the table), or go back to the stylesheet's."""
@@ -499,16 +478,54 @@ class DetailPane(VerticalScroll, can_focus=True):
     def action_unzoom(self) -> None:
         self.post_message(self.Unzoom())
 
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
-        return _size_updated_without_relayout(self, size, virtual_size, container_size)
-
-    def compose(self):
-        yield self._body
-
     def show(self, context: DetailContext) -> None:
         if context == self.context:
             return  # a load that brought nothing new: nothing to draw again
         if context.incident is None or self.context.incident is None or context.incident.key != self.context.incident.key:
-            self.scroll_home(animate=False)
+            self.scroll_to(y=0, animate=False)
         self.context = context
-        self._body.update(render_detail(context, self._body.document))
+        self.document = render_detail(context, self.document)
+        self._strips.clear()
+        self._measure()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._measure()
+
+    def _measure(self) -> None:
+        """Wrap the document to the pane's width, narrower by the scrollbar when it is taller than the pane."""
+        width, height = self._measured_for = self.content_region.size  # the scrollbar's column included
+        if width <= 0:
+            return  # not laid out yet
+        console = self.app.console
+        lines = self.document.height(console, width)
+        if lines > height and self.styles.scrollbar_size_vertical:
+            width -= self.styles.scrollbar_size_vertical
+            lines = self.document.height(console, width)
+        self._text_width = width
+        size = Size(width, lines)
+        if size.width == self.virtual_size.width and (lines > height) == self.show_vertical_scrollbar:
+            # Nothing on screen moves (same width, the scrollbar stays or stays away): no layout pass
+            # (a reflow of the screen, then a frame of its own for the scrollbar); the scrollbar is
+            # told the new height here, and draws in the same frame as the text.
+            self.set_reactive(DetailPane.virtual_size, size)
+            if self.show_vertical_scrollbar:
+                self.vertical_scrollbar.window_virtual_size = lines
+            self.scroll_to(y=min(self.scroll_y, self.max_scroll_y), animate=False)
+        else:
+            self.virtual_size = size
+
+    def render_line(self, y: int) -> Strip:
+        if self.content_region.size != self._measured_for:
+            self._measure()  # the first frame, or a new size: drawn before the Resize event arrives
+        width = self._text_width
+        base = self.visual_style.rich_style
+        line_number = y + self.scroll_offset.y
+        strip = self._strips.get((line_number, width, base))
+        if strip is None:
+            line = self.document.line(self.app.console, width, line_number)
+            if line is None:  # below the document: the pane's background only, as around its text
+                return Strip.blank(width, Style(bgcolor=base.bgcolor))
+            strip = Strip([Segment(text, base + style if style else base) for text, style, _ in line.render(self.app.console)])
+            self._strips[(line_number, width, base)] = strip
+        return strip
