@@ -16,7 +16,7 @@ from tui.screenshots import in_process_consoles, seeded_console, seeded_log360
 from tui.widgets.tab_bar import TabBar
 from tui.widgets.status_bar import TopBar
 
-from .conftest import screen_text, settle, wait_for, wait_for_triage
+from .conftest import screen_lines, screen_text, settle, wait_for, wait_for_triage
 
 TOKENS = {"prod": "prod-token-1a2b3c4d5e", "lab": "lab-token-9f8e7d6c5b", "siem": "siem-token-0a9b8c7d6e"}
 
@@ -305,3 +305,21 @@ async def test_a_dialog_names_the_console_it_acts_on(prod, lab, siem, tmp_path):
         assert "▀ lab ▀" in screen_text(app)
         await pilot.press("n")
         assert any(notice.message == "lab: Delete cancelled: nothing was sent." for notice in app.messages)
+
+
+async def test_a_tab_shown_again_takes_a_theme_and_a_size_chosen_on_another(prod, lab, siem, tmp_path):
+    app = three_consoles(prod, lab, siem, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+right")  # lab, drawn in the dark theme at 80x24
+        await settle(pilot)
+        dark = list(screen_lines(app)[2])[0].style
+        await pilot.press("ctrl+left")
+        app.theme = "textual-light"
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        await pilot.press("ctrl+right")
+        await settle(pilot)
+        assert " lab " in console_named(app)
+        assert list(screen_lines(app)[2])[0].style != dark
+        assert app.screen.table.region.width == 72 and app.screen.detail.region.x == 72  # the pane beside, at 120
