@@ -54,6 +54,17 @@ async def settle(pilot) -> None:
     await wait_until_loaded(pilot.app, pilot)
 
 
+def scene(*keys: str):
+    """A snapshot's run_before: loaded, then ``keys``, then loaded again."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return run_before
+
+
 async def wait_for_triage(pilot) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: not [w for w in app.workers if w.group.startswith("triage") and w.is_running], "triage")

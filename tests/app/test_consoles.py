@@ -169,6 +169,15 @@ def statuses(siem: Log360State) -> dict[str, str]:
     return {str(incident.incident_id): incident.status for incident in siem.incidents()}
 
 
+async def inbox_with_one_of_each_marked(pilot) -> tuple[dict[str, str], dict[str, str]]:
+    """The inbox, loaded, with one incident of each console marked: {console: inbox key}, {console: its own key}."""
+    await settle(pilot)
+    await pilot.press("alt+0")
+    marked = await mark_one_of_each(pilot)
+    app = pilot.app
+    return marked, {name: app.inbox.own(app.store.get(key))[1].key for name, key in marked.items()}
+
+
 async def mark_one_of_each(pilot) -> dict[str, str]:
     """Space on the first inbox row of each console; {console: inbox key} of what was marked."""
     marked: dict[str, str] = {}
@@ -228,10 +237,7 @@ async def test_a_mixed_marked_acknowledge_and_close_land_on_each_console_and_now
 async def test_a_delete_from_the_inbox_is_confirmed_per_console_and_archived_by_each(prod, lab, siem, tmp_path):
     app = three_consoles(prod, lab, siem, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("alt+0")
-        marked = await mark_one_of_each(pilot)
-        own = {name: app.inbox.own(app.store.get(key))[1].key for name, key in marked.items()}
+        marked, own = await inbox_with_one_of_each_marked(pilot)
         await pilot.press("d")
         await pilot.pause()
         dialog = screen_text(app)
@@ -284,10 +290,7 @@ async def test_z_in_the_inbox_takes_back_its_last_action_on_each_console(prod, l
 async def test_an_export_from_the_inbox_writes_a_file_per_console_of_its_own_incidents(prod, lab, siem, tmp_path):
     app = three_consoles(prod, lab, siem, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("alt+0")
-        marked = await mark_one_of_each(pilot)
-        own = {name: app.inbox.own(app.store.get(key))[1].key for name, key in marked.items()}
+        marked, own = await inbox_with_one_of_each_marked(pilot)
         await pilot.press("e", "enter")
         await wait_for(pilot, lambda: sum("Exported 1 incidents" in n.message for n in app.messages) == 3, "three files")
         for name in ("prod", "lab", "siem"):

@@ -7,7 +7,7 @@ import pytest
 
 from tui.screenshots import in_process_consoles, seeded_console, seeded_log360
 
-from .conftest import settle
+from .conftest import scene
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -20,19 +20,10 @@ def consoles_app(data_dir):
         data_dir, poll_interval=3600, read_only=("lab",))
 
 
-def _scene(*keys):
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press(*keys)
-        await settle(pilot)
-
-    return run_before
-
-
 SCENES = {
-    "console-tab": _scene("ctrl+right"),
-    "inbox": _scene("alt+0"),
-    "inbox-delete": _scene("alt+0", "space", "j", "j", "space", "d"),
+    "console-tab": scene("ctrl+right"),
+    "inbox": scene("alt+0"),
+    "inbox-delete": scene("alt+0", "space", "j", "j", "space", "d"),
 }
 
 

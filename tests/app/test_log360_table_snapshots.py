@@ -12,7 +12,7 @@ import pytest
 from tui.backends.log360.pacer import Pacer
 from tui.screenshots import in_process_log360_app, seeded_log360
 
-from .conftest import TOKEN, settle
+from .conftest import TOKEN, scene
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -23,21 +23,12 @@ def snapshot_app(data_dir):
                                  connection={"pacer": Pacer(limit=1_000_000)})
 
 
-def _scene(*keys):
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press(*keys)
-        await settle(pilot)
-
-    return run_before
-
-
 SCENES = {
-    "detail": _scene("j", "j", "enter"),
-    "filtered": _scene("slash", *"sev:critical", "enter"),
-    "closed": _scene("2"),
+    "detail": scene("j", "j", "enter"),
+    "filtered": scene("slash", *"sev:critical", "enter"),
+    "closed": scene("2"),
     # The whole width for the table: the evidence and notes counts, read for the rows on screen.
-    "counts": _scene("v"),
+    "counts": scene("v"),
 }
 
 

@@ -178,13 +178,18 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
             self.toast("Nothing to delete: no incident is highlighted.", severity="warning")
             return
 
+        self.confirm_delete(ConfirmDeleteScreen(incidents, archive_dir=display_path(self.session.archive_dir)), targets)
+
+    def confirm_delete(self, dialog: Screen, targets: tuple[str, ...]) -> None:
+        """Put up ``dialog``; the delete of ``targets`` is sent only once it says yes."""
+
         def confirmed(answer: bool | None) -> None:
             if answer:
                 self.send("delete", targets)
             else:
                 self.toast("Delete cancelled: nothing was sent.")
 
-        self.app.push_screen(ConfirmDeleteScreen(incidents, archive_dir=display_path(self.session.archive_dir)), confirmed)
+        self.app.push_screen(dialog, confirmed)
 
     def send(self, action: str, targets: tuple[str, ...]) -> None:
         if not targets:

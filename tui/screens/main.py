@@ -618,14 +618,8 @@ class InboxScreen(MainScreen):
             self.toast("Nothing to delete: every console of these is read-only.", severity="warning")
             return
 
-        def confirmed(answer: bool | None) -> None:
-            if answer:
-                self.send("delete", targets)
-            else:
-                self.toast("Delete cancelled: nothing was sent.")
-
-        self.app.push_screen(ConfirmInboxDeleteScreen(groups, left_out=left_out,
-                                                      archive_dir=display_path(self.session.archive_dir)), confirmed)
+        self.confirm_delete(ConfirmInboxDeleteScreen(groups, left_out=left_out,
+                                                     archive_dir=display_path(self.session.archive_dir)), targets)
 
     def triage_finished(self, result: ActionResult) -> None:
         was_marked = result.targets in self._sent_marks
