@@ -91,13 +91,12 @@ class InboxBackend:
         return next(named for named in self.status_actions if named.status == status_id)
 
     def display_title(self, incident: Incident) -> str:
-        return self._inbox.session_of(incident.key).backend.display_title(incident)
+        session, own = self._inbox.own(incident)
+        return session.backend.display_title(own)
 
     def searchable_text(self, incident: Incident) -> Iterable[str]:
-        return self._inbox.session_of(incident.key).backend.searchable_text(incident)
-
-    def incomplete(self, incident: Incident) -> bool:
-        return self._inbox.session_of(incident.key).backend.incomplete(incident)
+        session, own = self._inbox.own(incident)
+        return session.backend.searchable_text(own)
 
 
 def _columns(inbox: Inbox) -> tuple[Column, ...]:
@@ -105,7 +104,7 @@ def _columns(inbox: Inbox) -> tuple[Column, ...]:
         return inbox.session_of(incident.key).name
 
     def title_of(incident: Incident, wide: bool) -> str:
-        return inbox.session_of(incident.key).backend.display_title(incident)
+        return inbox.backend.display_title(incident)
 
     return (
         Column("console", "Console", 8, console_of, sort_key=lambda incident: split_key(incident.key)[0],
