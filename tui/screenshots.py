@@ -205,6 +205,11 @@ SCENES: list[Scene] = [
     ("delete-80x24", (80, 24), lambda pilot: _press(pilot, "2", "d")),
     ("help-120x40", (120, 40), lambda pilot: _press(pilot, "question_mark")),
 ]
+#: Three consoles at once (two Canary, one Log360): a console's tab, and the inbox across them.
+CONSOLES_SCENES: list[Scene] = [
+    ("inbox-120x40", (120, 40), lambda pilot: _press(pilot, "alt+0")),
+    ("tabs-80x24", (80, 24), lambda pilot: _press(pilot, "ctrl+right")),
+]
 #: The same app on the Log360 emulator.
 LOG360_SCENES: list[Scene] = [
     ("log360-120x40", (120, 40), lambda pilot: _press(pilot, "j", "j")),
@@ -212,9 +217,20 @@ LOG360_SCENES: list[Scene] = [
 ]
 
 
-async def capture(scene: Scene, directory: Path, data_directory: Path, *, log360: bool = False) -> Path:
+def consoles_app(data_directory: Path) -> RoostApp:
+    """prod and lab (Canary, lab read-only) and siem (Log360), seeded, on the fixed clock."""
+    return in_process_consoles(
+        [("prod", seeded_console(backlog=40, seed=7), "prod-token"), ("lab", seeded_console(backlog=12, seed=3), "lab-token"),
+         ("siem", seeded_log360(backlog=20), "siem-token")],
+        data_directory, poll_interval=3600, read_only=("lab",))
+
+
+async def capture(scene: Scene, directory: Path, data_directory: Path, *, log360: bool = False,
+                  consoles: bool = False) -> Path:
     name, size, steps = scene
-    if log360:
+    if consoles:
+        app = consoles_app(data_directory)
+    elif log360:
         app = in_process_log360_app(seeded_log360(), data_directory, token="screenshot-token", poll_interval=3600,
                                     profile="demo log360")
     else:
@@ -246,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {path}")
         for scene in LOG360_SCENES:
             path = asyncio.run(capture(scene, directory, data_directory, log360=True))
+            print(f"wrote {path}")
+        for scene in CONSOLES_SCENES:
+            path = asyncio.run(capture(scene, directory, data_directory, consoles=True))
             print(f"wrote {path}")
     return 0
 

@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tui.screenshots import in_process_consoles, seeded_console, seeded_log360
+from tui.screenshots import consoles_app
 
 from .conftest import scene
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
-
-
-def consoles_app(data_dir):
-    # Live polling far in the future: every tab says "live" and nothing moves.
-    return in_process_consoles(
-        [("prod", seeded_console(backlog=40, seed=7), "prod-token"), ("lab", seeded_console(backlog=12, seed=3), "lab-token"),
-         ("siem", seeded_log360(backlog=20), "siem-token")],
-        data_dir, poll_interval=3600, read_only=("lab",))
 
 
 SCENES = {
