@@ -171,7 +171,7 @@ class RoostApp(App):
             for opening in (first, *more_consoles)
         )
         #: Every console's open incidents in one view, with several consoles open.
-        self.inbox = Inbox(self.sessions, archive_dir=data_directory / "archives") if len(self.sessions) > 1 else None
+        self.inbox = Inbox(self.sessions, archive_dir=self.sessions[0].archive_dir) if len(self.sessions) > 1 else None
         #: The tab on screen's session (the inbox's own when it is on screen).
         self.session: ConsoleSession | Inbox = self.sessions[0]
         for number, session in enumerate(self.sessions, start=1):
@@ -259,11 +259,16 @@ class RoostApp(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_tab":
-            return len(self.sessions) > 1  # one console: no tabs, no tab keys
+            return self.tabbed  # one console: no tabs, no tab keys
         if action == "tab":
             number = parameters[0]
-            return len(self.sessions) > 1 and (number == 0 or 1 <= number <= len(self.sessions))
+            return self.tabbed and (number == 0 or 1 <= number <= len(self.sessions))
         return True
+
+    @property
+    def tabbed(self) -> bool:
+        """Several consoles: a tab each and the inbox, tab keys, and every toast and dialog naming its console."""
+        return self.inbox is not None
 
     @property
     def tabs(self) -> tuple[ConsoleSession | Inbox, ...]:
@@ -308,7 +313,7 @@ class RoostApp(App):
 
     def refresh_tabs(self) -> None:
         """Every tab bar says what each console holds and whether it is live (a few tabs: cheap)."""
-        if len(self.sessions) < 2:
+        if not self.tabbed:
             return
         tabs = self.tab_states()
         for screen in self._list_screens:
@@ -339,7 +344,7 @@ class RoostApp(App):
         except (ApiError, ConfigError) as error:
             if isinstance(error, ApiError) and error.transient:
                 return
-            if len(self.sessions) == 1:  # among several, the sync loop's own refusal shows on its tab
+            if not self.tabbed:  # among several, the sync loop's own refusal shows on its tab
                 self.refused_at_start = str(error)
                 self.exit(None, 1)
 
@@ -738,7 +743,7 @@ class RoostApp(App):
             screen.table.show_columns(columns)
             self.complete_rows(session, screen.table.shown_needing_details())
         if not isinstance(session, Inbox):  # the inbox has no profile: it keeps them for this session
-            self.save_setting(session, "columns", columns, "the columns")
+            self.save_setting(session.settings.profile, "columns", columns, "the columns")
 
     def search_themes(self) -> None:
         """The palette's Change theme: the theme picked is saved to the profile too."""
@@ -752,13 +757,14 @@ class RoostApp(App):
         self.theme = name
         for session in self.sessions:
             session.settings = replace(session.settings, theme=name)
-        self.save_setting(self.session, "theme", name, f"the theme {name}", shared=True)
+        # With several consoles the theme is every profile's: [defaults].
+        self.save_setting("" if self.tabbed else self.session.settings.profile, "theme", name, f"the theme {name}",
+                          shared=True)
 
-    def save_setting(self, session: ConsoleSession, key: str, value: str | tuple[str, ...], what: str, *,
+    def save_setting(self, profile: str, key: str, value: str | tuple[str, ...], what: str, *,
                      shared: bool = False) -> None:
-        """Write ``key = value`` into ``session``'s profile in the config file, in a worker; a toast
-        says where, or why not.  The session keeps the choice either way."""
-        profile = session.settings.profile
+        """Write ``key = value`` into ``profile`` in the config file (``shared``: else ``[defaults]``),
+        in a worker; a toast says where, or why not.  The session keeps the choice either way."""
 
         async def perform() -> None:
             try:
@@ -862,7 +868,7 @@ class RoostApp(App):
               session: ConsoleSession | None = None) -> None:
         """A notification whose text is never parsed as markup, kept in ``messages``.  With several
         consoles open it starts with the name of the one it is about (``session``, else the tab's)."""
-        if len(self.sessions) > 1:
+        if self.tabbed:
             message = f"{(session or self.session).name}: {message}"
         shown = clean(message, limit=300)
         self.messages.append(Notice(shown, severity))

@@ -51,7 +51,6 @@ class InboxSettings:
     page_size: int
     columns: tuple[str, ...] = ()
     keymap: Mapping[str, str] = field(default_factory=dict)
-    profile: str = ""
     #: Every console was opened read-only.
     read_only: bool = False
 

@@ -6,6 +6,7 @@ Each test checks the emulators' own state: an action lands on its console and no
 from __future__ import annotations
 
 import json
+import tomllib
 
 import httpx
 import pytest
@@ -326,3 +327,17 @@ async def test_a_tab_shown_again_takes_a_theme_and_a_size_chosen_on_another(prod
         assert " lab " in console_named(app)
         assert list(screen_lines(app)[2])[0].style != dark
         assert app.screen.table.region.width == 72 and app.screen.detail.region.x == 72  # the pane beside, at 120
+
+
+async def test_a_theme_chosen_among_several_consoles_is_saved_for_every_profile(prod, lab, siem, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[profile.prod]\nconsole = "http://prod.test"\n')
+    monkeypatch.setenv("ROOST_CONFIG", str(config))
+    app = three_consoles(prod, lab, siem, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("alt+0")
+        app.use_theme("dracula")
+        await wait_for(pilot, lambda: any("Saved the theme dracula to [defaults]" in n.message for n in app.messages),
+                       "the save")
+    assert tomllib.loads(config.read_text())["defaults"]["theme"] == "dracula"

@@ -33,7 +33,7 @@ class Host(App):
     def __init__(self, dialog) -> None:
         super().__init__()
         self.session = SimpleNamespace(backend=BACKEND, name="test")
-        self.sessions = (self.session,)
+        self.tabbed = False
         self.dialog = dialog
         self.answers: list[bool | None] = []
 

@@ -74,7 +74,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
     # ---------------------------------------------------------------- compose
 
     def compose_header(self) -> ComposeResult:
-        if len(self.app.sessions) > 1:
+        if self.app.tabbed:
             yield TabBar(id="tab-bar")
         yield TopBar(id="top-bar")
 
@@ -86,14 +86,14 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         self.table.focus()
         self.refresh_view()
         self.set_interval(1.0, self._tick)
-        if len(self.app.sessions) > 1:
+        if self.app.tabbed:
             self.show_tabs(self.app.tab_states())
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # A tab shown again: nothing about its styles changed while another tab was on screen (a
         # theme change restyles every screen at once), so Textual's own restyle of every widget,
         # half the cost of a switch, is left out.  (Runs before Screen's own resume handler.)
-        if self.app.inbox is not None:
+        if self.app.tabbed:
             event.refresh_styles = False
 
     def show_tabs(self, tabs: tuple[TabState, ...]) -> None:
@@ -251,7 +251,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         # Only the retry countdowns and a request budget's wait change by themselves.
         if self.session.sync_status.state == "retrying":
             self.refresh_top_bar()
-        if self.is_current and len(self.app.sessions) > 1:
+        if self.is_current and self.app.tabbed:
             self.show_tabs(self.app.tab_states())  # another console's countdown (unchanged: not redrawn)
         holding_back = self.session.backend.holding_back
         if holding_back or self._held_back:

@@ -29,7 +29,7 @@ class OnConsole:
     def on_mount(self) -> None:
         # With several consoles open, a dialog's frame names the one it acts on.  (Textual calls each
         # class's on_mount along the MRO; an @on handler of a class that is no widget it would not.)
-        if len(self.app.sessions) > 1:
+        if self.app.tabbed:
             # The dialog's own frame: not the toasts and tooltip Textual puts on the screen in front.
             frame = next((child for child in self.children if not child.has_class("-textual-system")), None)
             if frame is not None:
