@@ -292,8 +292,9 @@ class RoostApp(App):
         if session is self.session:
             return
         self.session = session
-        self.switch_mode("inbox" if session is self.inbox else f"console-{self.sessions.index(session) + 1}")
+        # The tabs first, so the switch's one frame shows them (not a second frame after it).
         self.refresh_tabs()
+        self.switch_mode("inbox" if session is self.inbox else f"console-{self.sessions.index(session) + 1}")
 
     def tab_states(self) -> tuple[TabState, ...]:
         inbox = () if self.inbox is None else (TabState(

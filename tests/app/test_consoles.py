@@ -97,6 +97,30 @@ async def test_tab_keys_switch_consoles_and_each_tab_keeps_its_place(prod, lab, 
         assert " Inbox " in console_named(app)
 
 
+async def test_a_tab_shown_again_says_what_changed_while_it_was_hidden(prod, lab, siem, tmp_path):
+    # A tab's bar and footer keep the line they were drawn as while hidden (a switch draws little):
+    # what changed meanwhile must still be there when it is shown again.
+    app = three_consoles(prod, lab, siem, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("space")  # a mark on prod
+        assert "1 marked" in screen_text(app).splitlines()[-1]
+        await pilot.press("ctrl+right")
+        assert "marked" not in screen_text(app).splitlines()[-1]
+        lab_before = unacknowledged(lab)
+        await pilot.press("a")
+        await wait_for_triage(pilot)
+        assert unacknowledged(lab) == lab_before - 1
+        await pilot.press("ctrl+left")
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        assert " prod " in console_named(app)
+        assert f"2 lab {lab_before - 1} " in lines[0]
+        assert "1 marked" in lines[-1]
+        active = [tab.name for tab in app.screen.query_one(TabBar).tabs if tab.active]
+        assert active == ["prod"]
+
+
 async def test_an_acknowledge_on_one_tab_lands_on_that_console_only(prod, lab, siem, tmp_path):
     app = three_consoles(prod, lab, siem, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -318,6 +342,7 @@ async def test_a_tab_shown_again_takes_a_theme_and_a_size_chosen_on_another(prod
         await pilot.press("ctrl+right")  # lab, drawn in the dark theme at 80x24
         await settle(pilot)
         dark = list(screen_lines(app)[2])[0].style
+        dark_tabs = list(screen_lines(app)[0])[0].style
         await pilot.press("ctrl+left")
         app.theme = "textual-light"
         await pilot.resize_terminal(120, 40)
@@ -326,6 +351,7 @@ async def test_a_tab_shown_again_takes_a_theme_and_a_size_chosen_on_another(prod
         await settle(pilot)
         assert " lab " in console_named(app)
         assert list(screen_lines(app)[2])[0].style != dark
+        assert list(screen_lines(app)[0])[0].style != dark_tabs
         assert app.screen.table.region.width == 72 and app.screen.detail.region.x == 72  # the pane beside, at 120
 
 

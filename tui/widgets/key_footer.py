@@ -65,7 +65,9 @@ class KeyFooter(Widget):
         self._key_styles = self._drawn = None  # a theme changed the colours
 
     def _bindings_changed(self, screen: Screen) -> None:
-        if screen is self.screen:
+        # A screen hidden (another tab shown over it) says so too; its keys are worked out again
+        # when it is shown again, which says so as well, so a hidden footer keeps its line.
+        if screen is self.screen and screen.is_current:
             self._drawn = None
             self.refresh()  # one line: drawn again, the screen not laid out again
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ..sanitize import clean
@@ -49,24 +51,52 @@ def tab_text(tab: TabState, *, name_limit: int, brief: bool) -> Text:
 
 
 class TabBar(Widget):
-    """One line of tabs, narrowed to fit: names shorten first, then states become their glyph."""
+    """One line of tabs, narrowed to fit: names shorten first, then states become their glyph.
+
+    A switch shows the bar of the tab switched to, whose tabs changed while it was hidden (another
+    was active) and change back: the few lines it was last drawn as are kept, so the switch draws none.
+    """
 
     DEFAULT_CSS = """
     TabBar { height: 1; width: 1fr; }
     """
 
+    #: Lines drawn, by (tabs, width, base style); a handful, oldest dropped first.
+    DRAWN_KEPT = 4
+
     _tabs: tuple[TabState, ...] = ()
+    _counting_down = False  # a tab says "↻ 12s": the same tabs read differently each second
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._drawn: dict[tuple[tuple[TabState, ...], int, Style], Strip] = {}
 
     def show(self, tabs: tuple[TabState, ...]) -> None:
         counting_down = any(tab.status is not None and tab.status.state == "retrying" for tab in tabs)
         if tabs == self._tabs and not counting_down:
             return  # nothing redraws when nothing changed
-        self._tabs = tabs
+        self._tabs, self._counting_down = tabs, counting_down
         self.refresh()
 
     @property
     def tabs(self) -> tuple[TabState, ...]:
         return self._tabs
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn.clear()  # a theme changed the colours
+
+    def render_line(self, y: int) -> Strip:
+        if self._counting_down:
+            return super().render_line(y)
+        drawn_as = (self._tabs, self.size.width, self.rich_style)
+        strip = self._drawn.get(drawn_as)
+        if strip is None:
+            strip = super().render_line(y)
+            if len(self._drawn) >= self.DRAWN_KEPT:
+                del self._drawn[next(iter(self._drawn))]
+            self._drawn[drawn_as] = strip
+        return strip
 
     def render(self) -> Text:
         width = self.size.width
