@@ -20,6 +20,7 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -527,11 +528,13 @@ class RoostApp(App):
         *,
         known: Mapping[str, Incident] | None = None,
         on_done: Callable[[ActionResult], None] | None = None,
+        closing_note: str = "",
     ) -> None:
         """``action`` on ``targets`` of ``session``'s console, in a worker: a declared ``StatusAction.verb``, or "delete".
-        From the inbox, each console's share goes to that console."""
+        From the inbox, each console's share goes to that console, with ``closing_note`` where it
+        closes on a console that keeps notes (on one console, c sends its note as an edit)."""
         if isinstance(session, Inbox):
-            self._run_across(session, action, targets, on_done)
+            self._run_across(session, action, targets, on_done, closing_note=closing_note)
             return
         if action == DELETE:
             self._run_triage(session, action, "deleting", targets, lambda progress: session.triage.delete(
@@ -541,7 +544,7 @@ class RoostApp(App):
         self._run_set_status(session, named.status, targets, known=known or {}, on_done=on_done)
 
     def _run_across(self, inbox: Inbox, action: str, targets: tuple[str, ...],
-                    on_done: Callable[[ActionResult], None] | None) -> None:
+                    on_done: Callable[[ActionResult], None] | None, *, closing_note: str = "") -> None:
         """An inbox action: each console's incidents to that console, by its own session; a
         read-only console, or one that has no such action, is left out and says so.  ``on_done``
         hears once, when every console has answered, of all of them (in inbox keys)."""
@@ -567,7 +570,12 @@ class RoostApp(App):
                 on_done(self._in_inbox_keys(inbox, action, targets, results, left_out))
 
         for session, keys in sending.items():
-            self.run_triage(session, action, keys, on_done=lambda result, session=session: answered(session, result))
+            heard = partial(answered, session)
+            if closing_note and session.takes_closing_note(action):
+                named = next(named for named in session.backend.status_actions if named.verb == action)
+                self.run_edit(session, Change(status=named.status, note=closing_note), keys, on_done=heard)
+            else:
+                self.run_triage(session, action, keys, on_done=heard)
         if not sending and on_done is not None:
             on_done(ActionResult(action, targets, skipped=tuple(left_out)))
 

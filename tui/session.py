@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from .audit import AUDIT_FILE, AuditLog
-from .backends.base import Backend, Change, SearchQuery
+from .backends.base import Backend, Capability, Change, SearchQuery
 from .config import Settings
 from .details import DetailSource
 from .actions import ACTION_CAPABILITIES
@@ -112,6 +112,12 @@ class ConsoleSession:
             return any(status.id == parameters[0] for status in self.backend.statuses)
         needed = ACTION_CAPABILITIES.get(action)
         return needed is None or needed in self.backend.capabilities
+
+    def takes_closing_note(self, verb: str) -> bool:
+        """Whether ``verb`` closes incidents on a console that keeps notes (c then asks for one)."""
+        named = next((named for named in self.backend.status_actions if named.verb == verb), None)
+        return (named is not None and not self.backend.status(named.status).is_open
+                and Capability.NOTES in self.backend.capabilities)
 
     def remember_for_undo(self, result: ActionResult, was_undo: bool) -> None:
         """Keep what z puts back after ``result`` (a delete, or a change z cannot reverse, says why not)."""

@@ -14,6 +14,7 @@ import pytest
 from tui.emulator.canary.state import ConsoleState
 from tui.emulator.log360.state import Log360State
 from tui.screenshots import in_process_consoles, seeded_console, seeded_log360
+from tui.screens.edit import NoteScreen
 from tui.widgets.tab_bar import TabBar
 from tui.widgets.status_bar import TopBar
 
@@ -252,11 +253,31 @@ async def test_a_mixed_marked_acknowledge_and_close_land_on_each_console_and_now
         assert any(message.startswith("prod: Acknowledged 1") for message in messages)
         assert any(message.startswith("lab: Acknowledged 1") for message in messages)
         assert any(message.startswith("siem: This console has no acknowledge") for message in messages)
-        await pilot.press("c")
+        await pilot.press("c")  # Log360 keeps notes: the close asks for one, naming the console
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen), "the closing note")
+        assert "a closing note on siem" in screen_text(app)
+        await pilot.press(*"dup", "ctrl+s")
         await wait_for_triage(pilot)
+        await wait_for(pilot, lambda: not [w for w in app.workers if w.is_running and w.group.startswith(("triage", "edit"))],
+                       "the close")
         assert statuses(siem) == {**siem_before, siem_id: "closed"}
+        assert siem.get(int(siem_id)).notes[-1].text == "dup"
         assert set(prod.keys("unacknowledged")) == prod_before - {prod_key}
         assert marked["siem"] not in app.store  # closed: out of the inbox
+
+
+async def test_a_close_from_the_inbox_cancelled_at_its_note_sends_nothing(prod, lab, siem, tmp_path):
+    app = three_consoles(prod, lab, siem, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("alt+0", "slash", *"console:siem", "enter")
+        before = statuses(siem)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen), "the closing note")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert statuses(siem) == before
+        assert any(notice.message == "Inbox: Not closed: nothing was sent." for notice in app.messages)
 
 
 async def test_a_delete_from_the_inbox_is_confirmed_per_console_and_archived_by_each(prod, lab, siem, tmp_path):

@@ -17,7 +17,7 @@ from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.keys import key_to_character
 
-from ..backends.base import Capability, Change, SeveritySpec, User
+from ..backends.base import Change, SeveritySpec, User
 from ..backends.errors import ApiError
 from ..actions import MUTATING_ACTIONS
 from ..keys import keymap_in_effect
@@ -160,12 +160,10 @@ class EditKeys:
 
     def action_set_status(self, verb: str) -> None:
         """A status key; one that closes asks for a closing note where the console keeps notes."""
-        backend = self.session.backend
-        named = next(named for named in backend.status_actions if named.verb == verb)
-        closes = not backend.status(named.status).is_open
-        if not closes or Capability.NOTES not in backend.capabilities:
+        if not self.session.takes_closing_note(verb):
             self.send(verb, self.targets())
             return
+        named = next(named for named in self.session.backend.status_actions if named.verb == verb)
         chosen = self._edit_targets()
         if chosen is None:
             return
