@@ -19,19 +19,29 @@ from functools import cache
 from typing import Callable, Iterator
 
 
+#: Loads under way that paused the collector (several consoles load at once, each in its own
+#: sync loop): it runs again when the last of them ends, not when the first does.
+_pausing = 0
+_was_enabled = False
+
+
 @contextmanager
 def collections_paused(*, then_freeze: bool = False) -> Iterator[None]:
     """No collection inside; ``then_freeze``: what exists when it ends, however it ends, lives as
     long as the session (the loaded incidents), so it is left out of every later collection."""
-    enabled = gc.isenabled()
-    gc.disable()
+    global _pausing, _was_enabled
+    if not _pausing:
+        _was_enabled = gc.isenabled()
+        gc.disable()
+    _pausing += 1
     try:
         yield
     finally:
+        _pausing -= 1
         if then_freeze:
             gc.freeze()
             release_freed_memory()
-        if enabled:
+        if not _pausing and _was_enabled:
             gc.enable()
 
 
