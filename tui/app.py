@@ -61,6 +61,9 @@ _REFRESH_TOASTS = {
 }
 # Longer values are refused rather than cut: a cut copy pastes something that is not the value.
 COPY_LIMIT = 4096
+#: Seconds between building one unseen tab and the next, so keys go on being answered between them.
+TAB_BUILD_PAUSE = 0.5
+
 #: tmux passes OSC 52 on only when told to.
 TMUX_CLIPBOARD_HINT = " (in tmux it arrives only with `set -g set-clipboard on` in ~/.tmux.conf)"
 # How many of the latest toasts RoostApp.messages keeps.
@@ -186,6 +189,8 @@ class RoostApp(App):
         #: The session each worker started for one works for (a failure is reported on its tab).
         self._worker_sessions: dict[Worker, ConsoleSession] = {}
         self._list_screens: list = []
+        #: The tabs whose screens exist (shown, or built out of sight by ``_build_a_tab``).
+        self._built_tabs: set[str] = set()
         #: Set when a console refused the token at start and the session ended on it (the launcher says why).
         self.refused_at_start = ""
 
@@ -295,7 +300,33 @@ class RoostApp(App):
         self.session = session
         # The tabs first, so the switch's one frame shows them (not a second frame after it).
         self.refresh_tabs()
-        self.switch_mode("inbox" if session is self.inbox else f"console-{self.sessions.index(session) + 1}")
+        self.switch_mode(self._mode_of(session))
+        self._built_tabs.add(self.current_mode)
+
+    def _mode_of(self, session: ConsoleSession | Inbox) -> str:
+        return "inbox" if session is self.inbox else f"console-{self.sessions.index(session) + 1}"
+
+    def _build_a_tab(self) -> None:
+        """Build the next tab not yet shown, out of sight, while the analyst reads another: a first
+        visit then costs what any switch does.  (The first time a tab is shown, Textual composes
+        its screen, then styles it with the whole stylesheet parsed again: ~120 ms at 20,000.)
+
+        Each step shows the tab and the one on screen again at once, with nothing drawn between:
+        the first composes the tab's screen (after the step), the next styles it.  Nothing else
+        runs in between, so no key or message ever finds the wrong tab on screen."""
+        unbuilt = [session for session in self.tabs if self._mode_of(session) not in self._built_tabs]
+        if not unbuilt or not self.is_running:  # all built, or the app is closing its screens
+            return
+        if self.screen is self.main_screen_of(self.session):  # not under a dialog or a search
+            building = unbuilt[0]
+            screen = self.main_screen_of(building)
+            shown = self.current_mode
+            with self.batch_update():
+                self.switch_mode(self._mode_of(building))
+                self.switch_mode(shown)
+            if screen is not None and screen.is_mounted:
+                self._built_tabs.add(self._mode_of(building))
+        self.set_timer(TAB_BUILD_PAUSE, self._build_a_tab)
 
     def tab_states(self) -> tuple[TabState, ...]:
         inbox = () if self.inbox is None else (TabState(
@@ -322,6 +353,9 @@ class RoostApp(App):
             screen.show_tabs(tabs)
 
     def on_mount(self) -> None:
+        if self.tabbed:
+            self._built_tabs.add(self.current_mode)
+            self.set_timer(TAB_BUILD_PAUSE, self._build_a_tab)
         for session in self.sessions:
             for warning in session.settings.warnings:
                 self.toast(warning, severity="warning", timeout=10, session=session)

@@ -82,6 +82,8 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         yield FilterBar(id="filter-bar")
 
     def on_mount(self) -> None:
+        if not self.app.is_running:
+            return  # the app is closing its screens: a tab built out of sight has none to show
         self._ready = True
         self.table.focus()
         self.refresh_view()
