@@ -122,6 +122,21 @@ async def test_a_tab_shown_again_says_what_changed_while_it_was_hidden(prod, lab
         assert active == ["prod"]
 
 
+async def test_tabs_not_yet_shown_are_built_out_of_sight_and_work_when_shown(prod, lab, siem, tmp_path):
+    app = three_consoles(prod, lab, siem, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: all(app.main_screen_of(tab) is not None for tab in app.tabs), "every tab built")
+        assert " prod " in console_named(app)  # building never showed another tab
+        await pilot.press("alt+2")
+        assert " lab " in console_named(app)
+        key = app.screen.table.cursor_key
+        assert key in lab.keys("unacknowledged")
+        await pilot.press("a")
+        await wait_for_triage(pilot)
+        assert lab.is_acknowledged(key)
+
+
 async def test_an_acknowledge_on_one_tab_lands_on_that_console_only(prod, lab, siem, tmp_path):
     app = three_consoles(prod, lab, siem, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
