@@ -21,6 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from itertools import accumulate, chain
+from operator import itemgetter
 from typing import Any, Callable, Collection, Iterable, Iterator, KeysView
 
 from .backends.base import NEUTRAL_SORTS, Column, StatusSpec
@@ -159,7 +160,7 @@ class SortedEntries:
     after a change.
     """
 
-    __slots__ = ("_blocks", "_maxes", "_starts", "_len")
+    __slots__ = ("_blocks", "_maxes", "_starts", "_len", "_all_keys")
 
     def __init__(self, sorted_entries: list[Entry]) -> None:
         self._blocks = [
@@ -169,6 +170,8 @@ class SortedEntries:
         self._maxes = [block[-1] for block in self._blocks]
         self._starts: list[int] | None = None
         self._len = len(sorted_entries)
+        #: Every key, ascending and descending, as last asked for (``*`` twice reads them twice).
+        self._all_keys: dict[bool, tuple[str, ...]] = {}
 
     def __len__(self) -> int:
         return self._len
@@ -188,6 +191,7 @@ class SortedEntries:
             self._split_if_large(at)
         self._len += 1
         self._starts = None
+        self._all_keys.clear()
 
     def discard(self, entry: Entry) -> None:
         """Remove ``entry`` if present."""
@@ -202,6 +206,7 @@ class SortedEntries:
         del block[position]
         self._len -= 1
         self._starts = None
+        self._all_keys.clear()
         if not block:
             del blocks[at], maxes[at]
             return
@@ -237,6 +242,14 @@ class SortedEntries:
         if block[position] != entry:
             return None
         return self._block_starts()[at] + position
+
+    def all_keys(self, descending: bool) -> tuple[str, ...]:
+        """Every entry's key (its last item), in order or reversed; the same tuple until a change."""
+        keys = self._all_keys.get(descending)
+        if keys is None:
+            blocks = map(reversed, reversed(self._blocks)) if descending else self._blocks
+            keys = self._all_keys[descending] = tuple(map(itemgetter(-1), chain.from_iterable(blocks)))
+        return keys
 
     def slice(self, start: int, stop: int) -> list[Entry]:
         """Entries ``start`` to ``stop`` (already within 0..len)."""
@@ -405,6 +418,11 @@ class View:
         number = min(max(number, 0), self.page_count(size) - 1)
         incidents = self._store._incidents
         return [incidents[key] for key in self.keys(number * size, (number + 1) * size)]
+
+    def all_keys(self) -> tuple[str, ...]:
+        """Every key in the view, in order: the same tuple until the view changes (kept, not
+        built again, while the analyst marks and unmarks the whole view)."""
+        return self._entries().all_keys(self.spec.descending)
 
     def keys(self, start: int = 0, stop: int | None = None) -> list[str]:
         """Keys at positions ``start`` to ``stop``, clamped like a slice of non-negatives."""

@@ -70,6 +70,24 @@ async def test_the_pane_shows_the_highlighted_incident_after_fast_presses(tmp_pa
             assert pane_lines(app) == whole_render(pane, pane.scrollable_content_region.width)[: len(pane_lines(app))]
 
 
+async def test_one_key_after_a_rest_shows_the_next_incident_with_the_cursor_and_a_burst_waits_for_the_rest(tmp_path):
+    state, _ = console_with_brute_force()
+    app = build_app(state, tmp_path, poll_interval=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(IncidentTable)
+        pane = app.screen.query_one(DetailPane)
+        app.detail_delay = rest = 1.0  # longer than a key takes here: what shows, shows with the key
+        await pilot.pause(rest)  # the analyst rests on the first incident
+        await pilot.press("j")
+        title = app.details.context(app.store.get(table.cursor_key))[0].title
+        assert pane.context.incident.key == table.cursor_key
+        assert pane_lines(app)[0].startswith(title[:30])
+        shown = table.cursor_key
+        await pilot.press("j")  # within the rest delay of the last key: a burst, the pane waits
+        assert table.cursor_key != shown and pane.context.incident.key == shown
+
+
 # -- the footer -------------------------------------------------------------------------------------
 
 #: What Textual's compact footer showed in each state (read from it before Roost drew its own).

@@ -8,6 +8,7 @@ incidents come from, which ones an action targets and what its header shows.
 from __future__ import annotations
 
 import ipaddress
+from time import monotonic
 from typing import Callable, Mapping
 
 from textual import events, on, work
@@ -25,9 +26,7 @@ from ..widgets.detail_pane import DetailPane
 from ..widgets.incident_table import IncidentTable
 from ..widgets.key_footer import KeyFooter
 from ..widgets.status_bar import InfoLine
-from .confirm import ConfirmDeleteScreen
 from .edit_actions import EditKeys
-from .help import HelpScreen
 from .worker_errors import ReportsWorkerErrors
 
 
@@ -40,6 +39,8 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
         self.session = session
         self._ready = False
         self._detail_timer = None
+        #: When the cursor last moved (``time.monotonic``): a move after a rest shows the detail at once.
+        self._last_move = float("-inf")
 
     @on(events.Mount)
     def _listen_to_session(self) -> None:
@@ -62,6 +63,7 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
                 chosen=self.session.settings.columns,
                 is_new=self.is_new,
                 is_marked=self.is_marked,
+                highlighted=self._highlighted,
             )
             yield DetailPane(id="detail")
         yield from self.compose_below_panes()
@@ -127,27 +129,43 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
 
     # ---------------------------------------------------------------- detail
 
-    @on(IncidentTable.Highlighted)
-    def _highlighted(self, message: IncidentTable.Highlighted) -> None:
-        self.cursor_moved(message.key)
+    def _highlighted(self, key: str | None) -> None:
+        """The table's cursor moved to ``key``: the bars and the detail pane follow."""
+        self.cursor_moved(key)
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        key = message.key
-        if self.app.detail_delay <= 0:
+            self._detail_timer = None
+        delay = self.app.detail_delay
+        moved_at, self._last_move = self._last_move, monotonic()
+        if delay <= 0:
             self.show_detail(key, load=True)
-            return
-        self._detail_timer = self.set_timer(self.app.detail_delay, lambda: self.show_detail(key, load=True))
+        elif self._last_move - moved_at >= delay:
+            # A key after a rest: the pane follows in the same frame as the cursor.  Only a lookup
+            # (a request) waits for the cursor to rest, so a burst of keys sends none.
+            if self.show_detail(key, load=False):
+                self._detail_timer = self.set_timer(delay, lambda: self._load_detail(key))
+        else:
+            # Keys in quick succession (a held j): the pane follows once the cursor rests.
+            self._detail_timer = self.set_timer(delay, lambda: self.show_detail(key, load=True))
 
-    def show_detail(self, key: str | None, *, load: bool) -> None:
+    def show_detail(self, key: str | None, *, load: bool) -> bool:
+        """Show ``key``'s details in the pane (``load``: and fetch what they lack); whether anything is still to load."""
         if not self.detail.display:
-            return  # drawn when the pane is shown again
+            return False  # drawn when the pane is shown again
         incident = self.incident(key) if key else None
         if incident is None:
             self.detail.show(DetailContext(None))
-            return
+            return False
         context, pending = self.session.details.context(incident)
         self.detail.show(context)
         if load and pending:
+            self.load_details(incident)
+        return pending
+
+    def _load_detail(self, key: str) -> None:
+        """Fetch what the pane (already showing ``key``) said was loading."""
+        incident = self.incident(key)
+        if incident is not None and self.detail.display:
             self.load_details(incident)
 
     @work(exclusive=True, group="details", exit_on_error=False)
@@ -177,6 +195,8 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
         if not incidents:
             self.toast("Nothing to delete: no incident is highlighted.", severity="warning")
             return
+
+        from .confirm import ConfirmDeleteScreen
 
         self.confirm_delete(ConfirmDeleteScreen(incidents, archive_dir=display_path(self.session.archive_dir)), targets)
 
@@ -269,6 +289,8 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
             self.table.focus()
 
     def action_help(self) -> None:
+        from .help import HelpScreen
+
         self.app.push_screen(HelpScreen(self))
 
 

@@ -305,8 +305,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         return f"{title} filtered by / {self.filter.describe()}" if self.filter else title
 
     def cursor_moved(self, key: str | None) -> None:
-        if key == self.table.cursor_key:  # not a message the cursor has moved on from
-            self._look()
+        self._look()
         self.app.complete_rows(self.session, self.table.shown_needing_details())  # the table may have scrolled
         self.refresh_bars()
 
@@ -388,7 +387,7 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
 
     def action_mark_all(self) -> None:
         """Mark every incident in this view (filtered, all pages); again unmarks them."""
-        keys = self.current_view().keys()
+        keys = self.current_view().all_keys()
         before = len(self.marks)
         if self.marks.mark_or_unmark_all(keys):
             self.toast(f"Marked {len(self.marks) - before:,} more: every incident in this view (* again unmarks).")

@@ -22,6 +22,7 @@ the lines on screen are built and drawn (its height is counted without wrapping)
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import OrderedDict
 from typing import Iterable, Mapping
 
 from rich._wrap import divide_line
@@ -65,7 +66,11 @@ def _hanging(console: Console, width: int, value: Text, *, indent: int, label: T
     After ``label`` (padded to ``indent``), or from column 0 without one.  A
     label too long for its column gets a line of its own.
     """
-    wrapped = list(value.wrap(console, max(width - indent, _MIN_VALUE_WIDTH), overflow="fold")) or [Text()]
+    room = max(width - indent, _MIN_VALUE_WIDTH)
+    if value.cell_len <= room and "\n" not in value.plain and "\t" not in value.plain:
+        wrapped = [value]  # what Rich's wrap makes of a line that fits (a copy), for a tenth of the work
+    else:
+        wrapped = list(value.wrap(console, room, overflow="fold")) or [Text()]
     lines: list[Text] = []
     first = Text()
     if label is not None:
@@ -425,6 +430,12 @@ class _Events(_Lines):
         return lines[index - self._starts[which]]
 
 
+def _same(shown: DetailContext, context: DetailContext) -> bool:
+    """Whether ``shown`` draws as ``context`` would: equal, and the very incidents (an incident equals
+    a copy at its version whatever the events its document holds)."""
+    return shown.incident is context.incident and shown.events_of is context.events_of and shown == context
+
+
 class DetailPane(ScrollView, can_focus=True):
     """Scrollable details of one incident.
 
@@ -433,6 +444,8 @@ class DetailPane(ScrollView, can_focus=True):
     """
 
     ALLOW_MAXIMIZE = False  # Z zooms it; Textual's maximize would be a second way
+    #: Incidents kept drawn after the cursor leaves them, so j then k draws nothing anew.
+    RECENT = 8
     DEFAULT_CSS = """
     DetailPane { height: 1fr; overflow-x: hidden; overflow-y: auto; }
     """
@@ -461,7 +474,10 @@ class DetailPane(ScrollView, can_focus=True):
         #: and the content size it was measured for.
         self._text_width = 0
         self._measured_for = Size(0, 0)
+        #: The document's lines as drawn, by (line, width, the pane's style: theme and focus).
         self._strips: dict[tuple[int, int, Style], Strip] = {}
+        #: The last few incidents shown before this one: what they showed, its document and drawn lines.
+        self._recent: OrderedDict[str, tuple[DetailContext, _Document, dict[tuple[int, int, Style], Strip]]] = OrderedDict()
 
     def zoom(self, zoomed: bool) -> None:
         """Take all the height the screen gives (the screen hides the table), or go back to the stylesheet's."""
@@ -481,11 +497,22 @@ class DetailPane(ScrollView, can_focus=True):
     def show(self, context: DetailContext) -> None:
         if context == self.context:
             return  # a load that brought nothing new: nothing to draw again
-        if context.incident is None or self.context.incident is None or context.incident.key != self.context.incident.key:
+        incident, shown = context.incident, self.context.incident
+        if incident is None or shown is None or incident.key != shown.key:
             self.scroll_to(y=0, animate=False)
+        if shown is not None:
+            self._recent[shown.key] = (self.context, self.document, self._strips)
+            self._recent.move_to_end(shown.key)
+            if len(self._recent) > self.RECENT:
+                self._recent.popitem(last=False)
+        recent = self._recent.pop(incident.key, None) if incident is not None else None
+        if recent is not None and _same(recent[0], context):
+            # Back to an incident shown lately, unchanged: its lines are already built and drawn.
+            _, self.document, self._strips = recent
+        else:
+            self.document = render_detail(context, recent[1] if recent is not None else self.document)
+            self._strips = {}
         self.context = context
-        self.document = render_detail(context, self.document)
-        self._strips.clear()
         self._measure()
         self.refresh()
 

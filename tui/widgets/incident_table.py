@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from rich.cells import cell_len, set_cell_size
+from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -107,18 +109,6 @@ class IncidentTable(Widget, can_focus=True):
     sort_column: reactive[str] = reactive("created", layout=False)
     sort_descending: reactive[bool] = reactive(True, layout=False)
 
-    class Highlighted(Message):
-        """The cursor moved to another incident (or to none)."""
-
-        def __init__(self, table: "IncidentTable", key: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> "IncidentTable":
-            return self.table
-
     class EdgeReached(Message):
         """The cursor tried to move past the page (``direction`` -1 up, 1 down): the screen may turn
         the page.  ``to_end``: g or G, for the first or last incident of everything the screen lists."""
@@ -137,11 +127,16 @@ class IncidentTable(Widget, can_focus=True):
         chosen: tuple[str, ...] = (),
         is_marked: Callable[[str], bool] = lambda key: False,
         is_new: Callable[[str], bool] = lambda key: False,
+        highlighted: Callable[[str | None], None] = lambda key: None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        """``columns`` and ``statuses``: the backend's; ``chosen``: a profile's choice of column ids."""
+        """``columns`` and ``statuses``: the backend's; ``chosen``: a profile's choice of column ids.
+
+        ``highlighted`` is called when the cursor moves to another incident (or to none), at once
+        rather than by a message: what follows the cursor (the detail pane) is drawn in the same
+        frame as the cursor, where a message would arrive after the table had been drawn."""
         super().__init__(name=name, id=id, classes=classes)
         self._own_columns = own_columns(statuses)
         self._columns = columns
@@ -159,7 +154,11 @@ class IncidentTable(Widget, can_focus=True):
         self._top = 0
         self._is_marked = is_marked
         self._is_new = is_new
+        self._highlighted = highlighted
         self._line_cache: dict[tuple, Strip] = {}
+        self._row_styles: dict[str, Style] | None = None
+        #: The columns shown and their widths, by the table's width.
+        self._layouts: dict[int, list[tuple[Column, int]]] = {}
         self._highlighted_key: str | None = None
 
     # ------------------------------------------------------------ public API
@@ -183,6 +182,7 @@ class IncidentTable(Widget, can_focus=True):
     def show_columns(self, chosen: tuple[str, ...]) -> None:
         """Show the ``chosen`` declared columns (a profile's ``columns``; () for the table's own choice), at once."""
         self._chosen_columns = chosen
+        self._layouts.clear()
         self._line_cache.clear()
         self.refresh()
 
@@ -341,7 +341,7 @@ class IncidentTable(Widget, can_focus=True):
             title = column.title
             if column.id == self.sort_column and title:
                 title = f"{title}{arrow}"
-            text.append_text(self._fit(title, cell_width, column.justify))
+            text.append(self._fit(title, cell_width, column.justify))
         return self._to_strip(text, width, style)
 
     def _row_strip(self, position: int, width: int) -> Strip:
@@ -356,7 +356,8 @@ class IncidentTable(Widget, can_focus=True):
         wide = width >= WIDE_TABLE
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         is_open = incident.status in self._open_statuses
-        state_style = self.get_component_rich_style("incident-table--open" if is_open else "incident-table--closed")
+        styles = self._styles()
+        state_style = styles["open" if is_open else "closed"]
         for index, (column, cell_width) in enumerate(self._layout(width)):
             if index:
                 text.append(" ")
@@ -366,37 +367,57 @@ class IncidentTable(Widget, can_focus=True):
                 value = column.render(incident, wide)
             cell = self._fit(clean(value, limit=max(cell_width * 2, 8)), cell_width, column.justify)
             if column.id == "state":
-                cell.stylize(state_style)
+                text.append(cell, state_style)
             elif column.id == "flag" and (marked or new):
-                cell.stylize(self.get_component_rich_style("incident-table--marked" if marked else "incident-table--new"))
-            text.append_text(cell)
-        base = self.rich_style
+                text.append(cell, styles["marked" if marked else "new"])
+            else:
+                text.append(cell)
+        base = styles["base"]
         if new:
-            base += self.get_component_rich_style("incident-table--new")
+            base += styles["new"]
         if marked:
-            base += self.get_component_rich_style("incident-table--marked")
+            base += styles["marked"]
         if is_cursor:
-            base += self.get_component_rich_style(
-                "incident-table--cursor" if self.has_focus else "incident-table--cursor-blurred"
-            )
+            base += styles["cursor" if self.has_focus else "cursor-blurred"]
         strip = self._to_strip(text, width, base)
         if len(self._line_cache) > 2000:
             self._line_cache.clear()
         self._line_cache[cache_key] = strip
         return strip
 
+    def _styles(self) -> dict[str, Style]:
+        """The table's own style ("base") and its rows' component styles, worked out once a theme."""
+        if self._row_styles is None:
+            self._row_styles = {
+                name: self.get_component_rich_style(f"incident-table--{name}")
+                for name in ("open", "closed", "new", "marked", "cursor", "cursor-blurred")
+            }
+            self._row_styles["base"] = self.rich_style
+        return self._row_styles
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        # A theme changed the colours: rows drawn in the old ones are drawn again.
+        self._row_styles = None
+        self._line_cache.clear()
+
     def _layout(self, width: int) -> list[tuple[Column, int]]:
-        return layout_columns(self._own_columns, self._columns, width, self._chosen_columns)
+        layout = self._layouts.get(width)
+        if layout is None:
+            layout = self._layouts[width] = layout_columns(self._own_columns, self._columns, width, self._chosen_columns)
+        return layout
 
     @staticmethod
-    def _fit(value: str, width: int, justify: str) -> Text:
-        cell = Text(value, no_wrap=True, overflow="ellipsis", end="")
-        cell.truncate(width, overflow="ellipsis")
-        if justify == "right":
-            cell.pad_left(width - cell.cell_len)
-        else:
-            cell.pad_right(width - cell.cell_len)
-        return cell
+    def _fit(value: str, width: int, justify: str) -> str:
+        """``value`` cut with "…" or padded to ``width`` cells, as Rich's ``Text.truncate`` and
+        ``pad_left``/``pad_right`` would (a string, not a Text: a page of new rows makes 200 cells)."""
+        value = strip_control_codes(value)
+        length = cell_len(value)
+        if length > width:
+            value = set_cell_size(value, width - 1) + "…"
+            length = cell_len(value)
+        padding = " " * (width - length)
+        return padding + value if justify == "right" else value + padding
 
     def _to_strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = [Segment(s.text, style + s.style if s.style else style) for s in text.render(self.app.console)]
@@ -429,4 +450,4 @@ class IncidentTable(Widget, can_focus=True):
         key = self.cursor_key
         if key != self._highlighted_key:
             self._highlighted_key = key
-            self.post_message(self.Highlighted(self, key))
+            self._highlighted(key)

@@ -335,7 +335,7 @@ class CanaryBackend(Backend):
         return incident_details.facts(incident)
 
     def lookups(self, incident: Incident) -> tuple[Lookup, ...]:
-        return incident_details.lookups(self.client, incident)
+        return incident_details.lookups(self._connected, incident)
 
     async def history(self, source: str) -> tuple[HistoryEntry, ...]:
         return await incident_details.history(self.client, source)

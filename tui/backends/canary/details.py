@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Awaitable, Callable, Iterable, Mapping
 
 from ...model import Incident
 from ...timefmt import format_time
@@ -81,9 +81,10 @@ def facts(incident: Incident) -> tuple[Section, ...]:
     return lead, Section(tuple(rows)), key
 
 
-def lookups(client: CanaryClient, incident: Incident) -> tuple[Lookup, ...]:
+def lookups(connected: Callable[[], Awaitable[CanaryClient]], incident: Incident) -> tuple[Lookup, ...]:
     """The bird's device info (a token has no bird behind it); the flock's name when the
-    incident came without it."""
+    incident came without it.  ``connected`` gives the client when a lookup is sent: listing
+    the lookups (for the first incident shown, before the first row) makes no client."""
     fields = canary_fields(incident)
     found: list[Lookup] = []
     if not fields.is_token and fields.node_id:
@@ -91,14 +92,18 @@ def lookups(client: CanaryClient, incident: Incident) -> tuple[Lookup, ...]:
 
         async def device() -> Host | None:
             try:
-                return await client.device_info(node_id)
+                return await (await connected()).device_info(node_id)
             except NotFound:  # an answer: kept as long as any other
                 return None
 
         found.append(Lookup(f"device:{node_id}", device, _device_section, _device_note))
     if fields.flock_id and not fields.flock_name:
         flock_id = fields.flock_id
-        found.append(Lookup("flocks", client.flocks, lambda names, now: _flock_fact(names.get(flock_id, ""), flock_id),
+
+        async def flocks() -> Mapping[str, str]:
+            return await (await connected()).flocks()
+
+        found.append(Lookup("flocks", flocks, lambda names, now: _flock_fact(names.get(flock_id, ""), flock_id),
                             lambda note: _flock_fact(note, flock_id, quiet=True)))
     return tuple(found)
 
