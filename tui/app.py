@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -37,19 +37,20 @@ from .archive import write_atomically
 from .config import Settings
 from .crashlog import crash_line
 from .details import DetailSource
-from .export import ExportFormat, export_incidents
 from .inbox import Inbox
 from .keys import APP_BINDINGS, keymap_in_effect, table_bindings
 from .model import Incident
 from .notify import inside_tmux, notification
 from .paths import stylesheet_paths
-from .profile_writer import ProfileWriteError, save_setting
 from .sanitize import clean
 from .session import ConsoleSession, Opening
 from .store import ChangeSet, IncidentStore
 from .sync import SyncEngine, SyncStatus
 from .triage import DELETE, ActionResult, Progress, Triage
 from .widgets.tab_bar import TabState
+
+if TYPE_CHECKING:
+    from .export import ExportFormat
 
 # Progress on the info line is redrawn at most this often (a batch of thousands answers fast).
 PROGRESS_INTERVAL = 0.1
@@ -752,6 +753,7 @@ class RoostApp(App):
                 self.export(console, own, fmt, path.with_name(f"{path.stem}-{_file_safe(console.name)}{path.suffix}"))
             return
         incidents = session.store.incidents(keys)
+        from .export import export_incidents
 
         async def perform() -> None:
             with self.activity(session, f"exporting {len(incidents):,}…"):
@@ -808,6 +810,7 @@ class RoostApp(App):
                      shared: bool = False) -> None:
         """Write ``key = value`` into ``profile`` in the config file (``shared``: else ``[defaults]``),
         in a worker; a toast says where, or why not.  The session keeps the choice either way."""
+        from .profile_writer import ProfileWriteError, save_setting
 
         async def perform() -> None:
             try:

@@ -32,7 +32,6 @@ import shlex
 import stat
 import subprocess
 import time
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -268,6 +267,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> ConfigFile | None:
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or type(error).__name__
         raise ConfigError(f"Cannot read {shown(path)} ({reason}).") from None
+    import tomllib  # only once there is a file to parse: a first run without one never needs it
+
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import select
 import signal
 import sys
@@ -58,6 +57,8 @@ def start_demo(args: argparse.Namespace) -> Connection:
     (Log360's with its real 60-a-minute budget).  ``--demo canary`` or ``log360`` opens that one and
     starts the other beside the first screen, not before it; ``--demo all`` opens a tab on each of
     ``DEMO_CONSOLES``."""
+    import secrets
+
     from .emulator.log360.serve import Log360Options
     from .emulator.server import EmulatorOptions, EmulatorServer
 

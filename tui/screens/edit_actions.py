@@ -12,20 +12,26 @@ help, and pressing one says why in one line rather than doing nothing unexplaine
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import events, work
 from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.keys import key_to_character
 
-from ..backends.base import Change, SeveritySpec, User
+from ..backends.base import Change
 from ..backends.errors import ApiError
 from ..actions import MUTATING_ACTIONS
 from ..keys import keymap_in_effect
-from ..model import Incident
 from ..sanitize import clean
-from ..triage import ActionResult
-from .edit import CreateScreen, DueDateScreen, EditScreen, NoteScreen
-from .pickers import AssignScreen, SeverityScreen
+
+if TYPE_CHECKING:
+    from ..backends.base import SeveritySpec, User
+    from ..model import Incident
+    from ..triage import ActionResult
+
+# The dialogs (.edit, .pickers: Textual's TextArea and its document model among them) are imported
+# when a key first asks for one: the first frame draws none of them.
 
 
 class EditKeys:
@@ -111,6 +117,8 @@ class EditKeys:
             if user is not None:
                 self.send_edit("assign", Change(assignee=user.id), targets)
 
+        from .pickers import AssignScreen
+
         current = {incident.assignee for incident in incidents}
         heading = f"Assign {self._what(targets, incidents)} to"
         self.app.push_screen(AssignScreen(heading, current=current.pop() if len(current) == 1 else None), picked)
@@ -126,6 +134,8 @@ class EditKeys:
         def picked(spec: SeveritySpec | None) -> None:
             if spec is not None:
                 self.send_edit("severity", Change(severity=spec.id), targets)
+
+        from .pickers import SeverityScreen
 
         current = {incident.severity for incident in incidents}
         heading = f"Severity of {self._what(targets, incidents)}"
@@ -144,6 +154,8 @@ class EditKeys:
             if due is not None:
                 self.send_edit("due_date", Change(due=due), targets)
 
+        from .edit import DueDateScreen
+
         self.app.push_screen(DueDateScreen(f"Due date of {self._what(targets, incidents)}"), answered)
 
     def action_add_note(self) -> None:
@@ -155,6 +167,8 @@ class EditKeys:
         def written(note: str | None) -> None:
             if note:
                 self.send_edit("add_note", Change(note=note), targets)
+
+        from .edit import NoteScreen
 
         self.app.push_screen(NoteScreen(f"A note on {self._what(targets, incidents)}"), written)
 
@@ -178,6 +192,8 @@ class EditKeys:
             else:
                 self.send(verb, targets)
 
+        from .edit import NoteScreen
+
         self.app.push_screen(NoteScreen(
             f"{verb.capitalize()} {self._what(targets, incidents)}: a closing note",
             send_label=f"{verb}s {them}",
@@ -196,6 +212,8 @@ class EditKeys:
             if draft is not None:
                 self.app.run_create(self.session, draft, on_done=created)
 
+        from .edit import CreateScreen
+
         self.app.push_screen(CreateScreen(), drafted)
 
     def action_edit(self) -> None:
@@ -213,4 +231,6 @@ class EditKeys:
 
         # The description is the backend's own field; a backend without one offers an empty text.
         description = getattr(incident.extras, "description", "") or ""
+        from .edit import EditScreen
+
         self.app.push_screen(EditScreen(incident.title, description), edited)
