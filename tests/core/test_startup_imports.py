@@ -71,3 +71,11 @@ def test_the_client_is_made_when_the_backend_first_speaks():
 
     backend = registry.open_backend(Settings(console="https://0123abcd.canary.tools", token=Secret("t" * 32)))
     assert backend.client.base_url == "https://0123abcd.canary.tools/api/v1"
+
+
+def test_a_client_made_does_not_import_httpxs_command_line_tool():
+    # httpx loads its CLI (click, pygments) whenever click is installed, as uvicorn installs it: 40%
+    # of httpx's import, on the first request, in a thread beside the first frames.
+    probe = "import sys, tui.backends.canary.client, tui.backends.log360.client; print('click' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
