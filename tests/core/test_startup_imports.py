@@ -12,7 +12,8 @@ import pytest
 
 # What launch does before the app's first frame, in a fresh interpreter: the launcher and the app,
 # the main screen's module (the app's default screen), the cache opened for the backend's
-# documents, the backend opened (nothing sent yet).  Prints the modules then loaded, one a line.
+# documents, the backend opened (nothing sent yet).  Prints the modules then loaded, one a line
+# (not those marked absent: ``httpx._main``).
 _UP_TO_THE_FIRST_FRAME = """
 import sys
 import tui.cli, tui.launch, tui.app, tui.screens.main
@@ -21,7 +22,7 @@ from tui.config import Settings
 from tui.secret import Secret
 backend = registry.open_backend(Settings(console="https://0123abcd.canary.tools", token=Secret("t" * 32)))
 registry.backend_class("canary").documents
-print("\\n".join(sorted(sys.modules)))
+print("\\n".join(sorted(name for name, module in sys.modules.items() if module is not None)))
 """
 
 #: Imported where first used, never for the first frame: the dialogs (the edit forms bring Textual's
