@@ -45,6 +45,17 @@ def collections_paused(*, then_freeze: bool = False) -> Iterator[None]:
             gc.enable()
 
 
+def collect_young() -> None:
+    """Collect what was made since the last collection, paused or not: cheap when done often.
+
+    Each page a load fetches leaves reference cycles behind (responses, tasks, tracebacks) that
+    only the collector frees; paused, they would be frozen with the incidents for good (10,000
+    objects, 4 MB, at 100,000 incidents).  The youngest generation holds only the last page's
+    objects, so collecting it after each costs a fraction of a millisecond.
+    """
+    gc.collect(0)
+
+
 @cache
 def _malloc_trim() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``; None where the C library has none (musl, macOS, Windows).

@@ -31,7 +31,7 @@ from typing import AsyncIterator, Awaitable, Callable, Collection, Iterable, Lit
 
 from .backends.errors import ApiError, AuthError, ConfigError, PermissionDenied
 from .backoff import retry_wait
-from .collector import collections_paused
+from .collector import collect_young, collections_paused
 from .backends.base import Backend, Batch
 from .model import Incident
 from .store import ChangeSet, IncidentStore
@@ -258,6 +258,7 @@ class SyncEngine:
                 for start in range(0, len(batch.incidents), APPLY_SLICE):
                     self._apply(batch.incidents[start : start + APPLY_SLICE])
                     await asyncio.sleep(0)  # keys and drawing between slices
+                collect_young()
                 self._report(SyncStatus("loading", f"loaded {loaded:,}"))
             if not self.backend.deltas:
                 # A cached store may hold incidents deleted while we were away: the pass did not list them.

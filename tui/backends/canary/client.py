@@ -51,6 +51,7 @@ from .parse import (
     parse_flock_names,
     parse_history,
     parse_host,
+    page_item,
     parse_incident,
     parse_page,
 )
@@ -66,8 +67,18 @@ from ..errors import (
     RateLimited,
     ServerError,
 )
-from ..http import MAX_NESTING  # noqa: F401  (re-exported: the limit the docstring names)
-from ..http import answered, checked_token, hardened_client, json_object, parse_retry_after, read_text
+from ..http import (
+    MAX_NESTING,
+    answered,
+    checked_token,
+    escapes_any_of,
+    hardened_client,
+    json_object,
+    nests_within,
+    parse_retry_after,
+    read_text,
+    redact_decoded,
+)
 
 TOKEN_HEADER = "X-Canary-Auth-Token"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
@@ -620,13 +631,29 @@ def _json_object(text: str, echo: Secret | None) -> dict[str, Any] | None:
 
 
 def _page_object(text: str, echo: Secret | None) -> dict[str, Any] | None:
-    """:func:`_json_object` for a page of incidents, decoded one incident at a time.
+    """:func:`_json_object` for a page of incidents, decoded one incident at a time, each checked,
+    blanked and parsed (:func:`page_item`) before the next is decoded.
 
     Each incident is one short call into json's C decoder, so a worker thread decoding a page
     lets the event loop's thread run between incidents; ``json.loads`` would hold the
-    interpreter for the whole page (a quarter of a second at 5,000 incidents).
+    interpreter for the whole page (a quarter of a second at 5,000 incidents).  And the page's
+    decoded JSON never lives whole: at 400 incidents it is megabytes of short-lived objects
+    made among the incidents kept, and the holes they left stayed with the process.
     """
-    return _without_links(json_object(text, echo, items_key="incidents", decode=_decode_incidents_one_by_one))
+    needle = echo.reveal() if echo is not None and escapes_any_of(text, echo.reveal()) else None
+
+    def incident(item: Any) -> Incident | None:
+        if not nests_within(item, MAX_NESTING):
+            return None
+        if needle is not None:
+            holder = {"item": item}
+            redact_decoded(holder, needle)
+            item = holder["item"]
+        return page_item(item)
+
+    return _without_links(json_object(
+        text, echo, items_key="incidents", decode=lambda whole: _decode_incidents_one_by_one(whole, incident)
+    ))
 
 
 def _without_links(body: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -653,22 +680,23 @@ class _Unreadable(Exception):
     """The page itself (not one of its incidents) cannot be decoded."""
 
 
-def _decode_incidents_one_by_one(text: str) -> dict[str, Any] | None:
+def _decode_incidents_one_by_one(text: str, read: Callable[[Any], Any] | None = None) -> dict[str, Any] | None:
     """A body ``json.loads`` refused, decoded as a page whose incidents are decoded one
     by one: an incident that cannot be decoded (nested past the recursion limit, an
     overlong number) becomes None.  None when anything else in it cannot be decoded
     (a cut-off answer must never pass for a shorter page), or it is not an object.
+    ``read``: what each incident is kept as, worked out as soon as it is decoded (as decoded).
 
     Each value is decoded by json itself (``raw_decode``); only an incident it refuses
     is stepped over by its brackets, so the cost stays near ``json.loads``'s.
     """
     try:
-        return _decode_page(text)
+        return _decode_page(text, read)
     except (_Unreadable, ValueError, RecursionError):
         return None
 
 
-def _decode_page(text: str) -> dict[str, Any]:
+def _decode_page(text: str, read: Callable[[Any], Any] | None) -> dict[str, Any]:
     page: dict[str, Any] = {}
     position = _expect(text, _skip_space(text, 0), "{")
     if text.startswith("}", position):
@@ -680,7 +708,7 @@ def _decode_page(text: str) -> dict[str, Any]:
                 raise _Unreadable
             position = _expect(text, position, ":")
             if key == "incidents" and text.startswith("[", position):
-                page[key], position = _decode_items(text, _skip_space(text, position + 1))
+                page[key], position = _decode_items(text, _skip_space(text, position + 1), read)
             else:
                 page[key], position = _JSON_DECODER.raw_decode(text, position)
             position = _skip_space(text, position)
@@ -693,8 +721,9 @@ def _decode_page(text: str) -> dict[str, Any]:
     return page
 
 
-def _decode_items(text: str, position: int) -> tuple[list[Any], int]:
-    """The items of the array whose first item starts at ``position``, and where it ends."""
+def _decode_items(text: str, position: int, read: Callable[[Any], Any] | None) -> tuple[list[Any], int]:
+    """The items of the array whose first item starts at ``position`` (each as ``read`` keeps it),
+    and where it ends."""
     items: list[Any] = []
     if text.startswith("]", position):
         return items, position + 1
@@ -703,7 +732,7 @@ def _decode_items(text: str, position: int) -> tuple[list[Any], int]:
             item, position = _JSON_DECODER.raw_decode(text, position)
         except (ValueError, RecursionError):
             item, position = None, _end_of_value(text, position)
-        items.append(item)
+        items.append(item if read is None else read(item))
         position = _skip_space(text, position)
         if text.startswith("]", position):
             return items, position + 1

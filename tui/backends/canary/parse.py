@@ -123,7 +123,8 @@ class Page:
     carry ``page_number``/``total_pages``/``total_results``.  ``unreadable``
     counts the items left out because they were not incidents (not an object,
     or no key to act on); an item the client could not decode (nested too
-    deeply, say) arrives as None and is counted here too.
+    deeply, say) arrives as None and is counted here too.  ``raw`` is the page's
+    own fields, its incidents left out (they are in ``incidents``).
     """
 
     incidents: tuple[Incident, ...]
@@ -237,6 +238,24 @@ def _shared(text: str) -> str:
     return sys.intern(text)
 
 
+# Logtypes: a console has a few dozen, each held by thousands of incidents (an int apiece above
+# 256, 32 bytes: 3 MB at 100,000).  Bounded, so a console sending nonsense cannot grow it for good.
+_SHARED_LOGTYPES_LIMIT = 4096
+_shared_logtypes: dict[int, int] = {}
+
+
+def shared_logtype(logtype: int | None) -> int | None:
+    """One int object per logtype, whoever asks (the parser, the cache)."""
+    if type(logtype) is not int:  # None, or what a damaged cache row holds (its reader judges it)
+        return logtype
+    shared = _shared_logtypes.get(logtype)
+    if shared is None:
+        if len(_shared_logtypes) >= _SHARED_LOGTYPES_LIMIT:
+            return logtype
+        shared = _shared_logtypes.setdefault(logtype, logtype)  # parsers run on several threads
+    return shared
+
+
 def parse_incident(raw: Mapping[str, Any]) -> Incident:
     """Either shape to one Incident.
 
@@ -257,7 +276,7 @@ def parse_incident(raw: Mapping[str, Any]) -> Incident:
     events_count = to_int(body.get("events_count"))
     updated_time = raw.get("updated_time", body.get("updated_time"))
     extras = CanaryFields(
-        logtype=to_int(body.get("logtype")),
+        logtype=shared_logtype(to_int(body.get("logtype"))),
         src_host_reverse=_shared(to_text(body.get("src_host_reverse"))),
         src_port=to_int(body.get("src_port")),
         dst_host=_shared(to_text(body.get("dst_host"))),
@@ -364,8 +383,7 @@ def parse_page(raw: Mapping[str, Any]) -> Page:
         cursor = {}
     if not isinstance(cursor, Mapping):
         raise ShapeError("cursor is not an object")
-    readable = [item for item in items if isinstance(item, Mapping)]
-    incidents = tuple(incident for incident in map(parse_incident, readable) if incident.key)
+    incidents = tuple(incident for incident in map(page_item, items) if incident is not None)
     max_updated_id = to_int(raw.get("max_updated_id"))
     if max_updated_id is None and incidents:
         # Search pages carry no max_updated_id; their items still have updated_id.
@@ -379,8 +397,20 @@ def parse_page(raw: Mapping[str, Any]) -> Page:
         total_pages=to_int(raw.get("total_pages")),
         total_results=to_int(raw.get("total_results")),
         unreadable=len(items) - len(incidents),
-        raw=dict(raw),
+        raw={name: value for name, value in raw.items() if name != "incidents"},
     )
+
+
+def page_item(item: Any) -> Incident | None:
+    """One item of a page's ``incidents`` as an Incident, or None when it is not one (not an
+    object, or no key to act on).  An item the client parsed as it decoded the page (so that
+    the page's decoded JSON never lives whole) is already an Incident."""
+    if isinstance(item, Incident):
+        return item
+    if not isinstance(item, Mapping):
+        return None
+    incident = parse_incident(item)
+    return incident if incident.key else None
 
 
 def parse_bulk_result(raw: Mapping[str, Any]) -> BulkResult:

@@ -13,13 +13,14 @@ from operator import attrgetter
 from typing import Any
 
 from ...model import Document, Incident
-from .parse import CanaryDocument, CanaryFields
+from .parse import CanaryDocument, CanaryFields, shared_logtype
 
 _NAMES = tuple(field.name for field in fields(CanaryFields))
 _values = attrgetter(*_NAMES)
 # The fields thousands of incidents repeat (reverse name, target, bird, flock, memo): one copy each.
 _SHARED = frozenset(("src_host_reverse", "dst_host", "node_id", "node_name", "flock_id", "flock_name", "memo"))
 _SHARED_AT = tuple(index for index, name in enumerate(_NAMES) if name in _SHARED)
+_LOGTYPE_AT = _NAMES.index("logtype")
 
 
 def stored(incident: Incident) -> list[Any] | None:
@@ -36,4 +37,5 @@ def restored(record: Any, packed: bytes, words: str | None) -> tuple[CanaryField
         raise ValueError("a cached Canary record is not a list of its fields")
     for index in _SHARED_AT:
         record[index] = sys.intern(record[index])  # TypeError for anything but text
+    record[_LOGTYPE_AT] = shared_logtype(record[_LOGTYPE_AT])
     return CanaryFields(*record), document
