@@ -139,13 +139,14 @@ class IncidentListScreen(EditKeys, ReportsWorkerErrors, Screen):
         moved_at, self._last_move = self._last_move, monotonic()
         if delay <= 0:
             self.show_detail(key, load=True)
-        elif self._last_move - moved_at >= delay:
+        elif moved_at != float("-inf") and self._last_move - moved_at >= delay:
             # A key after a rest: the pane follows in the same frame as the cursor.  Only a lookup
             # (a request) waits for the cursor to rest, so a burst of keys sends none.
             if self.show_detail(key, load=False):
                 self._detail_timer = self.set_timer(delay, lambda: self._load_detail(key))
         else:
-            # Keys in quick succession (a held j): the pane follows once the cursor rests.
+            # Keys in quick succession (a held j), or the first incident shown (the first rows are
+            # drawn before its details): the pane follows once the cursor rests.
             self._detail_timer = self.set_timer(delay, lambda: self.show_detail(key, load=True))
 
     def show_detail(self, key: str | None, *, load: bool) -> bool:
