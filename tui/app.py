@@ -320,13 +320,12 @@ class RoostApp(App):
             return
         if self.screen is self.main_screen_of(self.session):  # not under a dialog or a search
             building = unbuilt[0]
-            screen = self.main_screen_of(building)
-            shown = self.current_mode
+            screen, mode, shown = self.main_screen_of(building), self._mode_of(building), self.current_mode
             with self.batch_update():
-                self.switch_mode(self._mode_of(building))
+                self.switch_mode(mode)
                 self.switch_mode(shown)
             if screen is not None and screen.is_mounted:
-                self._built_tabs.add(self._mode_of(building))
+                self._built_tabs.add(mode)
         self.set_timer(TAB_BUILD_PAUSE, self._build_a_tab)
 
     def tab_states(self) -> tuple[TabState, ...]:

@@ -12,7 +12,7 @@ help, and pressing one says why in one line rather than doing nothing unexplaine
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from textual import events, work
 from textual.actions import parse as parse_action
@@ -182,23 +182,33 @@ class EditKeys:
         if chosen is None:
             return
         targets, incidents = chosen
-        them = "it" if len(targets) == 1 else "them"
 
-        def written(note: str | None) -> None:
-            if note is None:
-                self.toast(f"Not {named.past.lower()}: nothing was sent.")
-            elif note:
+        def written(note: str) -> None:
+            if note:
                 self.send_edit(verb, Change(status=named.status, note=note), targets)
             else:
                 self.send(verb, targets)
 
+        self.ask_closing_note(verb, f"{verb.capitalize()} {self._what(targets, incidents)}: a closing note",
+                              targets, written)
+
+    def ask_closing_note(self, verb: str, heading: str, targets: tuple[str, ...],
+                         written: Callable[[str], None]) -> None:
+        """The closing note dialog for ``verb`` on ``targets``: ``written`` hears the note ("" to
+        close without one); esc sends nothing, and says so."""
         from .edit import NoteScreen
 
-        self.app.push_screen(NoteScreen(
-            f"{verb.capitalize()} {self._what(targets, incidents)}: a closing note",
-            send_label=f"{verb}s {them}",
-            optional=f"{verb}s {them} without a note",
-        ), written)
+        past = next(named.past for named in self.session.backend.status_actions if named.verb == verb)
+        them = "it" if len(targets) == 1 else "them"
+
+        def answered(note: str | None) -> None:
+            if note is None:
+                self.toast(f"Not {past.lower()}: nothing was sent.")
+            else:
+                written(note)
+
+        self.app.push_screen(NoteScreen(heading, send_label=f"{verb}s {them}", optional=f"{verb}s {them} without a note"),
+                             answered)
 
     # ---------------------------------------------------- create, name, text
 

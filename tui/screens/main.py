@@ -625,31 +625,21 @@ class InboxScreen(MainScreen):
     def action_set_status(self, verb: str) -> None:
         """A status key; where it closes on consoles that keep notes, one closing note is asked for
         and goes to those consoles' incidents (the others are closed without)."""
-        from .edit import NoteScreen
-
         targets = self.targets()
         noting = [session.name for session, keys in self.session.by_console(targets).items()
                   if not session.read_only and session.takes_closing_note(verb)]
         if not noting:
             self.send(verb, targets)
             return
-        named = next(named for named in self.session.backend.status_actions if named.verb == verb)
-        them = "it" if len(targets) == 1 else "them"
 
-        def written(note: str | None) -> None:
-            if note is None:
-                self.toast(f"Not {named.past.lower()}: nothing was sent.")
-                return
+        def written(note: str) -> None:
             self.app.run_triage(self.session, verb, targets, known=self.known_incidents(),
                                 on_done=self.triage_finished, closing_note=note)
             self.triage_sent(verb, targets)
 
         count = f"{len(targets):,} incident{'s' if len(targets) != 1 else ''}"
-        self.app.push_screen(NoteScreen(
-            f"{verb.capitalize()} {count}: a closing note on {', '.join(noting)}",
-            send_label=f"{verb}s {them}",
-            optional=f"{verb}s {them} without a note",
-        ), written)
+        self.ask_closing_note(verb, f"{verb.capitalize()} {count}: a closing note on {', '.join(noting)}",
+                              targets, written)
 
     def triage_finished(self, result: ActionResult) -> None:
         was_marked = result.targets in self._sent_marks

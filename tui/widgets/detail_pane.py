@@ -68,7 +68,7 @@ def _hanging(console: Console, width: int, value: Text, *, indent: int, label: T
     """
     room = max(width - indent, _MIN_VALUE_WIDTH)
     if value.cell_len <= room and "\n" not in value.plain and "\t" not in value.plain:
-        wrapped = [value]  # what Rich's wrap makes of a line that fits (a copy), for a tenth of the work
+        wrapped = [value]  # as Rich's wrap makes it (that a copy, this only read), for a tenth of the work
     else:
         wrapped = list(value.wrap(console, room, overflow="fold")) or [Text()]
     lines: list[Text] = []
