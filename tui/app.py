@@ -127,7 +127,8 @@ class RoostApp(App):
     detail_delay = 0.06
     CSS_PATH = stylesheet_paths()
     BINDINGS = APP_BINDINGS
-    #: Each console's tab is a Textual mode (its own screen stack); the first one's is the default.
+    #: With several consoles, each one's tab is a Textual mode (its own screen stack); the first
+    #: one's is the default.
     DEFAULT_MODE = "console-1"
 
     def __init__(
@@ -146,6 +147,10 @@ class RoostApp(App):
     ) -> None:
         """The first console from ``settings`` and ``backend`` (its theme, keymap and mouse are the
         app's), and a tab for each of ``more_consoles`` beside it."""
+        if not more_consoles:
+            # One console has no tabs, so no modes: Textual's default screen, whose first showing is
+            # not followed (as a mode's is) by the whole stylesheet parsed again before the first frame.
+            self.DEFAULT_MODE = "_default"
         # NO_COLOR: Textual's own answer is grey in place of colour; native ANSI makes it drop colour
         # altogether, so reverse video, bold and the glyphs carry what colour did.
         super().__init__(ansi_color=True if os.environ.get("NO_COLOR") else None)
@@ -179,7 +184,7 @@ class RoostApp(App):
         self.inbox = Inbox(self.sessions, archive_dir=self.sessions[0].archive_dir) if len(self.sessions) > 1 else None
         #: The tab on screen's session (the inbox's own when it is on screen).
         self.session: ConsoleSession | Inbox = self.sessions[0]
-        for number, session in enumerate(self.sessions, start=1):
+        for number, session in enumerate(self.sessions if self.tabbed else (), start=1):
             self.add_mode(f"console-{number}", lambda session=session: self._main_screen_for(session))
         if self.inbox is not None:
             self.add_mode("inbox", lambda: self._main_screen_for(self.inbox))
