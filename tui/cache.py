@@ -20,7 +20,8 @@ the backend's own (``DocumentFormat.stored``/``restored``) as a small JSON recor
 document's compressed bytes as they are held in memory, and its folded search words.
 Rebuilding an incident from that costs a few microseconds, where parsing the console's
 JSON again costs about a hundred.  A restart reads the page the app opens on first (the
-newest by creation, through an index), then the rest in slices (``preload``).
+newest by creation, through an index: ``opening_page``), then the rest in slices
+(``preload_rest``).
 
 Saves run on one writer thread of the cache's own, in order, and ``close`` waits for
 them: a quit right after a load does not leave the last saves unwritten.
@@ -115,36 +116,46 @@ class SnapshotCache:
             self._connection = self._open_fresh(error)
 
     def preload(self, first: int = 0, statuses: Collection[str] = ()) -> Iterator[tuple[list[Incident], int]]:
-        """The cached incidents in stages, each with the watermark to fetch the delta from.
+        """The cached incidents in stages, each with the watermark to fetch the delta from: first
+        ``opening_page(first, statuses)``, then ``preload_rest`` of it.  Meant for a worker thread."""
+        page, watermark = self.opening_page(first, statuses)
+        if page:
+            yield page, watermark
+        yield from self.preload_rest({incident.key for incident in page})
 
-        First the newest ``first`` whose status is one of ``statuses`` (the page the app opens
-        on: one indexed query), then all the others, newest first, ``PRELOAD_SLICE`` at a time.
-        Meant for a worker thread.  Any unreadable row makes the whole snapshot
-        untrustworthy: the cache is rebuilt and the stages stop (the console is the truth),
-        with a last stage ``([], 0)`` when earlier ones were given: load it all again.
-        """
-        shown: set[str] = set()
+    def opening_page(self, first: int, statuses: Collection[str]) -> tuple[list[Incident], int]:
+        """The newest ``first`` cached incidents whose status is one of ``statuses`` (the page the app
+        opens on), and the watermark; ``([], 0)`` when there are none.  One indexed query: quick
+        enough to read before the first frame.  An unreadable row makes the whole snapshot
+        untrustworthy: the cache is rebuilt (the console is the truth) and gives nothing."""
+        if first <= 0 or not statuses:
+            return [], 0
+        with self._lock:
+            try:
+                watermark = self._covered_watermark()
+                if not watermark:
+                    return [], 0
+                rows = self._connection.execute(
+                    f"SELECT {_COLUMNS_READ} FROM incidents WHERE version <= ? AND status IN"
+                    f" ({', '.join('?' * len(statuses))}) ORDER BY created DESC LIMIT ?",
+                    (watermark, *(_stored_text(status) for status in statuses), first),
+                ).fetchall()
+                return [self._incident(row) for row in rows], watermark
+            except (sqlite3.Error, ValueError, TypeError) as error:
+                self._rebuild(error)
+                return [], 0
+
+    def preload_rest(self, shown: Collection[str] = ()) -> Iterator[tuple[list[Incident], int]]:
+        """Every cached incident but the keys ``shown`` already (the opening page), newest first,
+        ``PRELOAD_SLICE`` at a time, each with the watermark.  Meant for a worker thread.  An
+        unreadable row rebuilds the cache and stops the stages, with a last stage ``([], 0)`` when
+        some were shown or given: what was given is not to be trusted either, load it all again."""
+        incidents: list[Incident] | None = []
         with self._lock:
             try:
                 watermark = self._covered_watermark()
                 if not watermark:
                     return
-                if first > 0 and statuses:
-                    rows = self._connection.execute(
-                        f"SELECT key, {_COLUMNS_READ} FROM incidents WHERE version <= ? AND status IN"
-                        f" ({', '.join('?' * len(statuses))}) ORDER BY created DESC LIMIT ?",
-                        (watermark, *(_stored_text(status) for status in statuses), first),
-                    ).fetchall()
-                    page = [self._incident(row) for _, *row in rows]
-                    shown = {key for key, *_ in rows}
-            except (sqlite3.Error, ValueError, TypeError) as error:
-                self._rebuild(error)
-                return
-        if shown:
-            yield page, watermark
-        incidents: list[Incident] | None = []
-        with self._lock:
-            try:
                 # Read under one hold of the lock, so later saves cannot change what the slices hold;
                 # a slice of rows at a time, each made into incidents before the next is read, so
                 # the rows never all live at once (at 100,000 they outweigh the incidents).
@@ -160,7 +171,7 @@ class SnapshotCache:
                 incidents = None
         if incidents is None:
             if shown:
-                yield [], 0  # what was given is not to be trusted either
+                yield [], 0
             return
         for start in range(0, len(incidents), PRELOAD_SLICE):
             yield incidents[start : start + PRELOAD_SLICE], watermark

@@ -169,13 +169,20 @@ def opening(
     """One console for the app: its store, kept in ``cache`` (saved on the cache's writer thread;
     the caller closes it)."""
     store = IncidentStore(backend.statuses, backend.columns, keep=settings.keep)
+    shown: frozenset[str] = frozenset()
+    if cache is not None:
+        # The page the app opens on is in the store before the app starts: its first frame shows it.
+        opening_statuses = [status.id for status in feed_statuses(OPENING_FEED, backend.statuses)]
+        page, watermark = cache.opening_page(settings.page_size, opening_statuses)
+        if page:
+            store.apply(page, watermark=watermark)
+            shown = frozenset(incident.key for incident in page)
 
     async def persist(changes) -> None:
         cache.save_in_background(store, changes)
 
     def preload():
-        opening = [status.id for status in feed_statuses(OPENING_FEED, backend.statuses)]
-        return cache.preload(first=settings.page_size, statuses=opening)
+        return cache.preload_rest(shown)
 
     return Opening(
         settings,

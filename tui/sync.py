@@ -272,14 +272,14 @@ class SyncEngine:
         self._succeeded()
 
     async def _load_cache(self) -> None:
-        """Show the last known state at once, the page the app opens on first; the console then
-        sends only what changed.  Each stage is read in a worker thread and applied in one turn
-        of the loop, so keys and drawing go on between stages (newest first: the top of the
-        view stays where it is)."""
+        """Show the last known state at once (the launcher puts the page the app opens on in the
+        store before the first frame); the console then sends only what changed.  Each stage is
+        read in a worker thread and applied in one turn of the loop, so keys and drawing go on
+        between stages (newest first: the top of the view stays where it is)."""
         preload, self._preload = self._preload, None
         self._report(SyncStatus("loading", "reading the local cache"))
         stages = iter(preload())
-        held = 0
+        held = len(self.store)
         with collections_paused(then_freeze=True):
             while (stage := await asyncio.to_thread(next, stages, None)) is not None:
                 incidents, watermark = stage

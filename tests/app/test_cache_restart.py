@@ -31,20 +31,26 @@ class HeldTransport(httpx.ASGITransport):
         return await super().handle_async_request(request)
 
 
-async def test_the_newest_cached_rows_show_before_the_console_answers(console, tmp_path, monkeypatch):
+async def filled_cache(console, tmp_path, monkeypatch) -> tuple[Settings, object, object, list[str]]:
+    """A first run's cache of ``console``: settings, the documents format, the cache's path, and the
+    first run's newest ten rows."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     settings = Settings(console=IN_PROCESS_URL, token=Secret(TOKEN), profile="test console", poll_interval=0, page_size=10)
     documents = open_backend(settings, transport=httpx.ASGITransport(app=create_app(console, TOKEN))).documents
     path = cache_path_for(settings.console, tmp_path / "cache")
-
     first_cache = SnapshotCache(path, documents)
     backend = open_backend(settings, transport=httpx.ASGITransport(app=create_app(console, TOKEN)))
     first = session_app([opening(settings, backend, first_cache)])
     async with first.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        newest = first.main_screen.table.row_keys[:5]
+        newest = first.main_screen.table.row_keys[:10]
     first_cache.close()
+    return settings, documents, path, newest
 
+
+async def test_the_newest_cached_rows_show_before_the_console_answers(console, tmp_path, monkeypatch):
+    settings, documents, path, newest = await filled_cache(console, tmp_path, monkeypatch)
+    newest = newest[:5]
     release = asyncio.Event()
     transport = HeldTransport(create_app(console, TOKEN), release)
     second_cache = SnapshotCache(path, documents)
@@ -57,4 +63,23 @@ async def test_the_newest_cached_rows_show_before_the_console_answers(console, t
         release.set()
         await settle(pilot)
         assert second.main_screen.table.row_keys[:5] == newest
+    second_cache.close()
+
+
+async def test_a_restart_draws_its_first_frame_with_the_cached_page_then_reads_the_rest(console, tmp_path, monkeypatch):
+    settings, documents, path, newest = await filled_cache(console, tmp_path, monkeypatch)
+    release = asyncio.Event()
+    transport = HeldTransport(create_app(console, TOKEN), release)
+    second_cache = SnapshotCache(path, documents)
+    restart = opening(settings, open_backend(settings, transport=transport), second_cache)
+    # Before the app exists, nothing asked: the page it opens on is already in its store ...
+    assert {incident.key for incident in restart.store.snapshot()} == set(newest) and transport.asked == 0
+    second = session_app([restart])
+    async with second.run_test(size=(80, 24)) as pilot:
+        # ... so the first frame shows it, and the rest of the cache follows, each incident once.
+        assert second.main_screen.table.row_keys[:10] == newest
+        await wait_for(pilot, lambda: len(restart.store) == len(console.keys("all")), "the rest of the cache")
+        assert {incident.key for incident in restart.store.snapshot()} == set(console.keys("all"))
+        release.set()
+        await settle(pilot)
     second_cache.close()
