@@ -23,13 +23,18 @@ from typing import Callable, Iterator
 #: sync loop): it runs again when the last of them ends, not when the first does.
 _pausing = 0
 _was_enabled = False
+#: Incidents kept outside a load (polls) before what exists is frozen again: every full collection
+#: walks what was made since the last freeze, so at 10 incidents a second it would pass 50 ms (a
+#: frozen UI) within the hour; one collection and freeze every 5,000 costs 10-20 ms.
+REFREEZE_AFTER = 5_000
+_kept_since_freeze = 0
 
 
 @contextmanager
 def collections_paused(*, then_freeze: bool = False) -> Iterator[None]:
     """No collection inside; ``then_freeze``: what exists when it ends, however it ends, lives as
     long as the session (the loaded incidents), so it is left out of every later collection."""
-    global _pausing, _was_enabled
+    global _pausing, _was_enabled, _kept_since_freeze
     if not _pausing:
         _was_enabled = gc.isenabled()
         gc.disable()
@@ -40,9 +45,25 @@ def collections_paused(*, then_freeze: bool = False) -> Iterator[None]:
         _pausing -= 1
         if then_freeze:
             gc.freeze()
+            _kept_since_freeze = 0
             release_freed_memory()
         if not _pausing and _was_enabled:
             gc.enable()
+
+
+def incidents_kept(count: int) -> None:
+    """``count`` incidents came into the store outside a load: once ``REFREEZE_AFTER`` have, one
+    full collection and a freeze of what it leaves, so later full collections stay as short as
+    right after the load however long the session runs.  (Cyclic garbage alive at that moment and
+    dropped later is never collected: the trade a load's freeze makes too.)"""
+    global _kept_since_freeze
+    if _pausing:
+        return  # the load freezes what exists when it ends
+    _kept_since_freeze += count
+    if _kept_since_freeze >= REFREEZE_AFTER:
+        _kept_since_freeze = 0
+        gc.collect()
+        gc.freeze()
 
 
 def collect_young() -> None:

@@ -31,7 +31,7 @@ from typing import AsyncIterator, Awaitable, Callable, Collection, Iterable, Lit
 
 from .backends.errors import ApiError, AuthError, ConfigError, PermissionDenied
 from .backoff import retry_wait
-from .collector import collect_young, collections_paused
+from .collector import collect_young, collections_paused, incidents_kept
 from .backends.base import Backend, Batch
 from .model import Incident
 from .store import ChangeSet, IncidentStore
@@ -385,6 +385,7 @@ class SyncEngine:
         changes = self.store.apply(incidents)
         if self._loaded:
             self.new_incidents.arrived(changes.added)
+            incidents_kept(len(incidents))
         self._emit(changes)
 
     def _emit(self, changes: ChangeSet) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 
-from tui.collector import collections_paused
+from tui.collector import REFREEZE_AFTER, collections_paused, incidents_kept
 
 
 def test_the_collector_stays_paused_until_the_last_overlapping_load_ends():
@@ -40,3 +40,31 @@ def test_a_collector_paused_by_the_embedder_stays_paused():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_incidents_polled_after_the_load_are_frozen_once_enough_have_come():
+    # A full collection walks every object not frozen: polls must not grow that walk for hours.
+    held: list[list[int]] = []
+    try:
+        with collections_paused(then_freeze=True):
+            pass  # the load's end: everything so far frozen
+        frozen_after_load = gc.get_freeze_count()
+        for _ in range(REFREEZE_AFTER // 100 - 1):
+            held.extend([n] for n in range(100))  # a poll's incidents, as the store keeps them
+            incidents_kept(100)
+        assert gc.get_freeze_count() == frozen_after_load  # not yet: a refreeze costs a full collection
+        held.extend([n] for n in range(100))
+        incidents_kept(100)
+        assert gc.get_freeze_count() >= frozen_after_load + len(held)
+    finally:
+        gc.unfreeze()
+
+
+def test_nothing_is_frozen_part_way_through_a_load():
+    try:
+        with collections_paused(then_freeze=True):
+            frozen = gc.get_freeze_count()
+            incidents_kept(REFREEZE_AFTER * 2)
+            assert gc.get_freeze_count() == frozen and not gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -198,3 +198,26 @@ async def test_cached_incidents_show_first_and_only_the_delta_is_fetched():
     assert console.requests[0]["incidents_since"] == 3  # then only the delta
     assert any(s.detail.startswith("cached") for s in statuses)
     assert len(engine.store) == 5
+
+
+async def test_incidents_polled_after_the_load_are_frozen_out_of_later_collections(monkeypatch):
+    # A long live session: a full collection must not walk every incident polled since the load.
+    import gc
+
+    import tui.collector
+
+    monkeypatch.setattr(tui.collector, "REFREEZE_AFTER", 5)
+    console = ScriptedConsole([incident(n) for n in range(1, 4)])
+    engine, _, _ = make_engine(console)
+    try:
+        await engine.initial_load()
+        frozen_after_load = gc.get_freeze_count()
+        for number in range(4, 8):
+            console.incidents[f"incident:sshlogin:{number}"] = incident(number)
+        await engine.poll_once()  # four kept: not yet
+        assert gc.get_freeze_count() == frozen_after_load
+        console.incidents["incident:sshlogin:8"] = incident(8)
+        await engine.poll_once()  # the fifth
+        assert gc.get_freeze_count() > frozen_after_load
+    finally:
+        gc.unfreeze()
