@@ -364,8 +364,18 @@ class RoostApp(App):
         for session in self.sessions:
             for warning in session.settings.warnings:
                 self.toast(warning, severity="warning", timeout=10, session=session)
+        if len(self.sessions[0].store):
+            # Cached rows to draw: they are drawn first.  Connecting starts a thread that imports the
+            # HTTP stack, which would take its turns at the interpreter during the first frame.
+            self.call_after_refresh(self._start_consoles)
+        else:
+            self._start_consoles()
+
+    def _start_consoles(self) -> None:
+        """Each console's sync loop, and the check of a console whose cached state was drawn unasked."""
+        for number, session in enumerate(self.sessions):
             if self._live:
-                self.run_for(session, session.engine.run(), group=f"sync-{self.sessions.index(session)}", exclusive=True)
+                self.run_for(session, session.engine.run(), group=f"sync-{number}", exclusive=True)
             if session.startup_check is not None:
                 self.run_for(session, self._check_console(session), group="startup-check")
 
