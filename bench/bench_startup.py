@@ -3,8 +3,9 @@
 Cold: empty cache and data directories, so every incident comes from the console.
 From cache: the same directories a second time, against an emulator that answers
 only after a delay, so the first row can only come from the local cache.
-Also: launch → the first frame, and → the whole feed loaded (cold); and Roost's RSS once the whole
-feed is in (cold) and once the whole cache is read (restart), each after SETTLE_SECONDS.  Prints one
+Also: a bare Textual app's launch → first frame (the floor on this machine); Roost's launch → the
+first frame, and → the whole feed loaded (cold); and Roost's RSS once the whole feed is in (cold)
+and once the whole cache is read (restart), each after SETTLE_SECONDS.  Prints one
 table, min / median / max of RUNS runs, in seconds or MiB, with the figures before issue 12 beside.
 Roost runs from compiled bytecode, as installed (PYTHONDONTWRITEBYTECODE is dropped).
 
@@ -145,6 +146,42 @@ def run_roost(
     return first_frame, first_row, loaded, rss
 
 
+#: The floor on this machine: a Textual app that draws one line, launch → that line on screen.
+BARE_TEXTUAL_APP = """
+from textual.app import App
+from textual.widgets import Static
+class Bare(App):
+    def compose(self):
+        yield Static("bare app drawn")
+Bare().run()
+"""
+
+
+def bare_textual_first_frame() -> float:
+    """Seconds from launch to a bare Textual app's first frame, in a pty as Roost is run."""
+    started = time.monotonic()
+    pid, master = pty.fork()
+    if pid == 0:
+        try:
+            os.environ.update({"TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"})
+            os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+            os.execv(sys.executable, [sys.executable, "-c", BARE_TEXTUAL_APP])
+        finally:
+            os._exit(127)
+    output = b""
+    try:
+        while b"bare app drawn" not in output:
+            if time.monotonic() - started > GIVE_UP_SECONDS:
+                raise SystemExit(f"the bare Textual app drew nothing: {output[-200:]!r}")
+            if select.select([master], [], [], 0.01)[0]:
+                output += os.read(master, 1 << 20)
+        return time.monotonic() - started
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(master)
+
+
 def measure(repository: Path, size: int, runs: int, cache_run_latency_ms: int) -> dict[str, list[float]]:
     figures: dict[str, list[float]] = {
         "cold: first frame": [], "cold: first row": [], "cold: whole feed": [], "from cache: first row": [],
@@ -183,6 +220,9 @@ def main() -> None:
     args = parser.parse_args()
     print(f"launch → first row in a pty, {args.runs} runs, seconds (min / median / max); {args.repository}")
     print(f"{'incidents':>10}  {'measure':<28} {'min':>7} {'median':>7} {'max':>7} {'before':>7} {'ratio':>6}")
+    floor = [bare_textual_first_frame() for _ in range(args.runs)]
+    print(f"{'—':>10}  {'bare Textual app: 1st frame':<28} {min(floor):7.2f} {statistics.median(floor):7.2f}"
+          f" {max(floor):7.2f}", flush=True)
     for size in args.sizes:
         for name, values in measure(args.repository, size, args.runs, args.cache_run_latency).items():
             median = statistics.median(values)
