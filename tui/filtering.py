@@ -19,8 +19,10 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Callable
+from functools import partial
+from itertools import compress, islice, repeat
+from operator import and_, attrgetter, contains, not_
+from typing import Callable, Iterable, Sequence
 
 from .backends.base import Backend, FilterField, FilterValueError
 from .model import Incident, fold_words, neutral_text
@@ -121,8 +123,58 @@ def parse_filter(text: str, backend: Backend) -> Filter:
         terms=tuple(terms),
         errors=tuple(errors),
         filter_id=" ".join(sorted(term.canonical for term in terms)),
-        matches=_all_of(terms),
+        matches=Matcher(terms, backend),
     )
+
+
+class Matcher(partial):
+    """A filter's predicate: ``matcher(incident)`` tests one incident; ``gather`` and ``select`` test a
+    whole view at once (the store's ``BulkFilter``).  The text bare words search is gathered once per
+    view, and each bare term then runs over all of it in one C loop instead of one Python call (and
+    three pointer chases) an incident: at 100,000 incidents that loop is what ``/`` costs.  A
+    ``partial`` of the one-incident test, so calling it costs no Python frame of its own."""
+
+    def __new__(cls, terms: Sequence[_Term], backend: Backend) -> Matcher:
+        matcher = super().__new__(cls, _all_of(list(terms)))
+        matcher._needles = tuple((term.value, term.negated) for term in terms if not term.field)
+        fields = [term for term in terms if term.field]
+        matcher._fields_test = _all_of(fields) if fields else None
+        matcher._backend = backend
+        return matcher
+
+    def gather(self, incidents: Sequence[Incident]) -> list[str]:
+        """Every incident's searchable text, in order: what ``select`` reads (any filter's ``select``
+        over the same store)."""
+        texts = list(map(_WORDS, incidents))
+        if None in texts:  # incidents built without Document.words: folded here once
+            backend = self._backend
+            texts = [text if text is not None else searchable_text(incident, backend)
+                     for text, incident in zip(texts, incidents)]
+        return texts
+
+    def select(self, incidents: Sequence[Incident], texts: Sequence[str]) -> Iterable[bool]:
+        """Whether each of ``incidents`` matches, ``texts`` being what ``gather`` gave for them."""
+        verdicts: Iterable[bool] | None = None
+        for needle, negated in self._needles:
+            found = map(contains, texts, repeat(needle))
+            if negated:
+                found = map(not_, found)
+            verdicts = found if verdicts is None else map(and_, verdicts, found)
+        fields_test = self._fields_test
+        if fields_test is None:
+            return verdicts if verdicts is not None else repeat(True, len(incidents))
+        if verdicts is None:
+            return map(fields_test, incidents)
+        # Field tests are Python calls: only for the incidents the text let through.
+        verdicts = list(verdicts)
+        passed = list(compress(range(len(incidents)), verdicts))
+        for position, kept in zip(passed, map(fields_test, map(incidents.__getitem__, passed))):
+            if not kept:
+                verdicts[position] = False
+        return verdicts
+
+
+_WORDS = attrgetter("document.words")
 
 
 def _all_of(terms: list[_Term]) -> Test:

@@ -20,9 +20,9 @@ from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress
 from operator import itemgetter
-from typing import Any, Callable, Collection, Iterable, Iterator, KeysView
+from typing import Any, Callable, Collection, Iterable, Iterator, KeysView, Protocol, Sequence
 
 from .backends.base import NEUTRAL_SORTS, Column, StatusSpec
 from .model import Incident
@@ -70,9 +70,9 @@ class ViewSpec:
     """What a view shows and in what order.
 
     ``sort`` is one of the store's ``sorts``.  ``filter`` is any pure predicate that
-    does not raise; ``filter_id`` names it (e.g. the filter's text) and is what views
-    are cached by, so two specs with the same ``filter_id`` must mean the same
-    predicate.  The predicate itself takes no part in equality or hashing.
+    does not raise, or a ``BulkFilter``; ``filter_id`` names it (e.g. the filter's text)
+    and is what views are cached by, so two specs with the same ``filter_id`` must mean
+    the same predicate.  The predicate itself takes no part in equality or hashing.
     """
 
     feed: Feed = "open"
@@ -92,6 +92,44 @@ class ViewSpec:
     def _index_key(self) -> tuple[str, str, str]:
         # Both directions read the same ascending entries, so they share one index.
         return (self.feed, self.sort, self.filter_id)
+
+
+class BulkFilter(Protocol):
+    """A filter that also judges a whole view at once: ``gather`` works out, once per unfiltered view
+    and in its order, what ``select`` reads of each incident (the same for every filter over this
+    store), and ``select`` gives the verdicts for many incidents from it, in order."""
+
+    def __call__(self, incident: Incident) -> bool: ...
+
+    def gather(self, incidents: Sequence[Incident]) -> Sequence[Any]: ...
+
+    def select(self, incidents: Sequence[Incident], gathered: Sequence[Any]) -> Iterable[bool]: ...
+
+
+def _bulk(test: Callable[[Incident], bool] | None) -> BulkFilter | None:
+    return test if callable(getattr(test, "select", None)) else None
+
+
+class _Gathered:
+    """A view's entries and incidents as of some moment, what a ``BulkFilter`` gathered for them
+    (the same lists for every view cut from one gathering), and the store's changes since (replayed
+    on every view cut from it)."""
+
+    __slots__ = ("entries", "incidents", "gathered", "changes")
+
+    def __init__(self, entries: list[Entry], incidents: list[Incident], gathered: Sequence[Any],
+                 changes: list[tuple[Incident | None, Incident | None]]) -> None:
+        self.entries = entries
+        self.incidents = incidents
+        self.gathered = gathered
+        self.changes = changes
+
+    def cut(self, test: BulkFilter) -> _Gathered:
+        """What ``test`` lets through, as of the same moment: its view's entries, and what a
+        narrower filter's view is cut from next (``roo`` then ``root``)."""
+        verdicts = list(test.select(self.incidents, self.gathered))
+        return _Gathered(list(compress(self.entries, verdicts)), list(compress(self.incidents, verdicts)),
+                         list(compress(self.gathered, verdicts)), list(self.changes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,24 +371,34 @@ class PendingView:
     """A view's index built away from the store's thread, so that a filter over the whole store
     never holds the UI: ``IncidentStore.begin_view`` takes what it reads (one copy, in C),
     ``build`` filters and sorts it on any thread, and ``IncidentStore.adopt`` makes it live
-    with the changes made meanwhile, or ``abandon`` drops it (a newer query)."""
+    with the changes made meanwhile, or ``abandon`` drops it (a newer query).
+
+    A ``BulkFilter``'s view is cut from what was gathered for its feed (``gathered``); with
+    ``gatherer``, ``base`` is the feed's unfiltered view and is gathered first (kept on adoption).
+    A spec without a filter and a ``gatherer`` only gathers."""
 
     #: Incidents read between two looks at ``cancel``.
     CHUNK = 5000
 
     def __init__(self, spec: ViewSpec, entry_for: Callable[[Incident], Entry],
                  feed_admits: Callable[[Incident], bool] | None, incidents: dict[str, Incident],
-                 base: list[Entry] | None, everything: tuple[Incident, ...] | None) -> None:
+                 base: list[Entry] | None, everything: tuple[Incident, ...] | None,
+                 gathered: _Gathered | None = None, gatherer: BulkFilter | None = None) -> None:
         self.spec = spec
         self._entry_for = entry_for
         self._feed_admits = feed_admits
         self._incidents = incidents
         self._base = base
         self._everything = everything
+        self._gathered = gathered
+        self._gatherer = gatherer
         self._entries: list[Entry] | None = None
         self._cancelled = False
         #: The store's changes since the copy, replayed on adoption.
         self.changes: list[tuple[Incident | None, Incident | None]] = []
+        #: What ``build`` gathered and cut, for the store to keep.
+        self.gathered: _Gathered | None = None
+        self.cut: _Gathered | None = None
 
     def cancel(self) -> None:
         """Stop ``build`` at its next chunk (called from the store's thread)."""
@@ -360,6 +408,17 @@ class PendingView:
         """Filter and sort; False if cancelled first.  Runs on any thread: it reads only the
         copy taken at the start and incidents (immutable) by key."""
         feed_admits, test = self._feed_admits, self.spec.filter
+        if self._gatherer is not None:
+            self.gathered = self._gather(self._gatherer)
+            if self.gathered is None:
+                return False
+            if test is None:
+                return True
+            self._gathered = self.gathered
+        if self._gathered is not None:
+            self.cut = self._gathered.cut(test)
+            self._entries = self.cut.entries
+            return True
         entries: list[Entry] = []
         if self._base is not None:  # a broader live view, already in order
             get = self._incidents.get
@@ -384,6 +443,20 @@ class PendingView:
             entries.sort()
         self._entries = entries
         return True
+
+    def _gather(self, gatherer: BulkFilter) -> _Gathered | None:
+        get = self._incidents.get
+        entries: list[Entry] = []
+        incidents: list[Incident] = []
+        for start in range(0, len(self._base), self.CHUNK):
+            if self._cancelled:
+                return None
+            for entry in self._base[start : start + self.CHUNK]:
+                incident = get(entry[-1])
+                if incident is not None:  # one removed meanwhile is put right by ``changes``
+                    entries.append(entry)
+                    incidents.append(incident)
+        return _Gathered(entries, incidents, gatherer.gather(incidents), [])
 
 
 # ---------------------------------------------------------------------------
@@ -500,6 +573,8 @@ class IncidentStore:
         self._views: OrderedDict[tuple[str, str, str], _ViewIndex] = OrderedDict()
         self._max_live_views = max_live_views
         self._building: list[PendingView] = []
+        #: By view: what bulk filters read of its incidents (``BulkFilter``), newest last.
+        self._gathered: OrderedDict[tuple[str, str, str], _Gathered] = OrderedDict()
 
     # -- reading -------------------------------------------------------------
 
@@ -682,6 +757,10 @@ class IncidentStore:
             index.update(transitions)
         for pending in self._building:
             pending.changes.extend(transitions)
+        for key, gathered in list(self._gathered.items()):
+            gathered.changes.extend(transitions)
+            if len(gathered.changes) > len(gathered.entries) // 32 + 64:
+                del self._gathered[key]  # replaying would cost more than gathering again
         return ChangeSet(
             frozenset(added),
             frozenset(changed),
@@ -729,7 +808,15 @@ class IncidentStore:
                 raise ValueError(f"unknown sort {spec.sort!r}; expected one of {self.sorts}")
             if spec.feed not in self._feed_admits:
                 raise ValueError(f"unknown feed {spec.feed!r}; expected one of {', '.join(self._feed_admits)}")
-            index = _ViewIndex(spec, self._incidents, entry_for, self._feed_admits[spec.feed], self._base_for(spec))
+            base = self._base_for(spec)
+            gathered = self._gathered_for(spec, base)
+            if gathered is None:
+                index = _ViewIndex(spec, self._incidents, entry_for, self._feed_admits[spec.feed], base)
+            else:
+                cut = gathered.cut(spec.filter)
+                index = _ViewIndex.built(spec, cut.entries, entry_for, self._feed_admits[spec.feed])
+                index.replay(cut.changes)
+                self._keep_gathered(key, cut)
             self._views[key] = index
             if len(self._views) > self._max_live_views:
                 self._views.popitem(last=False)
@@ -746,6 +833,9 @@ class IncidentStore:
         if self.is_live(spec):
             return 0
         base = self._base_for(spec)
+        gathered = self._gathered_for(spec, base)
+        if gathered is not None:
+            return len(gathered.entries) // 3  # see _gathered_for
         return len(base.entries) if base is not None else len(self._incidents)
 
     def begin_view(self, spec: ViewSpec) -> PendingView:
@@ -757,11 +847,31 @@ class IncidentStore:
         if spec.feed not in self._feed_admits:
             raise ValueError(f"unknown feed {spec.feed!r}; expected one of {', '.join(self._feed_admits)}")
         base = self._base_for(spec)
+        gathered = self._gathered_for(spec, base)
+        # Without it, a bulk filter over its feed's unfiltered view gathers that view as it filters.
+        gathers = gathered is None and base is not None and base is self._unfiltered(spec)
+        gatherer = _bulk(spec.filter) if gathers else None
         pending = PendingView(
             spec, entry_for, self._feed_admits[spec.feed], self._incidents,
-            base=list(base.entries) if base is not None else None,
+            base=list(base.entries) if base is not None and gathered is None else None,
             everything=None if base is not None else tuple(self._incidents.values()),
+            gathered=gathered, gatherer=gatherer,
         )
+        if gathered is not None:
+            pending.changes.extend(gathered.changes)
+        self._building.append(pending)
+        return pending
+
+    def begin_gathering(self, spec: ViewSpec, gatherer: BulkFilter) -> PendingView | None:
+        """Start gathering what ``gatherer`` reads of ``spec``'s feed's unfiltered view (in its sort)
+        away from this thread, so the filters that follow are cut from it: None when it is gathered
+        already or that view is not live.  ``build`` it, then ``adopt`` or ``abandon`` it."""
+        base = self._unfiltered(spec)
+        if base is None or (spec.feed, spec.sort, "") in self._gathered:
+            return None
+        unfiltered = replace(spec, filter=None, filter_id="", within="")
+        pending = PendingView(unfiltered, base.entry_for, self._feed_admits[spec.feed], self._incidents,
+                              base=list(base.entries), everything=None, gatherer=gatherer)
         self._building.append(pending)
         return pending
 
@@ -770,7 +880,15 @@ class IncidentStore:
         if pending not in self._building:
             return  # abandoned
         self._building.remove(pending)
+        if pending.gathered is not None:
+            pending.gathered.changes = list(pending.changes)
+            self._keep_gathered((pending.spec.feed, pending.spec.sort, ""), pending.gathered)
+        if pending.spec.filter is None:
+            return  # it only gathered
         key = pending.spec._index_key
+        if pending.cut is not None:
+            pending.cut.changes = list(pending.changes)
+            self._keep_gathered(key, pending.cut)
         if key in self._views or pending._entries is None:
             return  # built here meanwhile (a view asked for it), or never finished
         index = _ViewIndex.built(pending.spec, pending._entries, pending._entry_for, pending._feed_admits)
@@ -784,6 +902,30 @@ class IncidentStore:
         pending.cancel()
         if pending in self._building:
             self._building.remove(pending)
+
+    def _unfiltered(self, spec: ViewSpec) -> _ViewIndex | None:
+        return self._views.get((spec.feed, spec.sort, ""))
+
+    def _gathered_for(self, spec: ViewSpec, base: _ViewIndex | None) -> _Gathered | None:
+        """What was gathered for the view ``spec`` narrows, else for its feed, if its filter can use it
+        and it reads no more than ``base`` would: a gathered incident costs about a third of a looked-up one."""
+        if _bulk(spec.filter) is None:
+            return None
+        for key in dict.fromkeys(((spec.feed, spec.sort, spec.within), (spec.feed, spec.sort, ""))):
+            gathered = self._gathered.get(key)
+            if gathered is None:
+                continue
+            if base is not None and len(gathered.entries) > 3 * len(base.entries):
+                return None
+            self._gathered.move_to_end(key)
+            return gathered
+        return None
+
+    def _keep_gathered(self, key: tuple[str, str, str], gathered: _Gathered) -> None:
+        self._gathered[key] = gathered
+        self._gathered.move_to_end(key)
+        while len(self._gathered) > self._max_live_views:  # those of the views looked at last
+            self._gathered.popitem(last=False)
 
     def _base_for(self, spec: ViewSpec) -> _ViewIndex | None:
         """A live index with the same sort holding a superset of ``spec``'s: the broader filter's

@@ -9,6 +9,12 @@ store) is filtered on a thread (``PendingView``): the line takes the next
 letter at once, says "filtering…" until the view is ready, and a newer query
 drops an older one's work.  The table changes only
 when the result arrives, so what the line says and what the table shows agree.
+Opening the line gathers the view's searchable text on a thread, so the first
+letters are cut from it (``IncidentStore.begin_gathering``).
+
+A keystroke never lays the screen out again: not for the query's length
+(``QueryInput``) nor for the count's (the status is as wide as the widest count);
+and the screen is told of the query directly rather than by a message.
 """
 
 from __future__ import annotations
@@ -20,21 +26,31 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input, Static
 
-from ..filtering import Filter, parse_filter
+from ..filtering import Filter, Matcher, parse_filter
 from ..store import PendingView
 from ..sanitize import clean
 
 PLACEHOLDER = "text  src:10.0.  node:web  type:ssh  port:22  ack:no  !negate"
 
 
+class QueryInput(Input):
+    """The query: Textual's Input lays the whole screen out again whenever its text changes length
+    (its scrollable width follows the text); this one's width is the line's (``1fr``) whatever it
+    holds, and it scrolls to its cursor by itself, so a keystroke only repaints it."""
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
+
+
 class FilterBar(Horizontal):
     DEFAULT_CSS = """
     FilterBar { height: 1; display: none; }
     FilterBar > #filter-prompt { width: 2; }
-    FilterBar > Input { width: 1fr; }
+    FilterBar > Input { width: 1fr; overflow: hidden hidden; }
     FilterBar > #filter-status { width: auto; max-width: 50%; padding: 0 1; }
     """
 
@@ -43,13 +59,8 @@ class FilterBar(Horizontal):
     #: A view that reads at least this many incidents is built on a thread (~0.4 µs each);
     #: a smaller one is built at once, quicker than starting a thread.
     FILTER_ON_THREAD_FROM = 20_000
-
-    class Changed(Message):
-        """The query changed: filter the table with ``filter``."""
-
-        def __init__(self, filter: Filter) -> None:
-            super().__init__()
-            self.filter = filter
+    #: Opening the line over a view of at least this many incidents gathers their text (~1 µs each).
+    GATHER_FROM = 2_000
 
     class Closed(Message):
         """The line closed; ``keep`` is False when the filter was cleared."""
@@ -57,6 +68,13 @@ class FilterBar(Horizontal):
         def __init__(self, keep: bool) -> None:
             super().__init__()
             self.keep = keep
+
+    class _Gathered(Message):
+        """A thread gathered the view's searchable text."""
+
+        def __init__(self, pending: PendingView) -> None:
+            super().__init__()
+            self.pending = pending
 
     class _Filtered(Message):
         """A thread finished filtering for the query ``text``."""
@@ -73,10 +91,12 @@ class FilterBar(Horizontal):
         self._applied = Filter()
         self._pending: PendingView | None = None
         self._pending_text = ""
+        #: The unfiltered view's size, as last shown: what the status's width is set for.
+        self._total = 0
 
     def compose(self) -> ComposeResult:
         yield Static("/", id="filter-prompt")
-        yield Input(placeholder=PLACEHOLDER, compact=True, id="filter-input")
+        yield QueryInput(placeholder=PLACEHOLDER, compact=True, id="filter-input")
         yield Static(id="filter-status")
 
     @property
@@ -87,13 +107,29 @@ class FilterBar(Horizontal):
         self.display = True
         # At once, not via focus() (a queued call): keys typed right after / must land in the line.
         self.screen.set_focus(self.input)
+        session = self.screen.session
+        spec = self.screen.view_spec(filter=Filter())
+        if len(session.store.view(spec)) >= self.GATHER_FROM:
+            pending = session.store.begin_gathering(spec, Matcher((), session.backend))
+            if pending is not None:
+                self._gather_away(pending)
+
+    @work(thread=True, group="filter-gather", exit_on_error=False)
+    def _gather_away(self, pending: PendingView) -> None:
+        if pending.build():
+            self.post_message(self._Gathered(pending))
+
+    @on(_Gathered)
+    def _gathered(self, message: _Gathered) -> None:
+        self.screen.session.store.adopt(message.pending)
 
     def show_status(self, matches: int, total: int, errors: tuple[str, ...]) -> None:
         if self._pending is not None:
             if self.input.value == self._pending_text:
                 return  # still filtering: the count would be the previous query's
             self._drop_pending()  # the screen cleared the line: that query is gone
-        self._show(self._status(matches, total, errors))
+        self._total = total
+        self._show(self._status(matches, total, errors), error=bool(errors))
 
     @staticmethod
     def _status(matches: int, total: int, errors: tuple[str, ...]) -> Text:
@@ -104,11 +140,15 @@ class FilterBar(Horizontal):
             status.append(" · enter keeps", style="dim")
         return status
 
-    def _show(self, status: Text) -> None:
+    def _show(self, status: Text, *, error: bool = False) -> None:
         shown = self.query_one("#filter-status", Static)
-        # Sized to its text: the screen is laid out again only when the width changes (99 → 100 matches).
-        previous = shown.content
-        shown.update(status, layout=not isinstance(previous, Text) or previous.cell_len != status.cell_len)
+        # As wide as the widest count (or this error), so a keystroke never lays the screen out again;
+        # a count is set to the right, where it ends whatever its width.
+        width = max(self._status(self._total, self._total, ()).cell_len, status.cell_len) + 2
+        if shown.styles.width is None or shown.styles.width.value != width:
+            shown.styles.width = width
+        shown.styles.text_align = "left" if error else "right"
+        shown.update(status, layout=False)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -146,7 +186,8 @@ class FilterBar(Horizontal):
 
     def _apply(self, filter: Filter) -> None:
         self._applied = filter
-        self.post_message(self.Changed(filter))
+        # Directly, not by a message: two hops fewer (it bubbled on to the app), and no frame between.
+        self.screen.filter_typed(filter)
 
     def _drop_pending(self) -> None:
         if self._pending is not None:
