@@ -41,6 +41,11 @@ def marks_label(count: int, verbs: tuple[str, ...]) -> str:
     return f"{'/'.join(verbs)} {count:,} marked" if verbs else f"{count:,} marked"
 
 
+def _acts_on_marks(binding: Binding) -> bool:
+    """A key that acts on the marks when there are any (a, u, d, e…)."""
+    return parse_action(binding.action)[1] in MARK_AWARE_ACTIONS
+
+
 def _newest_first(incident: Incident) -> tuple[float, int]:
     return (incident.created.timestamp() if incident.created else float("-inf"), incident.version)
 
@@ -128,15 +133,13 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         count = len(self.marks)
         if not count:
             return bindings
-        verbs = tuple(
-            active.binding.description.lower()
-            for active in bindings.values()
-            if active.binding.show and self._acts_on_marks(active.binding)
-        )
+        # Textual has just asked check_action of each (``enabled``): asked again, a key costs twice.
+        acting = [key for key, active in bindings.items() if active.enabled and _acts_on_marks(active.binding)]
+        verbs = tuple(bindings[key].binding.description.lower() for key in acting if bindings[key].binding.show)
         on_marks = Binding.Group(marks_label(count, verbs))
         for key, active in bindings.items():
             binding = active.binding
-            if self._acts_on_marks(binding):
+            if key in acting:
                 description = f"{binding.description} {count:,} marked"
                 binding = replace(binding, description=description, group=on_marks if binding.show else None)
             elif binding.id == "back":
@@ -409,11 +412,6 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
             self._clear_filter()
             self.refresh_view(land=True)
 
-    def _acts_on_marks(self, binding: Binding) -> bool:
-        """A key that acts on the marks and that this session offers (its backend can, not read-only)."""
-        _, action, parameters = parse_action(binding.action)
-        return action in MARK_AWARE_ACTIONS and bool(self.check_action(action, parameters))
-
     def _marks_changed(self) -> None:
         # The footer says what a, u and d act on ("ack/unack/delete 3 marked"): one line, redrawn.
         self.refresh_bindings()
@@ -470,12 +468,13 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         self.query_one(FilterBar).open()
         self.refresh_view()  # the line's count
 
-    @on(FilterBar.Changed)
-    def _filter_changed(self, message: FilterBar.Changed) -> None:
-        changed = message.filter.filter_id != self.filter.filter_id
+    def filter_typed(self, filter: Filter) -> None:
+        """The ``/`` line's query changed: show ``filter``'s view (called directly: a message took two
+        more hops, on to the app too, and often a frame of its own)."""
+        changed = filter.filter_id != self.filter.filter_id
         # Typing on narrows the last query: its view is cut down instead of the whole store filtered.
         self._previous_filter = self.filter
-        self.filter = message.filter
+        self.filter = filter
         self.refresh_view(land=changed)
 
     @on(FilterBar.Closed)
