@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
-from typing import Iterable, Mapping
+from typing import Hashable, Iterable, Mapping
 
 from rich._wrap import divide_line
 from rich.cells import cell_len
@@ -109,11 +109,19 @@ class _Lines:
     and for a line only when that line scrolls into view.  This base builds all
     its lines at once: right for blocks of a few lines.  Blocks whose lines wrap
     count them without building them (``height``).
+
+    A block keeps its lines as drawn, so a document that reuses it (the same
+    incident shown again once a lookup lands) draws none of them anew.
     """
+
+    #: What the block was built from (equal sources make equal blocks), or None: not reused.
+    source: Hashable = None
 
     def __init__(self) -> None:
         self._width = -1
         self._built: list[Text] = []
+        #: The lines as drawn, by (line, width, the pane's style: theme and focus).
+        self._strips: dict[tuple[int, int, Style], Strip] = {}
 
     def lines(self, console: Console, width: int) -> Iterable[Text]:
         raise NotImplementedError
@@ -129,8 +137,21 @@ class _Lines:
     def height(self, console: Console, width: int) -> int:
         return len(self._lines_at(console, width))
 
+    def fewest_lines(self) -> int:
+        """At least this many lines at any width, known without wrapping anything."""
+        return 1
+
     def line(self, console: Console, width: int, index: int) -> Text:
         return self._lines_at(console, width)[index]
+
+    def strip(self, console: Console, width: int, index: int, base: Style) -> Strip:
+        """Line ``index`` drawn over the pane's ``base`` style."""
+        strip = self._strips.get((index, width, base))
+        if strip is None:
+            line = self.line(console, width, index)
+            strip = Strip([Segment(text, base + style if style else base) for text, style, _ in line.render(console)])
+            self._strips[(index, width, base)] = strip
+        return strip
 
 
 class _Plain(_Lines):
@@ -145,6 +166,9 @@ class _Plain(_Lines):
             line = Text(end="")
             line.append_text(wrapped)  # its style becomes a span: Text.render draws spans only
             yield line
+
+    def fewest_lines(self) -> int:
+        return 1 if self.text.plain else 0
 
 
 class _Hanging(_Lines):
@@ -192,6 +216,9 @@ class _Rows(_Lines):
             for label, value, one_line in self.rows
         )
         return rows + len(self.tallies)
+
+    def fewest_lines(self) -> int:
+        return len(self.rows) + len(self.tallies)
 
 
 def _labelled(label: Text, value: Text, indent: int) -> Text:
@@ -281,12 +308,25 @@ class _Document:
     def height(self, console: Console, width: int) -> int:
         return self._starts_at(console, width)[-1]
 
-    def line(self, console: Console, width: int, y: int) -> Text | None:
+    def fewest_lines(self) -> int:
+        """At least this many lines at any width, known without wrapping anything."""
+        return sum(block.fewest_lines() for block in self.blocks)
+
+    def locate(self, console: Console, width: int, y: int) -> tuple[_Lines, int] | None:
+        """The block that line ``y`` belongs to and its line within it (None below the document)."""
         starts = self._starts_at(console, width)
         if not 0 <= y < starts[-1]:
             return None
         which = bisect_right(starts, y) - 1
-        return self.blocks[which].line(console, width, y - starts[which])
+        return self.blocks[which], y - starts[which]
+
+    def line(self, console: Console, width: int, y: int) -> Text | None:
+        found = self.locate(console, width, y)
+        return None if found is None else found[0].line(console, width, found[1])
+
+    def reusable(self) -> dict[Hashable, _Lines]:
+        """The blocks another document of equal parts may take as they are, by what they were built from."""
+        return {block.source: block for block in reversed(self.blocks) if block.source is not None}
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         """Every line, for a whole-document render (the pane itself draws only what is on screen)."""
@@ -297,30 +337,51 @@ class _Document:
 
 
 def render_detail(context: DetailContext, shown: _Document | None = None) -> _Document:
-    """The pane's document for ``context``; ``shown`` (what the pane showed) lends its events
-    when they are the same incident's: the pane is drawn again when a device or history arrives."""
+    """The pane's document for ``context``; ``shown`` (what the pane showed) lends the blocks that
+    would be built alike, with their lines as drawn: when a device or history arrives for the
+    incident shown, only its section is built and drawn anew."""
     incident = context.incident
     if incident is None:
         return _Document([_Plain(Text("No incident selected.", style="dim"))])
-    title = Text(end="")
-    title.append_text(_text(context.title, "bold"))
-    if context.status is not None:
-        title.append(f"  [{context.status.label.lower()}]", style="bold" if context.status.is_open else "dim")
-    blocks: list[_Lines] = [_Hanging(title)]
-    blocks.extend(_Rows(section, context.counts) for section in context.lead)
+    kept = shown.reusable() if shown is not None else {}
+
+    def block(source: Hashable, build) -> _Lines:
+        found = kept.pop(source, None)
+        if found is None:
+            found = build()
+            found.source = source
+        return found
+
+    def title() -> _Lines:
+        text = Text(end="")
+        text.append_text(_text(context.title, "bold"))
+        if context.status is not None:
+            text.append(f"  [{context.status.label.lower()}]", style="bold" if context.status.is_open else "dim")
+        return _Hanging(text)
+
+    blocks: list[_Lines] = [block(("title", context.title, context.status), title)]
+    counts = context.counts
+    for section in context.lead:
+        counted = tuple((tally, counts[tally]) for tally in section.tallies if tally in counts)
+        blocks.append(block(("lead", section, counted), lambda section=section: _Rows(section, counts)))
     events_of = context.events_of or incident
-    heading = Text(f"{context.events_heading} ({events_of.events_count})", style="bold")
-    if context.counts and context.events_counted < events_of.events_count:
-        heading.append(f" · counted above: the first {context.events_counted:,}", style="dim")
-    blocks.append(_Plain(heading))
+    counted_note = context.events_counted if counts and context.events_counted < events_of.events_count else None
+
+    def heading() -> _Lines:
+        text = Text(f"{context.events_heading} ({events_of.events_count})", style="bold")
+        if counted_note is not None:
+            text.append(f" · counted above: the first {counted_note:,}", style="dim")
+        return _Plain(text)
+
+    blocks.append(block(("heading", context.events_heading, events_of.events_count, counted_note), heading))
     events = None
     if not events_of.events:
-        blocks.append(_Plain(Text(context.no_events_note, style="dim")))
+        blocks.append(block(("no events", context.no_events_note), lambda: _Plain(Text(context.no_events_note, style="dim"))))
     else:
         reusable = shown.events if shown is not None else None
         events = reusable if reusable is not None and reusable.incident is events_of else _Events(events_of)
         blocks.append(events)
-    blocks.extend(_Rows(section) for section in context.sections)
+    blocks.extend(block(("section", section), lambda section=section: _Rows(section)) for section in context.sections)
     return _Document(blocks, events)
 
 
@@ -415,6 +476,9 @@ class _Events(_Lines):
         self._lay_out(console, width)
         return self._starts[-1] + len(self._notes)
 
+    def fewest_lines(self) -> int:
+        return min(len(self.incident.events), MAX_EVENTS_SHOWN, MAX_EVENT_LINES)
+
     def line(self, console: Console, width: int, index: int) -> Text:
         self._lay_out(console, width)
         if index >= self._starts[-1]:
@@ -474,10 +538,8 @@ class DetailPane(ScrollView, can_focus=True):
         #: and the content size it was measured for.
         self._text_width = 0
         self._measured_for = Size(0, 0)
-        #: The document's lines as drawn, by (line, width, the pane's style: theme and focus).
-        self._strips: dict[tuple[int, int, Style], Strip] = {}
-        #: The last few incidents shown before this one: what they showed, its document and drawn lines.
-        self._recent: OrderedDict[str, tuple[DetailContext, _Document, dict[tuple[int, int, Style], Strip]]] = OrderedDict()
+        #: The last few incidents shown before this one: what they showed and its document (its lines as drawn).
+        self._recent: OrderedDict[str, tuple[DetailContext, _Document]] = OrderedDict()
 
     def zoom(self, zoomed: bool) -> None:
         """Take all the height the screen gives (the screen hides the table), or go back to the stylesheet's."""
@@ -498,23 +560,34 @@ class DetailPane(ScrollView, can_focus=True):
         if context == self.context:
             return  # a load that brought nothing new: nothing to draw again
         incident, shown = context.incident, self.context.incident
+        drawn, drawn_width, drawn_top = self.document, self._text_width, self.scroll_offset.y
         if incident is None or shown is None or incident.key != shown.key:
-            self.scroll_to(y=0, animate=False)
+            self.scroll_to(y=0, animate=False, immediate=True)  # drawn from the top in this frame, not the next
         if shown is not None:
-            self._recent[shown.key] = (self.context, self.document, self._strips)
+            self._recent[shown.key] = (self.context, self.document)
             self._recent.move_to_end(shown.key)
             if len(self._recent) > self.RECENT:
                 self._recent.popitem(last=False)
         recent = self._recent.pop(incident.key, None) if incident is not None else None
         if recent is not None and _same(recent[0], context):
             # Back to an incident shown lately, unchanged: its lines are already built and drawn.
-            _, self.document, self._strips = recent
+            _, self.document = recent
         else:
             self.document = render_detail(context, recent[1] if recent is not None else self.document)
-            self._strips = {}
         self.context = context
         self._measure()
-        self.refresh()
+        self._refresh_changed(drawn, drawn_width, drawn_top)
+
+    def _refresh_changed(self, drawn: _Document, width: int, top: int) -> None:
+        """Repaint the lines on screen that ``drawn`` (at ``width``, scrolled to ``top``) showed otherwise:
+        a lookup landing for the incident shown repaints its own lines, none if they are out of sight."""
+        if width <= 0 or width != self._text_width or top != self.scroll_offset.y:
+            self.refresh()  # a new width wraps every line again; a new scroll moves every line
+            return
+        console = self.app.console
+        for y in range(top, top + self.scrollable_content_region.height):
+            if drawn.locate(console, width, y) != self.document.locate(console, width, y):
+                self.refresh_line(y)
 
     def on_resize(self) -> None:
         self._measure()
@@ -525,10 +598,16 @@ class DetailPane(ScrollView, can_focus=True):
         if width <= 0:
             return  # not laid out yet
         console = self.app.console
-        lines = self.document.height(console, width)
-        if lines > height and self.styles.scrollbar_size_vertical:
-            width -= self.styles.scrollbar_size_vertical
+        scrollbar = self.styles.scrollbar_size_vertical
+        if scrollbar and self.document.fewest_lines() > height:
+            # Taller than the pane at any width: wrapped once, beside the scrollbar.
+            width -= scrollbar
             lines = self.document.height(console, width)
+        else:
+            lines = self.document.height(console, width)
+            if lines > height and scrollbar:
+                width -= scrollbar
+                lines = self.document.height(console, width)
         self._text_width = width
         size = Size(width, lines)
         if size.width == self.virtual_size.width and (lines > height) == self.show_vertical_scrollbar:
@@ -538,7 +617,8 @@ class DetailPane(ScrollView, can_focus=True):
             self.set_reactive(DetailPane.virtual_size, size)
             if self.show_vertical_scrollbar:
                 self.vertical_scrollbar.window_virtual_size = lines
-            self.scroll_to(y=min(self.scroll_y, self.max_scroll_y), animate=False)
+            if self.scroll_y > self.max_scroll_y:  # a shorter document: its end comes up to the pane's
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
         else:
             self.virtual_size = size
 
@@ -547,12 +627,9 @@ class DetailPane(ScrollView, can_focus=True):
             self._measure()  # the first frame, or a new size: drawn before the Resize event arrives
         width = self._text_width
         base = self.visual_style.rich_style
-        line_number = y + self.scroll_offset.y
-        strip = self._strips.get((line_number, width, base))
-        if strip is None:
-            line = self.document.line(self.app.console, width, line_number)
-            if line is None:  # below the document: the pane's background only, as around its text
-                return Strip.blank(width, Style(bgcolor=base.bgcolor))
-            strip = Strip([Segment(text, base + style if style else base) for text, style, _ in line.render(self.app.console)])
-            self._strips[(line_number, width, base)] = strip
-        return strip
+        console = self.app.console
+        found = self.document.locate(console, width, y + self.scroll_offset.y)
+        if found is None:  # below the document: the pane's background only, as around its text
+            return Strip.blank(width, Style(bgcolor=base.bgcolor))
+        block, index = found
+        return block.strip(console, width, index, base)
