@@ -73,3 +73,27 @@ def test_star_on_marks_made_from_equal_keys_that_are_other_strings_still_unmarks
     marks.mark_or_unmark_all(tuple("".join(("k", str(index))) for index in range(4)))
     assert marks.mark_or_unmark_all(("k0", "k1", "k2", "k3")) is False
     assert len(marks) == 0
+
+
+def test_star_again_after_star_unmarked_marks_the_view_as_it_is_now():
+    store = store_of(5)
+    view = store.view(ViewSpec(feed="all"))
+    marks = Marks()
+    for _ in range(3):  # *, * again, and once more: the whole view each time it marks
+        assert marks.mark_or_unmark_all(view.all_keys()) is True
+        assert marks.keys() == view.all_keys()
+        assert marks.mark_or_unmark_all(view.all_keys()) is False
+        assert marks.keys() == ()
+
+    # The view changed between two presses: the new incident is marked, the one deleted is not.
+    store.apply([incident("k7", created=7)], removed=["k1"])
+    assert marks.mark_or_unmark_all(view.all_keys()) is True
+    assert marks.keys() == ("k7", "k4", "k3", "k2", "k0")
+
+    # One marked by hand after * unmarked: * marks the view around it, in the view's order after it.
+    marks.mark_or_unmark_all(view.all_keys())
+    marks.toggle("k3")
+    assert marks.mark_or_unmark_all(view.all_keys()) is True
+    assert marks.keys() == ("k3", "k7", "k4", "k2", "k0")
+    assert marks.mark_or_unmark_all(view.all_keys()) is False
+    assert marks.keys() == ()
