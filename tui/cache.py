@@ -115,14 +115,6 @@ class SnapshotCache:
         except (OSError, sqlite3.Error, _ForeignFile) as error:
             self._connection = self._open_fresh(error)
 
-    def preload(self, first: int = 0, statuses: Collection[str] = ()) -> Iterator[tuple[list[Incident], int]]:
-        """The cached incidents in stages, each with the watermark to fetch the delta from: first
-        ``opening_page(first, statuses)``, then ``preload_rest`` of it.  Meant for a worker thread."""
-        page, watermark = self.opening_page(first, statuses)
-        if page:
-            yield page, watermark
-        yield from self.preload_rest({incident.key for incident in page})
-
     def opening_page(self, first: int, statuses: Collection[str]) -> tuple[list[Incident], int]:
         """The newest ``first`` cached incidents whose status is one of ``statuses`` (the page the app
         opens on), and the watermark; ``([], 0)`` when there are none.  One indexed query: quick
@@ -177,15 +169,15 @@ class SnapshotCache:
             yield incidents[start : start + PRELOAD_SLICE], watermark
 
     def load(self) -> tuple[list[Incident], int]:
-        """Every cached incident at once, and the watermark (``preload`` in one piece)."""
+        """Every cached incident at once, and the watermark (``preload_rest`` in one piece)."""
         incidents: list[Incident] = []
         watermark = 0
-        for stage, watermark in self.preload():
+        for stage, watermark in self.preload_rest():
             incidents.extend(stage)
         return (incidents, watermark) if watermark else ([], 0)
 
     def holds_incidents(self) -> bool:
-        """Whether ``preload`` would give anything: a restart can then draw before the console answers."""
+        """Whether the cache would give anything: a restart can then draw before the console answers."""
         with self._lock:
             try:
                 return self._covered_watermark() > 0 and bool(

@@ -116,6 +116,14 @@ def test_restoring_never_parses_a_document(tmp_path):
     assert sorted(loaded) == sorted(incident.key for incident in parsed)
 
 
+def opening_then_rest(cache: SnapshotCache, *, first: int, statuses: list[str]):
+    """The stages a restart reads, in order: the opening page (the launcher's), then the rest."""
+    page = cache.opening_page(first, statuses)
+    if page[0]:
+        yield page
+    yield from cache.preload_rest({incident.key for incident in page[0]})
+
+
 def test_the_opening_page_comes_first_then_the_rest_in_slices(tmp_path, monkeypatch):
     monkeypatch.setattr(cache_module, "PRELOAD_SLICE", 4)
     created = 1587155370
@@ -126,7 +134,7 @@ def test_the_opening_page_comes_first_then_the_rest_in_slices(tmp_path, monkeypa
     writer.close()
     reader = SnapshotCache(tmp_path / "cache.sqlite3", CanaryBackend.documents)
     stages = [([incident.key for incident in incidents], watermark)
-              for incidents, watermark in reader.preload(first=3, statuses=["unacknowledged"])]
+              for incidents, watermark in opening_then_rest(reader, first=3, statuses=["unacknowledged"])]
     reader.close()
     # The newest three unacknowledged first, then the other nine, newest first, four at a time.
     assert stages == [
@@ -150,7 +158,7 @@ def test_a_row_unreadable_after_the_first_page_asks_for_everything_again(tmp_pat
     database.close()
     reader = SnapshotCache(path, CanaryBackend.documents)
     stages = [([incident.key for incident in incidents], watermark)
-              for incidents, watermark in reader.preload(first=2, statuses=["unacknowledged"])]
+              for incidents, watermark in opening_then_rest(reader, first=2, statuses=["unacknowledged"])]
     assert stages == [(["k4", "k3"], 5), ([], 0)]
     assert reader.load() == ([], 0)  # rebuilt
     reader.close()
