@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.driver import Driver
 from textual.message import Message
@@ -43,6 +43,7 @@ from .model import Incident
 from .notify import inside_tmux, notification
 from .paths import stylesheet_paths
 from .sanitize import clean
+from .screens.typed_ahead import TakesTypedAhead
 from .session import ConsoleSession, Opening
 from .store import ChangeSet, IncidentStore
 from .sync import SyncEngine, SyncStatus
@@ -426,6 +427,15 @@ class RoostApp(App):
     def detach_list_screen(self, screen) -> None:
         if screen in self._list_screens:
             self._list_screens.remove(screen)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reaches the app while a dialog waits for text was typed before the
+        dialog was up (see ``screens.typed_ahead``): it goes into the dialog's field, and no binding
+        is looked up for it."""
+        screen = self.screen
+        if event.is_printable and isinstance(screen, TakesTypedAhead) and screen.waiting_for_text():
+            event.prevent_default()
+            screen.take_typed_ahead(event)
 
     # ------------------------------------------------------- worker messages
 

@@ -31,6 +31,7 @@ from ..sanitize import clean
 from ..widgets.toggles import GlyphRadioButton
 from .pickers import UNASSIGNED, AssignScreen, user_label
 from .on_console import OnConsole
+from .typed_ahead import TakesTypedAhead
 
 #: Controls an editor may leave in a file (not newline or tab): dropped from the note.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -46,11 +47,12 @@ def _red(line: str) -> Text:
     return Text(clean(line, limit=300), style="bold red")
 
 
-class DueDateScreen(OnConsole, ModalScreen[datetime | None]):
+class DueDateScreen(TakesTypedAhead, OnConsole, ModalScreen[datetime | None]):
     """One line read by ``tui.duedate`` as it is typed; enter sets it, empty clears it
     (``NO_DUE_DATE``), esc returns None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="due-cancel")]
+    TEXT_FIELD = "#due-input"
 
     def __init__(self, heading: str) -> None:
         super().__init__()
@@ -95,7 +97,7 @@ class DueDateScreen(OnConsole, ModalScreen[datetime | None]):
         self.dismiss(None)
 
 
-class NoteScreen(OnConsole, ModalScreen[str | None]):
+class NoteScreen(TakesTypedAhead, OnConsole, ModalScreen[str | None]):
     """A note, one line or many; ctrl+s sends, ctrl+e writes it in ``$EDITOR``, esc returns None.
 
     ``optional``: an empty note is an answer too (closing without a note); else it is refused.
@@ -107,6 +109,7 @@ class NoteScreen(OnConsole, ModalScreen[str | None]):
         Binding("ctrl+e", "editor", "$EDITOR", id="note-editor", priority=True),
         Binding("escape", "cancel", "Cancel", id="note-cancel"),
     ]
+    TEXT_FIELD = "#note-text"
 
     def __init__(self, heading: str, *, send_label: str = "adds it", optional: str = "") -> None:
         """``optional``: what sending an empty note does ("closes them without a note"); "" refuses one."""
@@ -166,13 +169,14 @@ class NoteScreen(OnConsole, ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class _FormScreen(OnConsole, ModalScreen[Change | None]):
+class _FormScreen(TakesTypedAhead, OnConsole, ModalScreen[Change | None]):
     """What the create and edit forms share: ctrl+s (or enter in a one-line field) saves, esc cancels."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form-save", priority=True),
         Binding("escape", "cancel", "Cancel", id="form-cancel"),
     ]
+    TEXT_FIELD = "#form-name"
 
     def row(self, label: str, *widgets) -> Horizontal:
         return Horizontal(Static(label, classes="form-label"), *widgets, classes="form-row")

@@ -21,6 +21,7 @@ from ..backends.errors import ApiError
 from ..sanitize import clean
 from .worker_errors import ReportsWorkerErrors
 from .on_console import OnConsole
+from .typed_ahead import TakesTypedAhead
 
 #: The picker's first choice: nobody (``Change.assignee`` "" unassigns).
 UNASSIGNED = User("", "Unassigned")
@@ -45,7 +46,7 @@ def matches(user: User, typed: str) -> bool:
     return not wanted or wanted in shown.casefold()
 
 
-class AssignScreen(OnConsole, ReportsWorkerErrors, ModalScreen[User | None]):
+class AssignScreen(TakesTypedAhead, OnConsole, ReportsWorkerErrors, ModalScreen[User | None]):
     """Type to filter the console's users, ↑/↓ to move, enter picks; "Unassigned" comes first."""
 
     BINDINGS = [
@@ -53,6 +54,7 @@ class AssignScreen(OnConsole, ReportsWorkerErrors, ModalScreen[User | None]):
         Binding("up", "move(-1)", "Previous", show=False, id="assign-previous"),
         Binding("escape", "cancel", "Cancel", id="assign-cancel"),
     ]
+    TEXT_FIELD = "#assign-filter"
 
     def __init__(self, heading: str, *, current: str | None = None) -> None:
         """``current``: the assignee's name ("" for nobody) when every target has the same one."""

@@ -29,15 +29,17 @@ from ..triage import ActionResult
 from ..widgets.status_bar import InfoLine
 from .incident_list import IncidentListScreen
 from .on_console import OnConsole
+from .typed_ahead import TakesTypedAhead
 
 # The status choice's id for every status.
 EVERY_STATUS = "all"
 
 
-class SearchFormScreen(OnConsole, ModalScreen[SearchQuery | None]):
+class SearchFormScreen(TakesTypedAhead, OnConsole, ModalScreen[SearchQuery | None]):
     """The backend's search fields and a status (or all), starting from ``query``."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="search-form-cancel")]
+    TEXT_FIELD = "Input"  # the first field
 
     def __init__(self, query: SearchQuery) -> None:
         super().__init__()
