@@ -37,6 +37,7 @@ _TERM = re.compile(
 )
 _SPACE = re.compile(r"\s*")
 _DESCRIBE_WIDTH = 80
+_ECHOED_NAME_WIDTH = 8
 
 # Searchable text by id() of an incident built without Document.words, folded here.  ``_folded`` keeps
 # each of those incidents alive, so an id cannot be reused by another object while
@@ -212,7 +213,9 @@ def _make_term(fields: dict[str, FilterField], backend: Backend, name: str, valu
     """The term, or None for one still being typed (``src:``, ``!``, ``""``)."""
     declared = fields.get(name) if name else None
     if name and declared is None:
-        raise FilterValueError(f"unknown field '{name}:' — use " + ", ".join(f"{known}:" for known in fields))
+        # Short enough for the line beside its query at 80 columns: the name is in the query already.
+        shown = name if len(name) <= _ECHOED_NAME_WIDTH else name[: _ECHOED_NAME_WIDTH - 1] + "…"
+        raise FilterValueError(f"no field '{shown}:' (" + " ".join(f"{known}:" for known in fields) + ")")
     needle = value.strip().casefold()
     if not needle:
         return None

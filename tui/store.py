@@ -128,6 +128,8 @@ class _Gathered:
         """What ``test`` lets through, as of the same moment: its view's entries, and what a
         narrower filter's view is cut from next (``roo`` then ``root``)."""
         verdicts = list(test.select(self.incidents, self.gathered))
+        if all(verdicts):  # as a first letter often is: the lists are shared (never changed), not copied
+            return _Gathered(self.entries, self.incidents, self.gathered, list(self.changes))
         return _Gathered(list(compress(self.entries, verdicts)), list(compress(self.incidents, verdicts)),
                          list(compress(self.gathered, verdicts)), list(self.changes))
 

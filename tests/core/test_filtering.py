@@ -199,7 +199,7 @@ def test_src_ipv6_address_and_prefix():
 
 def test_unknown_field_is_reported_and_the_rest_still_filters():
     result = parse_filter("foo:bar ssh", CANARY)
-    assert result.errors == ("unknown field 'foo:' — use src:, node:, flock:, type:, ack:, port:, key:",)
+    assert result.errors == ("no field 'foo:' (src: node: flock: type: ack: port: key:)",)
     assert matching("foo:bar ssh") == keys(SSH)
     assert result.filter_id == "ssh"
 

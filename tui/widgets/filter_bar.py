@@ -1,8 +1,9 @@
 """The ``/`` line: a query typed here filters the table as you type.
 
 ``enter`` keeps the filter and goes back to the table; ``esc`` clears it and
-closes the line.  What the query could not use is shown at the right, so the
-rest keeps filtering while the analyst fixes it.
+closes the line.  What the query could not use is shown at the right, in the
+room the query leaves (whole at 80 columns), so the rest keeps filtering while
+the analyst fixes it.
 
 A query whose view would read many incidents (the first letter over a large
 store) is filtered on a thread (``PendingView``): the line takes the next
@@ -20,6 +21,7 @@ and the screen is told of the query directly rather than by a message.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -41,9 +43,25 @@ PLACEHOLDER = "text  src:10.0.  node:web  type:ssh  port:22  ack:no  !negate"
 class QueryInput(Input):
     """The query: Textual's Input lays the whole screen out again whenever its text changes length
     (its scrollable width follows the text); this one's width is the line's (``1fr``) whatever it
-    holds, and it scrolls to its cursor by itself, so a keystroke only repaints it."""
+    holds, and it scrolls to its cursor by itself, so a keystroke only repaints it.
+
+    Its ``Changed`` goes to ``on_change`` at once rather than through the message queue, so the
+    line filters within the key's own handling and one frame draws both the query and the table
+    it selects (queued, the message arrived after the screen had drawn the query alone)."""
 
     virtual_size = Reactive(Size(0, 0), layout=False)
+
+    def __init__(self, on_change: Callable[[str], None], **options) -> None:
+        super().__init__(**options)
+        self._on_change = on_change
+
+    def post_message(self, message: Message) -> bool:
+        if not isinstance(message, Input.Changed):
+            return super().post_message(message)
+        if not self.check_message_enabled(message):  # within prevent(Input.Changed)
+            return False
+        self._on_change(message.value)
+        return True
 
 
 class FilterBar(Horizontal):
@@ -51,7 +69,7 @@ class FilterBar(Horizontal):
     FilterBar { height: 1; display: none; }
     FilterBar > #filter-prompt { width: 2; }
     FilterBar > Input { width: 1fr; overflow: hidden hidden; }
-    FilterBar > #filter-status { width: auto; max-width: 50%; padding: 0 1; }
+    FilterBar > #filter-status { width: auto; padding: 0 1; }
     """
 
     BINDINGS = [Binding("escape", "clear", "Clear filter", id="filter-clear")]
@@ -61,6 +79,9 @@ class FilterBar(Horizontal):
     FILTER_ON_THREAD_FROM = 20_000
     #: Opening the line over a view of at least this many incidents gathers their text (~1 µs each).
     GATHER_FROM = 2_000
+    #: Cells the query keeps beside an error (it scrolls to its cursor): the rest of the line is the
+    #: error's, so that a whole message is read at 80 columns; a count takes at most half the line.
+    QUERY_WIDTH_BESIDE_ERROR = 12
 
     class Closed(Message):
         """The line closed; ``keep`` is False when the filter was cleared."""
@@ -96,7 +117,7 @@ class FilterBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static("/", id="filter-prompt")
-        yield QueryInput(placeholder=PLACEHOLDER, compact=True, id="filter-input")
+        yield QueryInput(self._changed, placeholder=PLACEHOLDER, compact=True, id="filter-input")
         yield Static(id="filter-status")
 
     @property
@@ -145,17 +166,18 @@ class FilterBar(Horizontal):
         # As wide as the widest count (or this error), so a keystroke never lays the screen out again;
         # a count is set to the right, where it ends whatever its width.
         width = max(self._status(self._total, self._total, ()).cell_len, status.cell_len) + 2
+        line = self.size.width or self.app.size.width
+        prompt = 2
+        width = max(1, min(width, line - prompt - self.QUERY_WIDTH_BESIDE_ERROR if error else line // 2))
         if shown.styles.width is None or shown.styles.width.value != width:
             shown.styles.width = width
         shown.styles.text_align = "left" if error else "right"
         shown.update(status, layout=False)
 
-    @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        event.stop()
+    def _changed(self, query: str) -> None:
         self._drop_pending()
         screen = self.screen
-        filter = parse_filter(event.value, screen.session.backend)
+        filter = parse_filter(query, screen.session.backend)
         store = screen.session.store
         # Narrowing the filter the table shows: its live view is the one cut down.
         spec = replace(screen.view_spec(filter=filter),
@@ -163,9 +185,9 @@ class FilterBar(Horizontal):
         if not filter or store.view_cost(spec) < self.FILTER_ON_THREAD_FROM:
             self._apply(filter)
             return
-        self._pending, self._pending_text = store.begin_view(spec), event.value
+        self._pending, self._pending_text = store.begin_view(spec), query
         self._show(Text("filtering…", style="dim"))
-        self._filter_away(self._pending, filter, event.value)
+        self._filter_away(self._pending, filter, query)
 
     @work(thread=True, group="filter-line", exit_on_error=False)
     def _filter_away(self, pending: PendingView, filter: Filter, text: str) -> None:
