@@ -88,10 +88,12 @@ class Marks:
 
     def remove(self, keys: Iterable[str]) -> int:
         """Unmark ``keys``; how many were marked."""
+        gone = keys if isinstance(keys, (set, frozenset)) else set(keys)
+        if not gone:
+            return 0  # nothing changes (a poll that deleted nothing): the marks stay as * left them
         before = len(self._keys)
         self._changing()
         anchor_marked = self.anchor in self._keys
-        gone = keys if isinstance(keys, (set, frozenset)) else set(keys)
         if len(gone) >= before and all(map(gone.__contains__, self._keys)):
             self._keys.clear()  # every mark goes (* again on the marked view): nothing to sift
         elif len(gone) * 4 < before:

@@ -68,6 +68,8 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         #: The filter before the last keystroke (typing on narrows it).
         self._previous_filter = Filter()
         self._view_size = (1, 0)
+        #: A page is being put in the table (``_show_page``), which draws the bars once it is.
+        self._showing_page = False
         # Mark sets sent as one action: what failed in them is marked again.
         self._sent_marks: list[tuple[str, ...]] = []
         #: One-key actions in flight: where the cursor was, to return to if the console refuses them.
@@ -199,7 +201,11 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
         size = self.session.settings.page_size
         pages = view.page_count(size)
         self.page = max(0, min(self.page, pages - 1))
-        self.table.set_rows(view.page(self.page, size), **placement)
+        self._showing_page = True
+        try:
+            self.table.set_rows(view.page(self.page, size), **placement)
+        finally:
+            self._showing_page = False
         self.table.sort_column = self.sort
         self.table.sort_descending = self.descending
         self.app.complete_rows(self.session, self.table.shown_needing_details())
@@ -309,6 +315,8 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
 
     def cursor_moved(self, key: str | None) -> None:
         self._look()
+        if self._showing_page:
+            return  # the page being shown reads the rows and draws the bars once it is in, with its counts
         self.app.complete_rows(self.session, self.table.shown_needing_details())  # the table may have scrolled
         self.refresh_bars()
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import groupby
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.strip import Strip
@@ -73,23 +73,20 @@ class KeyFooter(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        drawn_as = (width, self.rich_style)
+        base = self.rich_style  # worked out from every ancestor's styles each time: asked once
+        drawn_as = (width, base)
         if self._drawn is not None and self._drawn[0] == drawn_as:
             return self._drawn[1]
-        keys, palette = self._lines()
-        if palette.cell_len and width > palette.cell_len:
+        bare = Style(bgcolor=base.bgcolor)  # between keys: the background only, as Textual's margins are drawn
+        keys, palette = self._lines(bare)
+        strip = Strip(keys)
+        palette_cells = Strip(palette).cell_length
+        if palette_cells and width > palette_cells:
             # Docked on the right: the keys that do not fit go beneath it.
-            keys.truncate(width - palette.cell_len)
-            keys.append(" " * (width - palette.cell_len - keys.cell_len), self._bare)
-            keys.append_text(palette)
-        strip = Strip(keys.render(self.app.console)).crop_extend(0, width, self._bare)
+            strip = Strip.join((strip.crop_extend(0, width - palette_cells, bare), Strip(palette)))
+        strip = strip.crop_extend(0, width, bare)
         self._drawn = (drawn_as, strip)
         return strip
-
-    @property
-    def _bare(self) -> Style:
-        """Between keys: the footer's background only, as Textual's margins are drawn."""
-        return Style(bgcolor=self.rich_style.bgcolor)
 
     def _styles(self) -> tuple[Style, Style, Style, Style]:
         """(key, description, item, the palette's bar) as Textual's footer keys draw them."""
@@ -103,45 +100,49 @@ class KeyFooter(Widget):
             )
         return self._key_styles
 
-    def _lines(self) -> tuple[Text, Text]:
-        """(the keys from the left, the palette's key on the right)."""
+    def _lines(self, bare: Style) -> tuple[list[Segment], list[Segment]]:
+        """(the keys from the left, the palette's key on the right), as segments: one for each piece
+        of text, as a Rich ``Text`` of them renders, without building one (a mark redraws the line)."""
         key_style, description_style, item_style, bar_style = self._styles()
-        gap = Text(" ", style=self._bare)
+        gap = Segment(" ", bare)
         active = self.screen.active_bindings
         by_action: defaultdict[str, list[tuple[Binding, bool]]] = defaultdict(list)
         for _, binding, enabled, _ in active.values():
             if binding.show:
                 by_action[binding.action].append((binding, enabled))
-        line = Text(no_wrap=True, overflow="crop", end="")
+        line: list[Segment] = []
+        append = line.append
         get_display = self.app.get_key_display
         for group, runs in groupby(by_action.values(), lambda bindings: bindings[0][0].group):
             runs = list(runs)
             if group is not None and len(runs) > 1:
                 # A group: its keys with a cell between them, then its label (Roost's style: a cell after).
-                line.append_text(gap)
+                append(gap)
                 for index, ((binding, enabled), *_) in enumerate(runs):
                     if index:
-                        line.append_text(gap)
-                    line.append(get_display(binding), _dim(key_style, enabled))
-                line.append_text(gap)
-                line.append(group.description, description_style)
-                line.append_text(gap)
+                        append(gap)
+                    append(Segment(get_display(binding), _dim(key_style, enabled)))
+                append(gap)
+                append(Segment(group.description, description_style))
+                append(gap)
                 continue
             for (binding, enabled), *_ in runs:
-                line.append(get_display(binding), _dim(key_style, enabled))
+                append(Segment(get_display(binding), _dim(key_style, enabled)))
                 if binding.description:
-                    line.append(f" {binding.description}", _dim(description_style, enabled))
-                line.append_text(gap)
-        palette = Text(no_wrap=True, overflow="crop", end="")
+                    append(Segment(f" {binding.description}", _dim(description_style, enabled)))
+                append(gap)
+        palette: list[Segment] = []
         app = self.app
         found = active.get(app.COMMAND_PALETTE_BINDING) if app.ENABLE_COMMAND_PALETTE else None
         if found is not None:
             _, binding, enabled, _ = found
-            palette.append(_PALETTE_BAR, bar_style)
-            palette.append(get_display(binding), _dim(key_style, enabled))
-            palette.append(f" {binding.description}", _dim(description_style, enabled))
-            palette.append(" ", Style(bgcolor=item_style.bgcolor))  # padding: the key's background only
-        return line, palette
+            palette += (
+                Segment(_PALETTE_BAR, bar_style),
+                Segment(get_display(binding), _dim(key_style, enabled)),
+                Segment(f" {binding.description}", _dim(description_style, enabled)),
+                Segment(" ", Style(bgcolor=item_style.bgcolor)),  # padding: the key's background only
+            )
+        return [segment for segment in line if segment.text], [segment for segment in palette if segment.text]
 
 
 def _dim(style: Style, enabled: bool) -> Style:
