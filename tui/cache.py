@@ -15,13 +15,15 @@ from missing anything:
   rows at or below it.  A save that never happened leaves a gap; the delta fetched
   from below the gap brings back whatever the gap hid.
 
-Each row holds what a restart needs without parsing anything: the neutral fields and
-the backend's own (``DocumentFormat.stored``/``restored``) as a small JSON record, the
-document's compressed bytes as they are held in memory, and its folded search words.
-Rebuilding an incident from that costs a few microseconds, where parsing the console's
-JSON again costs about a hundred.  A restart reads the page the app opens on first (the
-newest by creation, through an index: ``opening_page``), then the rest in slices
-(``preload_rest``).
+Each row holds what a restart needs without parsing anything, as one ``marshal`` record
+(format 4, which every Python 3 since 3.4 reads and writes alike): the neutral fields, the
+document's folded search words and compressed bytes as they are held in memory, and the
+backend's own (``DocumentFormat.stored``/``restored``).  ``marshal`` gives back text exactly
+(lone surrogates included) in one C call, and the text incidents share (titles, statuses,
+hosts: interned when written) comes back interned.  Rebuilding an incident from that costs a
+few microseconds, where parsing the console's JSON again costs about a hundred.  A restart
+reads the page the app opens on first (the newest by creation, through an index:
+``opening_page``), then the rest in slices (``preload_rest``).
 
 Saves run on one writer thread of the cache's own, in order, and ``close`` waits for
 them: a quit right after a load does not leave the last saves unwritten.
@@ -32,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import marshal
 import os
 import sqlite3
 import sys
@@ -43,7 +46,7 @@ from typing import TYPE_CHECKING, Collection, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from .collector import collections_paused
-from .model import Incident
+from .model import Incident, frozen_builder
 from .store import ChangeSet, IncidentStore
 
 if TYPE_CHECKING:
@@ -54,9 +57,10 @@ log = logging.getLogger(__name__)
 # PRAGMA application_id ("Rost") and user_version tell our file from any other.
 _APPLICATION_ID = 0x526F7374
 # Schemas 1 and 2 held each incident's raw JSON, which took a full parse to read back; 3 and 4
-# documents packed without a backend's preset dictionary (``Document.dictionary``): such a file is
-# rebuilt (the console fills it again), never read as this one.
-_SCHEMA_VERSION = 5
+# documents packed without a backend's preset dictionary (``Document.dictionary``); 5 a JSON record
+# and the words and document in columns of their own: such a file is rebuilt (the console fills it
+# again), never read as this one.
+_SCHEMA_VERSION = 6
 _SCHEMA = """
 CREATE TABLE incidents (
     key TEXT PRIMARY KEY,
@@ -64,25 +68,27 @@ CREATE TABLE incidents (
     status TEXT NOT NULL,
     -- Epoch seconds, for the newest first; NULL (no creation time) sorts last.
     created REAL,
-    -- JSON: the neutral fields, then the backend's own record.
-    record TEXT NOT NULL,
-    -- The folded search words, UTF-8 (lone surrogates kept); NULL when not worked out.
-    words BLOB,
-    -- Document.packed: the console's JSON, compressed.
-    document BLOB NOT NULL
+    -- marshal (format 4): the neutral fields, the folded search words (None when not worked
+    -- out), Document.packed (the console's JSON, compressed), then the backend's own record.
+    record BLOB NOT NULL
 );
 CREATE INDEX incidents_by_created ON incidents (created);
 -- Ranges (low, high] of versions whose incidents have all been saved.
 CREATE TABLE coverage (low INTEGER NOT NULL, high INTEGER NOT NULL);
 """
 _UPSERT = (
-    "INSERT INTO incidents (key, version, status, created, record, words, document) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "INSERT INTO incidents (key, version, status, created, record) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (key) DO UPDATE SET version = excluded.version, status = excluded.status, "
-    "created = excluded.created, record = excluded.record, words = excluded.words, document = excluded.document"
+    "created = excluded.created, record = excluded.record"
 )
-_COLUMNS_READ = "record, words, document"
-#: Incidents per slice of a preload after its first page: the UI applies one slice per turn.
-PRELOAD_SLICE = 2000
+_MARSHAL_FORMAT = 4
+#: What a damaged record raises when read back (a record of the wrong shape: ValueError, TypeError).
+_UNREADABLE = (sqlite3.Error, ValueError, TypeError, EOFError)
+_build_incident = frozen_builder(Incident)
+_from_iso = datetime.fromisoformat
+#: Incidents per slice of a preload after its first page: the UI applies one slice per turn, in
+#: about 7 ms at 100,000 (each turn also redraws: fewer, larger slices read the cache sooner).
+PRELOAD_SLICE = 4000
 
 
 class _ForeignFile(Exception):
@@ -128,12 +134,12 @@ class SnapshotCache:
                 if not watermark:
                     return [], 0
                 rows = self._connection.execute(
-                    f"SELECT {_COLUMNS_READ} FROM incidents WHERE version <= ? AND status IN"
+                    f"SELECT record FROM incidents WHERE version <= ? AND status IN"
                     f" ({', '.join('?' * len(statuses))}) ORDER BY created DESC LIMIT ?",
                     (watermark, *(_stored_text(status) for status in statuses), first),
                 ).fetchall()
-                return [self._incident(row) for row in rows], watermark
-            except (sqlite3.Error, ValueError, TypeError) as error:
+                return [self._incident(record) for record, in rows], watermark
+            except _UNREADABLE as error:
                 self._rebuild(error)
                 return [], 0
 
@@ -152,13 +158,16 @@ class SnapshotCache:
                 # a slice of rows at a time, each made into incidents before the next is read, so
                 # the rows never all live at once (at 100,000 they outweigh the incidents).
                 rows = self._connection.execute(
-                    f"SELECT key, {_COLUMNS_READ} FROM incidents WHERE version <= ? ORDER BY created DESC",
-                    (watermark,),
+                    "SELECT record FROM incidents WHERE version <= ? ORDER BY created DESC", (watermark,)
                 )
+                restored = self._incident
                 with collections_paused():
                     while chunk := rows.fetchmany(PRELOAD_SLICE):
-                        incidents.extend(self._incident(row) for key, *row in chunk if key not in shown)
-            except (sqlite3.Error, ValueError, TypeError) as error:
+                        made = [restored(record) for record, in chunk]
+                        if shown:
+                            made = [incident for incident in made if incident.key not in shown]
+                        incidents.extend(made)
+            except _UNREADABLE as error:
                 self._rebuild(error)
                 incidents = None
         if incidents is None:
@@ -229,48 +238,35 @@ class SnapshotCache:
 
     # -- rows ------------------------------------------------------------------
 
-    def _row(self, incident: Incident) -> tuple[str, int, str, float | None, str, bytes | None, bytes]:
+    def _row(self, incident: Incident) -> tuple[str, int, str, float | None, bytes]:
         document = incident.document
-        record = [
-            incident.key, incident.title, incident.status, _time(incident.created), _time(incident.updated),
-            incident.version, incident.source, incident.target, incident.severity, incident.assignee,
-            incident.events_count, self._documents.stored(incident),
-        ]
-        words = document.words
+        intern = sys.intern  # what thousands of incidents repeat: marshal reads it back interned
+        record = (
+            incident.key, intern(incident.title), intern(incident.status), _time(incident.created),
+            _time(incident.updated), incident.version, intern(incident.source), intern(incident.target),
+            intern(incident.severity), intern(incident.assignee), incident.events_count,
+            document.words, document.packed, self._documents.stored(incident),
+        )
         return (
+            # SQLite's text is UTF-8, which an attacker's lone surrogate is not (marshal keeps it).
             _stored_text(incident.key),
             incident.version,
             _stored_text(incident.status),
             _seconds(incident.created),
-            # ASCII JSON: SQLite stores UTF-8, which an attacker's lone surrogate is not.
-            json.dumps(record, separators=(",", ":")),
-            None if words is None else words.encode("utf-8", "surrogatepass"),
-            document.packed,
+            marshal.dumps(record, _MARSHAL_FORMAT),
         )
 
-    def _incident(self, row: tuple[str, bytes | None, bytes]) -> Incident:
-        record, words, packed = row
+    def _incident(self, record: bytes) -> Incident:
+        """The incident a row's record holds; ValueError, TypeError or EOFError for a damaged one."""
         (key, title, status, created, updated, version, source, target, severity, assignee,
-         events_count, own) = json.loads(record)
-        extras, document = self._documents.restored(
-            own, packed, None if words is None else words.decode("utf-8", "surrogatepass")
-        )
-        intern = sys.intern  # TypeError for anything but text
-        return Incident(
-            key=key,
-            title=intern(title),
-            status=intern(status),
-            created=(moment := _moment(created)),
+         events_count, words, packed, own) = marshal.loads(record)
+        extras, document = self._documents.restored(own, packed, words)
+        moment = None if created is None else _from_iso(created)
+        return _build_incident(
+            key, title, status, moment,
             # Most incidents never change after their first event: one datetime for both, as parsed.
-            updated=moment if updated == created else _moment(updated),
-            version=version,
-            source=intern(source),
-            target=intern(target),
-            severity=intern(severity),
-            assignee=intern(assignee),
-            events_count=events_count,
-            extras=extras,
-            document=document,
+            moment if updated == created else None if updated is None else _from_iso(updated),
+            version, source, target, severity, assignee, events_count, extras, document,
         )
 
     # -- internals (called with the lock held, or while opening) -------------
@@ -394,10 +390,6 @@ def _stored_text(text: str) -> str:
 
 def _time(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
-
-
-def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
 
 
 def _seconds(moment: datetime | None) -> float | None:

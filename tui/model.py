@@ -19,11 +19,12 @@ import json
 import threading
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any, Callable, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable, TypeVar
 
 JSON = dict[str, Any]
+_Frozen = TypeVar("_Frozen")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +183,18 @@ class Incident:
     def raw(self) -> JSON:
         """The console's own document, decoded afresh."""
         return self.document.json()
+
+
+def frozen_builder(cls: type[_Frozen]) -> Callable[..., _Frozen]:
+    """A function making a ``cls`` (a frozen dataclass with slots) from all its fields' values in
+    field order, as ``cls(*values)`` does in about half the time: it fills each slot through the
+    slot's own descriptor, where the frozen ``__init__`` goes through ``object.__setattr__`` by name.
+    No defaults and no ``__post_init__``: for values that came from such an object (a restart
+    rebuilds 100,000 from the cache).  What it makes is as frozen as any other."""
+    names = [each.name for each in fields(cls)]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    namespace.update({f"_set_{name}": getattr(cls, name).__set__ for name in names})
+    # Generated, as dataclasses generates ``__init__``: one call per slot, no loop.
+    body = "".join(f"    _set_{name}(made, {name})\n" for name in names)
+    exec(f"def build({', '.join(names)}):\n    made = _new(_cls)\n{body}    return made\n", namespace)
+    return namespace["build"]

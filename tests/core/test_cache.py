@@ -207,6 +207,34 @@ def test_documents_packed_without_the_backends_dictionary_are_rebuilt_not_misrea
     assert "older Roost (schema 4)" in caplog.text
 
 
+def test_a_cache_of_json_records_from_an_older_roost_is_rebuilt_not_misread(path, caplog):
+    """Schema 5 kept a JSON record beside the words and the document, each in a column of its own:
+    read as this schema's records they would be nonsense, so the file starts afresh."""
+    incident = feed_item("a", 3)
+    path.parent.mkdir(parents=True)
+    database = sqlite3.connect(path)
+    database.executescript(
+        "CREATE TABLE incidents (key TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL,"
+        " created REAL, record TEXT NOT NULL, words BLOB, document BLOB NOT NULL);"
+        "CREATE INDEX incidents_by_created ON incidents (created);"
+        "CREATE TABLE coverage (low INTEGER NOT NULL, high INTEGER NOT NULL);"
+        "PRAGMA application_id = 1383035764; PRAGMA user_version = 5;"
+    )
+    record = [incident.key, incident.title, incident.status, incident.created.isoformat(),
+              incident.updated.isoformat(), incident.version, incident.source, incident.target,
+              incident.severity, incident.assignee, incident.events_count, READ.stored(incident)]
+    with database:
+        database.execute("INSERT INTO incidents VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            incident.key, incident.version, incident.status, incident.created.timestamp(),
+            json.dumps(record), incident.document.words.encode(), incident.document.packed))
+        database.execute("INSERT INTO coverage VALUES (0, 3)")
+    database.close()
+    assert reopened(path) == ([], 0)
+    assert "older Roost (schema 5)" in caplog.text
+    store = saved(path, incident)
+    assert reopened(path) == ([store.get("a")], 3)
+
+
 @pytest.mark.parametrize("schema", [1, 2])
 def test_a_cache_of_raw_documents_from_an_older_roost_is_rebuilt_not_misread(path, caplog, schema):
     """Schemas 1 and 2 kept each incident's raw JSON: read back as records they would be
@@ -252,10 +280,16 @@ def test_a_failed_save_rebuilds_the_file_with_the_whole_store(path, caplog):
     assert sorted(i.key for i in incidents) == ["a", "b", "c"] and watermark == 3
 
 
-def test_unparseable_row_discards_the_snapshot(path):
+@pytest.mark.parametrize("damaged", [
+    "'{not a record'",  # text
+    "X'ff00ff00'",  # bytes marshal cannot read
+    "substr(record, 1, length(record) / 2)",  # a record cut short
+    "X'290269010000006901000000'",  # a readable record of the wrong shape: (1, 1)
+])
+def test_unparseable_row_discards_the_snapshot(path, damaged):
     saved(path, feed_item("a", 1), feed_item("b", 2))
     with sqlite3.connect(path) as database:
-        database.execute("UPDATE incidents SET record = '{not json' WHERE key = 'a'")
+        database.execute(f"UPDATE incidents SET record = {damaged} WHERE key = 'a'")
     database.close()
     assert reopened(path) == ([], 0)
 

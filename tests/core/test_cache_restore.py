@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import pytest
@@ -175,3 +175,17 @@ def test_saves_asked_for_in_the_background_are_written_before_close(tmp_path):
     incidents, watermark = reader.load()
     reader.close()
     assert len(incidents) == 30 and watermark == 30
+
+
+def test_restored_incidents_stay_frozen_and_share_the_text_they_repeat(tmp_path):
+    """Restoring fills each object's slots directly (``model.frozen_builder``): what it makes is as
+    frozen as any other, and one copy of a title or a bird's name serves every incident that has it."""
+    parsed = [parse_canary(canary_item(f"k{n}", n + 1, 1587155370 + n)) for n in range(3)]
+    loaded = round_trip(tmp_path / "cache.sqlite3", CanaryBackend.documents, parsed)
+    first, second = loaded["k0"], loaded["k1"]
+    with pytest.raises(FrozenInstanceError):
+        first.title = "changed"
+    with pytest.raises(FrozenInstanceError):
+        first.extras.node_name = "changed"
+    assert first.title == second.title and first.title is second.title
+    assert first.extras.node_name == second.extras.node_name and first.extras.node_name is second.extras.node_name

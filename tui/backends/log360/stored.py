@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ...model import JSON, Document, Event, Incident
+from ...model import JSON, Document, Event, Incident, frozen_builder
 from .parse import ActivityEntry, Actor, Log360Fields, Note, newest_first, parse_evidence
 
 
@@ -28,6 +28,9 @@ class StoredLog360Document(Document):
 
     __slots__ = ()
     read_events = staticmethod(_evidence)
+
+
+_build_fields = frozen_builder(Log360Fields)
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -62,18 +65,18 @@ def restored(record: Any, packed: bytes, words: str | None) -> tuple[Log360Field
          notes, actors, activity, evidence_count, notes_count, detailed) = record
     except (TypeError, ValueError):
         raise ValueError("a cached Log360 record is not a list of its fields") from None
-    extras = Log360Fields(
-        description=description,
-        due_date=_moment(due_date),
-        created_by=created_by,
-        assignee_id=assignee_id,
-        status_text=status_text,
-        severity_text=severity_text,
-        notes=tuple(Note(text, added_by, _moment(time)) for text, added_by, time in notes),
-        actors=tuple(Actor(kind, tuple(values)) for kind, values in actors),
-        activity=tuple(ActivityEntry(name, text, _moment(time)) for name, text, time in activity),
-        evidence_count=evidence_count,
-        notes_count=notes_count,
-        detailed=detailed,
+    extras = _build_fields(  # Log360Fields, in field order
+        description,
+        _moment(due_date),
+        created_by,
+        assignee_id,
+        status_text,
+        severity_text,
+        tuple(Note(text, added_by, _moment(time)) for text, added_by, time in notes),
+        tuple(Actor(kind, tuple(values)) for kind, values in actors),
+        tuple(ActivityEntry(name, text, _moment(time)) for name, text, time in activity),
+        evidence_count,
+        notes_count,
+        detailed,
     )
     return extras, document
