@@ -192,6 +192,18 @@ def _by_column(sort_key: Callable[[Incident], Any]) -> Callable[[Incident], Entr
 BLOCK_SIZE = 1000
 
 
+# Entries landing in one block from which ``add_all`` merges them in at once rather than one by one.
+_MERGE_FROM = 16
+
+
+def _pieces(block: list[Entry]) -> list[list[Entry]]:
+    """``block`` as it is, or cut into pieces of ``BLOCK_SIZE`` to ``2 * BLOCK_SIZE`` when larger."""
+    if len(block) <= 2 * BLOCK_SIZE:
+        return [block]
+    size = -(-len(block) // (len(block) // BLOCK_SIZE))
+    return [block[start : start + size] for start in range(0, len(block), size)]
+
+
 class SortedEntries:
     """Sorted entries in blocks of ``BLOCK_SIZE`` to ``2 * BLOCK_SIZE``.
 
@@ -230,6 +242,34 @@ class SortedEntries:
             maxes[at] = blocks[at][-1]
             self._split_if_large(at)
         self._len += 1
+        self._starts = None
+        self._all_keys.clear()
+
+    def add_all(self, entries: list[Entry]) -> None:
+        """``add`` each of ``entries`` (sorting the list): what lands in a block many at a time is
+        merged into it at once (a restart adds 100,000 in slices of thousands, mostly side by side)."""
+        if len(entries) < _MERGE_FROM:
+            for entry in entries:
+                self.add(entry)
+            return
+        entries.sort()
+        blocks, maxes = self._blocks or [[]], self._maxes
+        start, last = 0, len(blocks) - 1
+        for at, block in enumerate(blocks):
+            # Where ``add`` would put each: the first block whose largest is above it, else the last.
+            stop = len(entries) if at == last else bisect_left(entries, maxes[at], start)
+            if stop - start >= _MERGE_FROM:
+                block += entries[start:stop]
+                block.sort()  # two sorted runs: one merge
+            else:
+                for entry in entries[start:stop]:
+                    insort(block, entry)
+            start = stop
+            if start == len(entries):
+                break
+        self._blocks = [piece for block in blocks for piece in _pieces(block)]
+        self._maxes = [block[-1] for block in self._blocks]
+        self._len += len(entries)
         self._starts = None
         self._all_keys.clear()
 
@@ -349,13 +389,16 @@ class _ViewIndex:
 
     def update(self, transitions: list[tuple[Incident | None, Incident | None]]) -> None:
         entries, entry_for, admits = self.entries, self.entry_for, self._admits
+        arriving: list[Entry] = []
         for old, new in transitions:
             # The old entry is looked up rather than re-filtered: a lookup is as cheap
             # and stays right even if the predicate would now judge ``old`` otherwise.
             if old is not None:
                 entries.discard(entry_for(old))
             if new is not None and admits(new):
-                entries.add(entry_for(new))
+                arriving.append(entry_for(new))
+        # Each key has one transition: every old entry out first, then the new ones in, is the same.
+        entries.add_all(arriving)
 
     def replay(self, transitions: list[tuple[Incident | None, Incident | None]]) -> None:
         """``update`` for entries built while these changes happened: each may hold either side."""
@@ -645,15 +688,19 @@ class IncidentStore:
         before: dict[str, Incident | None] = {}
         previous_watermark = self._max_version
         highest = previous_watermark if watermark is None else max(previous_watermark, watermark)
+        # Locals and no calls a brand-new key does not need: a restart applies 100,000 of them.
+        held, pending, remember = self._incidents, self._pending, before.setdefault
         for incident in incidents:
-            highest = max(highest, incident.version)
-            key = incident.key
-            current = self._incidents.get(key)
+            key, version = incident.key, incident.version
+            if version > highest:
+                highest = version
+            current = held.get(key)
             if current is not None and self._is_stale(incident, current):
                 continue
-            self._pending.discard(key)
-            before.setdefault(key, current)
-            self._incidents[key] = incident
+            if pending:
+                pending.discard(key)
+            remember(key, current)
+            held[key] = incident
         self._max_version = highest
         for key in removed:
             if key in self._incidents:
@@ -741,20 +788,25 @@ class IncidentStore:
         changed: list[str] = []
         removed: list[str] = []
         transitions: list[tuple[Incident | None, Incident | None]] = []
+        held, open_statuses = self._incidents, self._open_statuses
+        opened = 0
         for key, old in before.items():
-            new = self._incidents.get(key)
-            if old is None and new is None:
-                continue
+            new = held.get(key)
             if old is None:
+                if new is None:
+                    continue
                 added.append(key)
+                opened += new.status in open_statuses
             elif new is None:
                 removed.append(key)
+                opened -= old.status in open_statuses
             elif old == new:
                 continue
             else:
                 changed.append(key)
-            self._open += self._is_open(new) - self._is_open(old)
+                opened += (new.status in open_statuses) - (old.status in open_statuses)
             transitions.append((old, new))
+        self._open += opened
         for index in self._views.values():
             index.update(transitions)
         for pending in self._building:
@@ -797,9 +849,6 @@ class IncidentStore:
             by_age.discard(entry)
 
     # -- views ---------------------------------------------------------------
-
-    def _is_open(self, incident: Incident | None) -> int:
-        return int(incident is not None and incident.status in self._open_statuses)
 
     def _live_index(self, spec: ViewSpec) -> _ViewIndex:
         key = spec._index_key

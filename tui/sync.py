@@ -273,16 +273,16 @@ class SyncEngine:
 
     async def _load_cache(self) -> None:
         """Show the last known state at once (the launcher puts the page the app opens on in the
-        store before the first frame); the console then sends only what changed.  Each stage is
-        read in a worker thread and applied in one turn of the loop, so keys and drawing go on
-        between stages (newest first: the top of the view stays where it is)."""
+        store before the first frame); the console then sends only what changed.  The stages are
+        read in a worker thread, then applied one per turn of the loop, so keys and drawing go on
+        between them (newest first: the top of the view stays where it is)."""
         preload, self._preload = self._preload, None
         self._report(SyncStatus("loading", "reading the local cache"))
-        stages = iter(preload())
         held = len(self.store)
         with collections_paused(then_freeze=True):
-            while (stage := await asyncio.to_thread(next, stages, None)) is not None:
-                incidents, watermark = stage
+            # One trip to the thread for the whole read, not a hand-off for each stage.
+            stages = await asyncio.to_thread(lambda: list(preload()))
+            for incidents, watermark in stages:
                 if not watermark:
                     # The snapshot turned out unreadable part way: what it gave is loaded again, whole.
                     self._load_since = 0
@@ -293,6 +293,7 @@ class SyncEngine:
                     self._on_change(changes)
                 held += len(incidents)
                 self._report(SyncStatus("loading", f"cached {held:,}"))
+                await asyncio.sleep(0)  # keys and drawing between stages
 
     async def poll_once(self) -> None:
         incoming: list[Incident] = []
