@@ -10,9 +10,12 @@ table, min / median / max of RUNS runs, in seconds or MiB, with the figures befo
 Roost runs from compiled bytecode, as installed (PYTHONDONTWRITEBYTECODE is dropped).
 
     .venv/bin/python bench/bench_startup.py [--sizes 10000 100000] [--runs 5] [--repository PATH]
+        [--against PATH]
 
 ``--repository`` runs another checkout's ``tui`` (to put the figures before a change beside
-those after it).
+those after it).  ``--against`` runs a second checkout in turn with the first, run by run (this
+machine's speed drifts within minutes: figures taken an hour apart do not compare), and prints
+its table after the first's, each median beside the first's (ratio: the first's / this one's).
 """
 
 from __future__ import annotations
@@ -182,11 +185,16 @@ def bare_textual_first_frame() -> float:
         os.close(master)
 
 
-def measure(repository: Path, size: int, runs: int, cache_run_latency_ms: int) -> dict[str, list[float]]:
-    figures: dict[str, list[float]] = {
-        "cold: first frame": [], "cold: first row": [], "cold: whole feed": [], "from cache: first row": [],
-        "from cache: whole cache read": [], "cold: RSS, whole feed (MiB)": [], "from cache: RSS, read (MiB)": [],
-    }
+MEASURES = (
+    "cold: first frame", "cold: first row", "cold: whole feed", "from cache: first row",
+    "from cache: whole cache read", "cold: RSS, whole feed (MiB)", "from cache: RSS, read (MiB)",
+)
+
+
+def measure(repository: Path, size: int, runs: int, cache_run_latency_ms: int,
+            figures: dict[str, list[float]] | None = None) -> dict[str, list[float]]:
+    """``runs`` cold starts then restarts from their cache; each figure's values added to ``figures``."""
+    figures = figures if figures is not None else {name: [] for name in MEASURES}
     for _ in range(runs):
         port = free_port()
         with tempfile.TemporaryDirectory(prefix="roost-bench-") as directory:
@@ -218,18 +226,32 @@ def main() -> None:
     parser.add_argument("--repository", type=Path, default=REPOSITORY)
     parser.add_argument("--cache-run-latency", type=int, default=SLOW_CONSOLE_MS, metavar="MS",
                         help="the console's delay on the second start (0: a checkout that pings before drawing)")
+    parser.add_argument("--against", type=Path, metavar="PATH",
+                        help="another checkout, run in turn with --repository, compared with it")
     args = parser.parse_args()
-    print(f"launch → first row in a pty, {args.runs} runs, seconds (min / median / max); {args.repository}")
-    print(f"{'incidents':>10}  {'measure':<28} {'min':>7} {'median':>7} {'max':>7} {'before':>7} {'ratio':>6}")
+    repositories = [args.repository, *([args.against] if args.against else [])]
+    print(f"launch → first row in a pty, {args.runs} runs, seconds (min / median / max); "
+          + " against ".join(map(str, repositories)))
     floor = [bare_textual_first_frame() for _ in range(args.runs)]
     print(f"{'—':>10}  {'bare Textual app: 1st frame':<28} {min(floor):7.2f} {statistics.median(floor):7.2f}"
           f" {max(floor):7.2f}", flush=True)
     for size in args.sizes:
-        for name, values in measure(args.repository, size, args.runs, args.cache_run_latency).items():
-            median = statistics.median(values)
-            before = PREVIOUS.get((name, size))
-            shown = f"{before:7.2f} {before / median:5.1f}x" if before else f"{'—':>7} {'':>6}"
-            print(f"{size:>10,}  {name:<28} {min(values):7.2f} {median:7.2f} {max(values):7.2f} {shown}", flush=True)
+        figures = {repository: {name: [] for name in MEASURES} for repository in repositories}
+        for _ in range(args.runs):  # in turn, run by run
+            for repository in repositories:
+                measure(repository, size, 1, args.cache_run_latency, figures[repository])
+        first = figures[args.repository]
+        for repository in repositories:
+            compared = repository != args.repository
+            print(f"{repository}")
+            print(f"{'incidents':>10}  {'measure':<28} {'min':>7} {'median':>7} {'max':>7}"
+                  f" {'first' if compared else 'before':>7} {'ratio':>6}")
+            for name, values in figures[repository].items():
+                median = statistics.median(values)
+                before = statistics.median(first[name]) if compared else PREVIOUS.get((name, size))
+                shown = f"{before:7.2f} {before / median:5.2f}x" if before else f"{'—':>7} {'':>6}"
+                print(f"{size:>10,}  {name:<28} {min(values):7.2f} {median:7.2f} {max(values):7.2f} {shown}",
+                      flush=True)
 
 
 if __name__ == "__main__":
