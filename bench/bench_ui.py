@@ -11,7 +11,9 @@ until the first page is drawn, and what exists then frozen.
   delta         applying a 100-incident poll (new, changed, acknowledged)
   space         marking a row (the footer changes to say what a, u, d act on)
   *             marking (and unmarking) every incident in the view
-  / keystroke   typing in the filter line (the view re-filters on every key)
+  / keystroke   typing in the filter line (the view re-filters on every key): "warm" types one
+                word again and again (most views are then already cut); "new words" types a
+                different word each time, then erases it, as an analyst trying queries does
 The first row is an unbound key: what Pilot and Textual's dispatch cost by
 themselves; subtract it for the part that is Roost's.
 Prints a table; run with `make bench` or `python bench/bench_ui.py`.
@@ -43,6 +45,8 @@ from tui.store import IncidentStore  # noqa: E402
 
 SIZES = (10_000, 100_000)
 REPEATS = 60
+#: Typed once each into the filter line: no two share a first letter, so every query is new.
+NEW_WORDS = ("admin", "ssh", "login", "web", "mysql", "port", "user", "fin")
 #: Median and p99 (ms) before issue 12's key work, on the same ~10-event incidents and machine, for comparison.
 PREVIOUS = {
     "unbound key (baseline)": {10_000: (6.03, 8.93), 100_000: (7.79, 11.24)},
@@ -108,6 +112,7 @@ async def measure(size: int) -> dict[str, tuple[float, float, float]]:
         "space: mark a row (ms)": [],
         "*: mark the whole view (ms)": [],
         "/ keystroke, warm (ms)": [],
+        "/ keystroke, new words (ms)": [],
     }
     async with app.run_test(size=(80, 24)) as pilot:
         first_paint_started = time.process_time()
@@ -146,6 +151,8 @@ async def measure(size: int) -> dict[str, tuple[float, float, float]]:
         await app.workers.wait_for_complete()  # the filter text is warmed before typing
         typed = [key for _ in range(REPEATS // 8) for key in ("r", "o", "o", "t", *["backspace"] * 4)]
         await timed(pilot, results["/ keystroke, warm (ms)"], typed)
+        typed = [key for word in NEW_WORDS for key in (*word, *["backspace"] * len(word))]
+        await timed(pilot, results["/ keystroke, new words (ms)"], typed)
     return {
         name: (statistics.median(values), percentile(values, 0.95), percentile(values, 0.99))
         for name, values in results.items()
