@@ -409,14 +409,18 @@ def render_detail(context: DetailContext, shown: _Document | None = None) -> _Do
     return _Document(blocks, events)
 
 
+def _shown_fields(event: Event) -> tuple[list[tuple[str, str]], str]:
+    """The event's first fields, cleaned, and the note of how many more it has ("" for none)."""
+    fields = [(clean(name, limit=NAME_LIMIT), clean(value, limit=VALUE_LIMIT))
+              for name, value in event.fields[:MAX_FIELDS_SHOWN]]
+    more = len(event.fields) - MAX_FIELDS_SHOWN
+    return fields, f"  … {more:,} more field{'s' if more != 1 else ''}" if more > 0 else ""
+
+
 def _event_plain(event: Event) -> str:
     """What ``_event_line`` reads, as a string: enough to count its lines, for a third of the work."""
-    plain = "  ".join([f"{clean(name, limit=NAME_LIMIT)}={clean(value, limit=VALUE_LIMIT)}"
-                       for name, value in event.fields[:MAX_FIELDS_SHOWN]])
-    more = len(event.fields) - MAX_FIELDS_SHOWN
-    if more > 0:
-        plain += f"  … {more:,} more field{'s' if more != 1 else ''}"
-    return plain
+    fields, more = _shown_fields(event)
+    return "  ".join([f"{name}={value}" for name, value in fields]) + more
 
 
 def _event_line(event: Event) -> Text:
@@ -425,23 +429,20 @@ def _event_line(event: Event) -> Text:
     Built as one string and its spans rather than appended piece by piece: the
     pane counts the lines of every event it shows, each time it shows one.
     """
+    fields, more = _shown_fields(event)
     pieces: list[str] = []
     spans: list[Span] = []
     position = 0
-    for name, value in event.fields[:MAX_FIELDS_SHOWN]:
+    for name, value in fields:
         if pieces:
             pieces.append("  ")
             position += 2
-        name = clean(name, limit=NAME_LIMIT)
-        value = clean(value, limit=VALUE_LIMIT)
         spans.append(Span(position, position + len(name), "bold"))
         pieces += (name, "=", value)
         position += len(name) + 1 + len(value)
-    more = len(event.fields) - MAX_FIELDS_SHOWN
-    if more > 0:
-        note = f"  … {more:,} more field{'s' if more != 1 else ''}"
-        spans.append(Span(position, position + len(note), "dim"))
-        pieces.append(note)
+    if more:
+        spans.append(Span(position, position + len(more), "dim"))
+        pieces.append(more)
     return Text("".join(pieces), end="", spans=spans)
 
 

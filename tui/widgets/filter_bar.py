@@ -64,12 +64,16 @@ class QueryInput(Input):
         return True
 
 
+#: Cells of the "/" the line starts with.
+PROMPT_WIDTH = 2
+
+
 class FilterBar(Horizontal):
-    DEFAULT_CSS = """
-    FilterBar { height: 1; display: none; }
-    FilterBar > #filter-prompt { width: 2; }
-    FilterBar > Input { width: 1fr; overflow: hidden hidden; }
-    FilterBar > #filter-status { width: auto; padding: 0 1; }
+    DEFAULT_CSS = f"""
+    FilterBar {{ height: 1; display: none; }}
+    FilterBar > #filter-prompt {{ width: {PROMPT_WIDTH}; }}
+    FilterBar > Input {{ width: 1fr; overflow: hidden hidden; }}
+    FilterBar > #filter-status {{ width: auto; padding: 0 1; }}
     """
 
     BINDINGS = [Binding("escape", "clear", "Clear filter", id="filter-clear")]
@@ -167,8 +171,7 @@ class FilterBar(Horizontal):
         # a count is set to the right, where it ends whatever its width.
         width = max(self._status(self._total, self._total, ()).cell_len, status.cell_len) + 2
         line = self.size.width or self.app.size.width
-        prompt = 2
-        width = max(1, min(width, line - prompt - self.QUERY_WIDTH_BESIDE_ERROR if error else line // 2))
+        width = max(1, min(width, line - PROMPT_WIDTH - self.QUERY_WIDTH_BESIDE_ERROR if error else line // 2))
         if shown.styles.width is None or shown.styles.width.value != width:
             shown.styles.width = width
         shown.styles.text_align = "left" if error else "right"
