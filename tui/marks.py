@@ -9,90 +9,144 @@ from __future__ import annotations
 
 from itertools import filterfalse
 from operator import is_
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Protocol, Sequence
 
 
-class Marks:
-    def __init__(self) -> None:
-        self._keys: dict[str, None] = {}
-        #: Where the next range starts: the last incident marked or unmarked by hand.
-        self.anchor: str | None = None
-        #: The keys ``*`` marked, while they are exactly the marks (in their order).
-        self._whole: Sequence[str] | None = None
-        #: The marks of the last ``*`` unmarked, kept while nothing is marked: ``*`` again on the same
-        #: keys takes them back instead of building them anew (at 100,000, most of what ``*`` costs).
-        self._spare: tuple[Sequence[str], dict[str, None]] | None = None
+class KeysOfView(Protocol):
+    """Every key of a view as it stood when ``*`` was pressed (``store.WholeView``)."""
 
-    def _changing(self) -> None:
-        """The marks change by hand: they are no longer what ``*`` marked, nor is an empty set."""
-        self._whole = self._spare = None
+    def __len__(self) -> int: ...
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys
+    def holds(self, key: str) -> bool | None:
+        """Whether ``key`` is one of them, answered cheaply; None when that cannot be told so."""
+
+    def keys(self) -> tuple[str, ...]:
+        """All of them, in order (read out: at 100,000, milliseconds)."""
+
+
+class _Listed:
+    """Keys given as a sequence: nothing to answer ``holds`` from but the keys themselves."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._keys = tuple(keys)
 
     def __len__(self) -> int:
         return len(self._keys)
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
+    def holds(self, key: str) -> bool | None:
+        return None
 
     def keys(self) -> tuple[str, ...]:
-        return tuple(self._keys)
+        return self._keys
+
+
+class Marks:
+    def __init__(self) -> None:
+        #: Marked keys, in the order they were marked (with ``_whole``: those marked before ``*``).
+        self._keys: dict[str, None] = {}
+        #: Where the next range starts: the last incident marked or unmarked by hand.
+        self.anchor: str | None = None
+        #: What ``*`` marked, not read out yet: the marks are ``_keys``, then its keys not among them.
+        #: Read out (``_read_out``) only when the marks change by hand or the view changed, so ``*``
+        #: itself reads no key (at 100,000, reading them was most of what it cost).
+        self._whole: KeysOfView | None = None
+        #: How many are marked while ``_whole`` is not read out.
+        self._whole_count = 0
+        #: What ``*`` marked, read out, while every one of its keys is still marked: ``*`` again knows
+        #: at once that it unmarks them.
+        self._all_marked: KeysOfView | None = None
+
+    def _read_out(self) -> dict[str, None]:
+        """The marks, every one in ``_keys`` (what ``*`` marked, after those marked before it)."""
+        whole = self._whole
+        if whole is not None:
+            self._whole = None
+            self._all_marked = whole
+            self._keys.update(dict.fromkeys(whole.keys()))  # in C; those marked before keep their place
+        return self._keys
+
+    def _changing(self) -> dict[str, None]:
+        """The marks are about to change by hand: read out, and no longer what ``*`` marked."""
+        marks = self._read_out()
+        self._all_marked = None
+        return marks
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._keys:
+            return True
+        whole = self._whole
+        if whole is None:
+            return False
+        held = whole.holds(key)  # type: ignore[arg-type]
+        return key in self._read_out() if held is None else held
+
+    def __len__(self) -> int:
+        return self._whole_count if self._whole is not None else len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read_out())
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self._read_out())
 
     def toggle(self, key: str) -> bool:
         """Mark ``key`` or unmark it; True when it is now marked."""
         self.anchor = key
-        self._changing()
-        if key in self._keys:
-            del self._keys[key]
+        marks = self._changing()
+        if key in marks:
+            del marks[key]
             return False
-        self._keys[key] = None
+        marks[key] = None
         return True
 
     def add(self, keys: Iterable[str]) -> int:
         """Mark ``keys`` (those already marked keep their place); how many were not marked before."""
-        before = len(self._keys)
-        self._changing()
-        self._keys.update(dict.fromkeys(keys))  # in C
-        return len(self._keys) - before
+        marks = self._changing()
+        before = len(marks)
+        marks.update(dict.fromkeys(keys))  # in C
+        return len(marks) - before
 
-    def mark_or_unmark_all(self, keys: Sequence[str]) -> bool:
-        """Mark every one of ``keys`` (distinct), or unmark them if every one is marked already;
-        True when they are now marked.  In C: a view of 100,000 takes a few milliseconds."""
-        if not self._keys:
-            spare = self._spare
-            # One pass: at 100,000, reading each key is most of the cost (unless the last * left them).
-            self._keys = spare[1] if spare is not None and spare[0] is keys else dict.fromkeys(keys)
-            self._spare = None
-            self._whole = keys
-            return True
-        # Marked by the last * and untouched since: known at once; or the same key objects in the
-        # same order, known without reading a string.
-        all_the_marks = keys is self._whole or (len(keys) == len(self._keys) and all(map(is_, keys, self._keys)))
-        if not keys or not (all_the_marks or all(map(self._keys.__contains__, keys))):
-            self.add(keys)
-            return True
-        if all_the_marks:  # they are all the marks, in order: kept aside for * again
-            anchor = None if self.anchor in self._keys else self.anchor  # a marked anchor goes with its mark
-            marked = self._keys
-            self._keys = {}
+    def mark_or_unmark_all(self, whole: KeysOfView | Sequence[str]) -> bool:
+        """Mark every key of ``whole`` (a view's keys, distinct), or unmark them if every one is
+        marked already; True when they are now marked.
+
+        Marking reads none of the keys (they are read out when the marks next change by hand), and
+        ``*`` again on the same unchanged view unmarks them reading only the marks made before."""
+        if not hasattr(whole, "holds"):
+            whole = _Listed(whole)  # type: ignore[arg-type]
+        if not len(whole):
+            return True  # an empty view: nothing to mark, and nothing to unmark either
+        if whole is self._whole:  # * again, and nothing changed the marks since
+            held = [whole.holds(key) for key in self._keys]
+            if None not in held:  # the view is as it was: what stays is what was marked outside it
+                anchor = None if self.anchor in self else self.anchor  # a marked anchor goes with its mark
+                self._keys = dict.fromkeys(key for key, is_held in zip(self._keys, held) if not is_held)
+                self._whole, self.anchor = None, anchor
+                return False
+        marks = self._read_out()
+        if len(marks) >= len(whole) and (
+            whole is self._all_marked  # read out and untouched since: known at once
+            or all(map(is_, whole.keys(), marks))  # the same key objects in the same order
+            or all(map(marks.__contains__, whole.keys()))
+        ):
+            anchor = None if self.anchor in marks else self.anchor
+            if len(marks) == len(whole):  # they are all the marks: nothing to sift
+                self._keys = {}
+            else:
+                self.remove(whole.keys())
+            self._all_marked = None
             self.anchor = anchor
-            self._whole, self._spare = None, (keys, marked)
-        elif len(keys) == len(self._keys):  # they are all the marks: nothing to sift
-            anchor = None if self.anchor in self._keys else self.anchor
-            self.clear()
-            self.anchor = anchor
-        else:
-            self.remove(keys)
-        return False
+            return False
+        self._whole_count = len(whole) + sum(1 for key in marks if whole.holds(key) is not True)
+        self._whole, self._all_marked = whole, None
+        return True
 
     def remove(self, keys: Iterable[str]) -> int:
         """Unmark ``keys``; how many were marked."""
         gone = keys if isinstance(keys, (set, frozenset)) else set(keys)
         if not gone:
             return 0  # nothing changes (a poll that deleted nothing): the marks stay as * left them
-        before = len(self._keys)
-        self._changing()
+        before = len(self._changing())
         anchor_marked = self.anchor in self._keys
         if len(gone) >= before and all(map(gone.__contains__, self._keys)):
             self._keys.clear()  # every mark goes (* again on the marked view): nothing to sift
@@ -107,8 +161,7 @@ class Marks:
 
     def clear(self) -> int:
         """Unmark everything; how many were marked."""
-        cleared = len(self._keys)
-        self._changing()
-        self._keys.clear()
+        cleared = len(self)
+        self._keys, self._whole, self._all_marked = {}, None, None  # nothing read out: none of them stays
         self.anchor = None
         return cleared

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from tui.store import BLOCK_SIZE, SortedEntries
+from tui.store import BLOCK_SIZE, SortedEntries, _keys_of
 
 
 def entry(rng: random.Random, low: int, high: int) -> tuple[int, str]:
@@ -29,7 +29,7 @@ def test_a_batch_ends_as_adding_one_at_a_time_does(seed):
         batched.add_all(list(arriving))
         assert list(batched) == list(one_by_one) == held
         assert len(batched) == len(held)
-        assert batched.all_keys(True) == tuple(key for _, key in reversed(held))
+        assert _keys_of(batched.blocks_copy(), True) == tuple(key for _, key in reversed(held))
         for position in rng.sample(range(len(held)), min(50, len(held))):
             assert batched.index(held[position]) == position
             stop = min(position + 3, len(held))

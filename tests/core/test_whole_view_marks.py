@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timezone
 
+import pytest
 from canary_builders import canary_incident
 from tui.backends.canary import CanaryBackend
 from tui.marks import Marks
@@ -97,3 +99,103 @@ def test_star_again_after_star_unmarked_marks_the_view_as_it_is_now():
     assert marks.keys() == ("k3", "k7", "k4", "k2", "k0")
     assert marks.mark_or_unmark_all(view.all_keys()) is False
     assert marks.keys() == ()
+
+
+def test_star_reads_no_key_of_the_view_until_the_marks_change_by_hand(monkeypatch):
+    """Issue 12: `*` on 100,000 incidents must cost what it does on ten.  Marking, asking what is
+    marked and how many, and `*` again all answer without reading the view's keys out."""
+    from tui.store import WholeView
+
+    store = store_of(50)
+    view = store.view(ViewSpec(feed="all"))
+    marks = Marks()
+    marks.toggle("k3")
+    marks.toggle("outside")  # marked elsewhere (another view): it stays through `*` and `*` again
+    read_out = []
+    real_keys = WholeView.keys
+    monkeypatch.setattr(WholeView, "keys", lambda self: read_out.append(self) or real_keys(self))
+
+    assert marks.mark_or_unmark_all(view.whole()) is True
+    assert len(marks) == 51
+    assert "k0" in marks and "k49" in marks and "outside" in marks and "k50" not in marks
+    assert marks.mark_or_unmark_all(view.whole()) is False
+    assert len(marks) == 1 and "outside" in marks and "k3" not in marks
+    assert marks.mark_or_unmark_all(view.whole()) is True
+    assert read_out == []
+
+    # Changed by hand: now they are read out, the view's keys after those marked before `*`.
+    marks.toggle("k10")
+    assert read_out
+    assert marks.keys() == ("outside", *(f"k{index}" for index in range(49, -1, -1) if index != 10))
+
+
+def test_what_star_marked_stays_what_the_view_was_when_it_changes_after():
+    store = store_of(6)
+    view = store.view(ViewSpec(feed="all"))
+    marks = Marks()
+    marks.toggle("k2")
+    marks.mark_or_unmark_all(view.whole())
+
+    store.apply([incident("k9", created=9), incident("k4", created=4, updated_id=2, acknowledged=True)])
+    assert "k9" not in marks and "k4" in marks and "k0" in marks
+    assert len(marks) == 6
+    # The view changed: `*` again marks the new incident instead of unmarking.
+    assert marks.mark_or_unmark_all(view.whole()) is True
+    assert marks.keys() == ("k2", "k5", "k4", "k3", "k1", "k0", "k9")
+    assert marks.mark_or_unmark_all(view.whole()) is False
+    assert len(marks) == 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_marks_agree_with_a_plain_ordered_set_under_any_mix_of_keys_and_changes(seed):
+    """Marks (with `*` read out late) against the simplest model: an ordered set, changed at once."""
+    rng = random.Random(seed)
+    store = store_of(30)
+    views = [store.view(ViewSpec(feed="all")), store.view(ViewSpec(feed="all", descending=False)),
+             store.view(ViewSpec(feed="open"))]
+    marks, model = Marks(), {}
+    created = 30
+    for _ in range(120):
+        step = rng.randrange(8)
+        keys = list(store.keys())
+        if step == 0 and keys:
+            key = rng.choice(keys)
+            marks.toggle(key)
+            model.pop(key) if key in model else model.__setitem__(key, None)
+        elif step in (1, 2):
+            view = rng.choice(views)
+            shown = view.keys()
+            if shown and all(key in model for key in shown):
+                for key in shown:
+                    model.pop(key)
+                expected = False
+            else:
+                model.update(dict.fromkeys(shown))
+                expected = True
+            assert marks.mark_or_unmark_all(view.whole()) is expected
+        elif step == 3:
+            created += 1
+            store.apply([incident(f"k{created}", created=created)])
+        elif step == 4 and keys:
+            key = rng.choice(keys)
+            store.apply([incident(key, created=int(key[1:]), updated_id=rng.randrange(2, 99),
+                                  acknowledged=rng.random() < 0.5)])
+        elif step == 5 and keys:
+            gone = rng.sample(keys, min(len(keys), rng.randrange(1, 4)))
+            changes = store.apply([], removed=gone)
+            marks.remove(changes.removed)
+            for key in changes.removed:
+                model.pop(key, None)
+        elif step == 6 and rng.random() < 0.2:
+            marks.clear()
+            model.clear()
+        elif step == 7 and keys:
+            added = rng.sample(keys, min(len(keys), 3))
+            marks.add(added)
+            model.update(dict.fromkeys(added))
+        assert len(marks) == len(model)
+        for key in rng.sample(keys, min(len(keys), 5)):
+            assert (key in marks) == (key in model)
+        if rng.random() < 0.1:
+            assert marks.keys() == tuple(model)
+    assert marks.keys() == tuple(model)

@@ -398,12 +398,12 @@ class MainScreen(TableMenuKeys, IncidentListScreen):
 
     def action_mark_all(self) -> None:
         """Mark every incident in this view (filtered, all pages); again unmarks them."""
-        keys = self.current_view().all_keys()
+        whole = self.current_view().whole()
         before = len(self.marks)
-        if self.marks.mark_or_unmark_all(keys):
+        if self.marks.mark_or_unmark_all(whole):
             self.toast(f"Marked {len(self.marks) - before:,} more: every incident in this view (* again unmarks).")
         else:
-            self.toast(f"Unmarked the {len(keys):,} incidents in this view.")
+            self.toast(f"Unmarked the {len(whole):,} incidents in this view.")
         self.table.refresh()
         self._marks_changed()
 
