@@ -354,24 +354,13 @@ class IncidentTable(Widget, can_focus=True):
         if cached is not None:
             return cached
         wide = width >= WIDE_TABLE
-        text = Text(no_wrap=True, overflow="ellipsis", end="")
         is_open = incident.status in self._open_statuses
         styles = self._styles()
         state_style = styles["open" if is_open else "closed"]
-        for index, (column, cell_width) in enumerate(self._layout(width)):
-            if index:
-                text.append(" ")
-            if column.id == "flag":
-                value = FLAG_MARKED if marked else (FLAG_NEW if new else " ")
-            else:
-                value = column.render(incident, wide)
-            cell = self._fit(clean(value, limit=max(cell_width * 2, 8)), cell_width, column.justify)
-            if column.id == "state":
-                text.append(cell, state_style)
-            elif column.id == "flag" and (marked or new):
-                text.append(cell, styles["marked" if marked else "new"])
-            else:
-                text.append(cell)
+        # The row as Rich's Text would draw it (one segment per styled cell, the plain cells and the
+        # gaps between them run together), built directly: a page of new rows is 100 of them.
+        segments: list[Segment] = []
+        plain: list[str] = []
         base = styles["base"]
         if new:
             base += styles["new"]
@@ -379,7 +368,30 @@ class IncidentTable(Widget, can_focus=True):
             base += styles["marked"]
         if is_cursor:
             base += styles["cursor" if self.has_focus else "cursor-blurred"]
-        strip = self._to_strip(text, width, base)
+        for index, (column, cell_width) in enumerate(self._layout(width)):
+            if index:
+                plain.append(" ")
+            if column.id == "flag":
+                value = FLAG_MARKED if marked else (FLAG_NEW if new else " ")
+            else:
+                value = column.render(incident, wide)
+            cell = self._fit(clean(value, limit=max(cell_width * 2, 8)), cell_width, column.justify)
+            if column.id == "state":
+                cell_style = state_style
+            elif column.id == "flag" and (marked or new):
+                cell_style = styles["marked" if marked else "new"]
+            else:
+                cell_style = None
+            if not cell_style:  # Text gives an unstyled cell no span: it runs on with the plain text
+                plain.append(cell)
+                continue
+            if plain:
+                segments.append(Segment("".join(plain), base))
+                plain.clear()
+            segments.append(Segment(cell, base + cell_style))
+        if plain:
+            segments.append(Segment("".join(plain), base))
+        strip = Strip(segments).crop_extend(0, width, base)
         if len(self._line_cache) > 2000:
             self._line_cache.clear()
         self._line_cache[cache_key] = strip
