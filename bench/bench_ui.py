@@ -15,7 +15,10 @@ until the first page is drawn, and what exists then frozen.
                 word again and again (most views are then already cut); "new words" types a
                 different word each time, then erases it, as an analyst trying queries does
 The first row is an unbound key: what Pilot and Textual's dispatch cost by
-themselves; subtract it for the part that is Roost's.
+themselves; subtract it for the part that is Roost's.  The "floor" rows are a bare
+Textual app laid out like Roost's screen, drawing lines made beforehand
+(``_floor.py``): what a key costs that redraws as much of the screen with no work
+of Roost's at all.
 Prints a table; run with `make bench` or `python bench/bench_ui.py`.
 """
 
@@ -33,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _floor import measure_floor  # noqa: E402
 from _synthetic import IncidentFactory  # noqa: E402
 
 from tui.app import RoostApp  # noqa: E402
@@ -153,6 +157,10 @@ async def measure(size: int) -> dict[str, tuple[float, float, float]]:
         await timed(pilot, results["/ keystroke, warm (ms)"], typed)
         typed = [key for word in NEW_WORDS for key in (*word, *["backspace"] * len(word))]
         await timed(pilot, results["/ keystroke, new words (ms)"], typed)
+    return summary(results)
+
+
+def summary(results: dict[str, list[float]]) -> dict[str, tuple[float, float, float]]:
     return {
         name: (statistics.median(values), percentile(values, 0.95), percentile(values, 0.99))
         for name, values in results.items()
@@ -161,6 +169,9 @@ async def measure(size: int) -> dict[str, tuple[float, float, float]]:
 
 def main() -> None:
     rows = {size: asyncio.run(measure(size)) for size in SIZES}
+    floor = summary(asyncio.run(measure_floor(REPEATS)))
+    for size in SIZES:  # the same bare app under both columns
+        rows[size].update(floor)
     names = list(next(iter(rows.values())))
     print(f"{'ms: median / p95 / p99':<28}" + "".join(f"{size:>27,} {'(before: median / p99)':>23}" for size in SIZES))
     for name in names:
