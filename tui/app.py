@@ -35,6 +35,7 @@ from .backends.base import UNCHANGED, Backend, BulkPreview, Change, SearchQuery
 from .backends.errors import ApiError, ConfigError
 from .archive import write_atomically
 from .config import Settings
+from .collector import startup_over
 from .crashlog import crash_line
 from .details import DetailSource
 from .inbox import Inbox
@@ -374,6 +375,7 @@ class RoostApp(App):
 
     def _start_consoles(self) -> None:
         """Each console's sync loop, and the check of a console whose cached state was drawn unasked."""
+        startup_over()  # the first frame is up (or there is nothing cached to draw)
         for number, session in enumerate(self.sessions):
             if self._live:
                 self.run_for(session, session.engine.run(), group=f"sync-{number}", exclusive=True)

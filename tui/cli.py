@@ -17,6 +17,7 @@ from typing import Sequence
 from . import __version__
 from .backends import registry
 from .backends.errors import ApiError, ConfigError
+from .collector import startup_over
 from .sanitize import clean
 
 EXIT_USAGE = 2
@@ -132,6 +133,8 @@ def quiet_request_logs() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     args = build_parser(words).parse_args(words)
+    if args.command is not None:
+        startup_over()  # no first frame to wait for: collect as usual
     quiet_request_logs()
     if args.command in ("export", "config") and isinstance(getattr(args, "profile", None), list):
         # `roost --profile NAME export`: the TUI's --profile (which may name several) before the command.

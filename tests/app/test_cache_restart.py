@@ -83,3 +83,30 @@ async def test_a_restart_draws_its_first_frame_with_the_cached_page_then_reads_t
         release.set()
         await settle(pilot)
     second_cache.close()
+
+
+async def test_the_collector_paused_for_startup_runs_again_once_the_cached_page_is_drawn(console, tmp_path, monkeypatch):
+    """`roost` pauses the garbage collector while it starts (issue 12); a restart's first frame ends
+    that pause, so a long session never runs without one."""
+    import gc
+
+    from tui.collector import pause_for_startup
+
+    settings, documents, path, newest = await filled_cache(console, tmp_path, monkeypatch)
+    release = asyncio.Event()
+    transport = HeldTransport(create_app(console, TOKEN), release)
+    second_cache = SnapshotCache(path, documents)
+    try:
+        pause_for_startup()
+        second = session_app([opening(settings, open_backend(settings, transport=transport), second_cache)])
+        async with second.run_test(size=(80, 24)) as pilot:
+            assert not gc.isenabled()  # built, not drawn yet
+            await wait_for(pilot, lambda: len(second.main_screen.table.row_keys) >= 10, "the cached rows")
+            assert second.main_screen.table.row_keys[:10] == newest
+            release.set()  # the load from the console pauses the collector too, until it is in
+            await settle(pilot)
+            await wait_for(pilot, gc.isenabled, "the collector to run again")
+    finally:
+        second_cache.close()
+        gc.enable()
+        gc.unfreeze()

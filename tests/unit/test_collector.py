@@ -68,3 +68,45 @@ def test_nothing_is_frozen_part_way_through_a_load():
             assert gc.get_freeze_count() == frozen and not gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+def test_the_startup_pause_lasts_through_a_load_begun_before_the_first_frame():
+    """`roost` pauses the collector before importing anything (issue 12: ~120 collections, ~20 ms of a
+    restart's first row); the first frame ends that pause, and a load already under way keeps it."""
+    from tui.collector import pause_for_startup, startup_over
+
+    assert gc.isenabled()
+    frozen_before = gc.get_freeze_count()
+    load = collections_paused(then_freeze=True)
+    try:
+        pause_for_startup()
+        assert not gc.isenabled()
+        made_at_startup = [[] for _ in range(1000)]  # what startup makes lives as long as Roost
+        load.__enter__()
+        startup_over()
+        assert not gc.isenabled()  # the load still pauses it
+        assert gc.get_freeze_count() >= frozen_before + len(made_at_startup)
+        load.__exit__(None, None, None)
+        assert gc.isenabled()
+        startup_over()  # a second time: nothing
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+def test_a_command_that_draws_no_frame_collects_as_usual(monkeypatch, capsys):
+    """`roost config path` (like the emulator and export) never reaches a first frame: the startup
+    pause ends as soon as the command is known."""
+    import sys
+
+    from tui import start
+
+    monkeypatch.setattr(sys, "argv", ["roost", "config", "path"])
+    try:
+        assert start.main() == 0
+        assert gc.isenabled()
+        assert capsys.readouterr().out.strip()
+    finally:
+        gc.enable()
+        gc.unfreeze()
