@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from itertools import filterfalse
 from operator import is_
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Iterable, Iterator, Protocol
 
 
 class KeysOfView(Protocol):
@@ -22,22 +22,6 @@ class KeysOfView(Protocol):
 
     def keys(self) -> tuple[str, ...]:
         """All of them, in order (read out: at 100,000, milliseconds)."""
-
-
-class _Listed:
-    """Keys given as a sequence: nothing to answer ``holds`` from but the keys themselves."""
-
-    def __init__(self, keys: Sequence[str]) -> None:
-        self._keys = tuple(keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def holds(self, key: str) -> bool | None:
-        return None
-
-    def keys(self) -> tuple[str, ...]:
-        return self._keys
 
 
 class Marks:
@@ -106,14 +90,12 @@ class Marks:
         marks.update(dict.fromkeys(keys))  # in C
         return len(marks) - before
 
-    def mark_or_unmark_all(self, whole: KeysOfView | Sequence[str]) -> bool:
+    def mark_or_unmark_all(self, whole: KeysOfView) -> bool:
         """Mark every key of ``whole`` (a view's keys, distinct), or unmark them if every one is
         marked already; True when they are now marked.
 
         Marking reads none of the keys (they are read out when the marks next change by hand), and
         ``*`` again on the same unchanged view unmarks them reading only the marks made before."""
-        if not hasattr(whole, "holds"):
-            whole = _Listed(whole)  # type: ignore[arg-type]
         if not len(whole):
             return True  # an empty view: nothing to mark, and nothing to unmark either
         if whole is self._whole:  # * again, and nothing changed the marks since
