@@ -528,13 +528,12 @@ class WholeView:
     view is unchanged, whether it holds a key is answered by the view's own index; after a change it
     cannot say (None), and its keys are read out of the copy of the entries taken with it."""
 
-    __slots__ = ("_store", "_index_key", "_index", "_entries", "_generation", "_blocks", "_len", "_descending", "_keys")
+    __slots__ = ("_store", "_index_key", "_index", "_generation", "_blocks", "_len", "_descending", "_keys")
 
     def __init__(self, store: IncidentStore, spec: ViewSpec, index: _ViewIndex) -> None:
         self._store = store
         self._index_key = spec._index_key
         self._index = index
-        self._entries = index.entries
         self._generation = index.entries.generation
         self._blocks = index.entries.blocks_copy()
         self._len = len(index.entries)
@@ -547,11 +546,11 @@ class WholeView:
     def holds(self, key: str) -> bool | None:
         """Whether ``key`` is one of the keys; None once the view has changed (ask ``keys``)."""
         index = self._index
-        if self._store._views.get(self._index_key) is not index or index.entries is not self._entries \
-                or self._entries.generation != self._generation:
+        # An index the store let go (too many views live) is no longer kept current: it cannot say.
+        if self._store._views.get(self._index_key) is not index or index.entries.generation != self._generation:
             return None
         incident = self._store.get(key)
-        return incident is not None and self._entries.index(index.entry_for(incident)) is not None
+        return incident is not None and index.entries.index(index.entry_for(incident)) is not None
 
     def keys(self) -> tuple[str, ...]:
         """Every key, in the view's order (read once, when asked)."""
