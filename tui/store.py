@@ -127,7 +127,22 @@ class _Gathered:
     def cut(self, test: BulkFilter) -> _Gathered:
         """What ``test`` lets through, as of the same moment: its view's entries, and what a
         narrower filter's view is cut from next (``roo`` then ``root``)."""
-        verdicts = list(test.select(self.incidents, self.gathered))
+        return self._kept(list(test.select(self.incidents, self.gathered)))
+
+    def cut_in_chunks(self, test: BulkFilter, cancelled: Callable[[], bool], chunk: int) -> _Gathered | None:
+        """``cut`` on another thread, ``chunk`` incidents at a time; None once ``cancelled()``.
+        One ``select`` over the whole view is a single call into C, which keeps the interpreter from
+        the UI's thread until it returns (~20 ms at 38,000 incidents); between chunks the UI's
+        thread gets its turn, and a newer query stops this one."""
+        incidents, gathered = self.incidents, self.gathered
+        verdicts: list[bool] = []
+        for start in range(0, len(incidents), chunk):
+            if cancelled():
+                return None
+            verdicts.extend(test.select(incidents[start : start + chunk], gathered[start : start + chunk]))
+        return None if cancelled() else self._kept(verdicts)
+
+    def _kept(self, verdicts: list[bool]) -> _Gathered:
         if all(verdicts):  # as a first letter often is: the lists are shared (never changed), not copied
             return _Gathered(self.entries, self.incidents, self.gathered, list(self.changes))
         return _Gathered(list(compress(self.entries, verdicts)), list(compress(self.incidents, verdicts)),
@@ -438,6 +453,8 @@ class PendingView:
 
     #: Incidents read between two looks at ``cancel``.
     CHUNK = 5000
+    #: Gathered texts searched between two looks at ``cancel`` (~0.6 µs each, 310 characters on average).
+    CUT_CHUNK = 4000
 
     def __init__(self, spec: ViewSpec, entry_for: Callable[[Incident], Entry],
                  feed_admits: Callable[[Incident], bool] | None, incidents: dict[str, Incident],
@@ -463,6 +480,9 @@ class PendingView:
         """Stop ``build`` at its next chunk (called from the store's thread)."""
         self._cancelled = True
 
+    def _is_cancelled(self) -> bool:
+        return self._cancelled
+
     def build(self) -> bool:
         """Filter and sort; False if cancelled first.  Runs on any thread: it reads only the
         copy taken at the start and incidents (immutable) by key."""
@@ -475,7 +495,9 @@ class PendingView:
                 return True
             self._gathered = self.gathered
         if self._gathered is not None:
-            self.cut = self._gathered.cut(test)
+            self.cut = self._gathered.cut_in_chunks(test, self._is_cancelled, self.CUT_CHUNK)
+            if self.cut is None:
+                return False
             self._entries = self.cut.entries
             return True
         entries: list[Entry] = []

@@ -16,7 +16,7 @@ from _synthetic import IncidentFactory  # noqa: E402
 
 from tui.backends.canary import CanaryBackend  # noqa: E402
 from tui.filtering import Matcher, parse_filter  # noqa: E402
-from tui.store import IncidentStore, ViewSpec  # noqa: E402
+from tui.store import IncidentStore, PendingView, ViewSpec  # noqa: E402
 
 CANARY = CanaryBackend(client=None)
 QUERIES = ("r", "ro", "root", "wp-login", "!admin", "type:ssh !ack:yes", "port:22 admin", "!admin node:web", "src:10. r")
@@ -73,6 +73,45 @@ def test_a_view_cut_on_a_thread_is_the_one_filtered_incident_by_incident(gathere
     gathered_store.adopt(pending)
     changed(gathered_store, factory)  # after: the live view follows
     assert gathered_store.view(spec_for(query)).keys() == one_by_one(gathered_store, query)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_cut_made_in_chunks_is_the_cut_made_at_once(gathered_store, factory, query, monkeypatch):
+    # Field tests find their incidents by position: in a chunk, the chunk's own.
+    monkeypatch.setattr(PendingView, "CUT_CHUNK", 7)
+    pending = gathered_store.begin_view(spec_for(query))
+    assert pending.build()
+    gathered_store.adopt(pending)
+    assert gathered_store.view(spec_for(query)).keys() == one_by_one(gathered_store, query)
+
+
+def test_a_newer_query_stops_a_cut_between_chunks(gathered_store, monkeypatch):
+    monkeypatch.setattr(PendingView, "CUT_CHUNK", 100)
+    matches = parse_filter("root", CANARY).matches
+    chunks_searched = 0
+
+    class DroppedAfterOneChunk:
+        """The filter of a query the analyst typed past while its first chunk was searched."""
+
+        def __call__(self, incident):
+            return matches(incident)
+
+        def gather(self, incidents):
+            return matches.gather(incidents)
+
+        def select(self, incidents, texts):
+            nonlocal chunks_searched
+            chunks_searched += 1
+            gathered_store.abandon(pending)
+            return matches.select(incidents, texts)
+
+    spec = ViewSpec("open", filter=DroppedAfterOneChunk(), filter_id="root")
+    pending = gathered_store.begin_view(spec)
+    assert 3 * gathered_store.view_cost(spec) > 2 * PendingView.CUT_CHUNK  # more than two chunks to search
+    assert pending.build() is False
+    assert chunks_searched == 1
+    gathered_store.adopt(pending)
+    assert not gathered_store.is_live(spec)
 
 
 def test_typing_on_cuts_each_query_from_the_last_and_backing_up_finds_the_earlier_views(gathered_store, factory):
