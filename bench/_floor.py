@@ -11,7 +11,6 @@ lines made beforehand, so none of the cost is building them.  Three keys:
 
 from __future__ import annotations
 
-import time
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,6 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, Static
+
+from _keys import KeyTimer
 
 _LINES = [Strip([Segment(f"{index:03d} " + "x" * 40, Style(color="green")), Segment(" " * 36)]) for index in range(200)]
 
@@ -86,16 +87,13 @@ class FloorApp(App):
 ROWS = {"floor: unbound key": "x", "floor: cursor move": "j", "floor: whole screen": "space"}
 
 
-async def measure_floor(repeats: int) -> dict[str, list[float]]:
-    """CPU ms from each key press until the app is idle again, per row of ``ROWS``."""
-    results: dict[str, list[float]] = {name: [] for name in ROWS}
+async def measure_floor(timer: KeyTimer, repeats: int) -> None:
+    """Each key of ``ROWS`` pressed ``repeats`` times, timed by ``timer`` as bench_ui times Roost's."""
     app = FloorApp()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         for name, key in ROWS.items():
             for _ in range(repeats):
-                started = time.process_time()
-                await pilot.press(key)
-                await pilot.pause()
-                results[name].append((time.process_time() - started) * 1000)
-    return results
+                async with timer.sample(name):
+                    await pilot.press(key)
+                    await pilot.pause()

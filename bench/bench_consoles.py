@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _synthetic import IncidentFactory  # noqa: E402
-from bench_ui import InMemoryConsole, percentile  # noqa: E402
+from _keys import percentile  # noqa: E402
+from bench_ui import InMemoryConsole  # noqa: E402
 
 from tui.app import RoostApp  # noqa: E402
 from tui.collector import collections_paused  # noqa: E402

@@ -3,7 +3,9 @@
 Fills the store with 10,000 and with 100,000 synthetic incidents, opens the
 TUI (80x24, no network: an in-memory feed), and measures the CPU time the app
 spends from a key press until it is idle again with the screen redrawn (CPU
-time, because Pilot's own waits for the next frame are idle time, not work).
+time, because Pilot's own waits for the next frame are idle time, not work),
+and, after the "·", the p95 of the longest single step the UI's event loop took
+meanwhile: how long a key typed at that moment could have waited (``_keys.py``).
 The store is loaded as the app's initial load loads it: the collector paused
 until the first page is drawn, and what exists then frozen.
   j/k           moving the cursor one row
@@ -15,9 +17,7 @@ until the first page is drawn, and what exists then frozen.
                 word again and again (most views are then already cut); "new words" types a
                 different word each time, then erases it, as an analyst trying queries does.
                 A large view is filtered on a thread: each key is measured until the table
-                shows its view, that thread's CPU included; "UI thread" is the UI thread's own
-                share, and "longest UI step" the longest the UI's event loop was busy at once
-                (a message handled, a frame drawn): how long a key typed meanwhile could wait
+                shows its view, that thread's CPU included (but not in the longest step)
 The first row is an unbound key: what Pilot and Textual's dispatch cost by
 themselves; subtract it for the part that is Roost's.  The "floor" rows are a bare
 Textual app laid out like Roost's screen, drawing lines made beforehand
@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import resource
-import statistics
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -41,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _floor import measure_floor  # noqa: E402
+from _keys import KeyTimer  # noqa: E402
 from _synthetic import IncidentFactory  # noqa: E402
 
 from tui.app import RoostApp  # noqa: E402
@@ -85,64 +84,7 @@ class InMemoryConsole:
         return []
 
 
-async def timed(pilot, samples: list[float], keys: list[str]) -> None:
-    """CPU time from each key press until the app is idle again, into ``samples``."""
-    for key in keys:
-        started = time.process_time()
-        await pilot.press(key)
-        await pilot.pause()
-        samples.append((time.process_time() - started) * 1000)
-
-
-class LongestStep:
-    """The longest step the UI's event loop took (CPU time of one callback: a message handled, a
-    frame drawn): how long a key typed meanwhile could wait.  Work on another thread is not in it."""
-
-    def __init__(self) -> None:
-        self.longest = 0.0
-        self._run = asyncio.events.Handle._run
-
-    def __enter__(self) -> LongestStep:
-        run, watch = self._run, self
-
-        def timed_run(handle: asyncio.events.Handle) -> None:
-            started = time.thread_time()
-            try:
-                run(handle)
-            finally:
-                watch.longest = max(watch.longest, time.thread_time() - started)
-
-        asyncio.events.Handle._run = timed_run  # type: ignore[method-assign]
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        asyncio.events.Handle._run = self._run  # type: ignore[method-assign]
-
-
-async def typed_in_filter_line(app, pilot, results: dict[str, list[float]], label: str, keys: list[str]) -> None:
-    """Each key until the table shows its query's view (a large view is filtered on a thread: that
-    thread's CPU counts too), the UI thread's own share, and the longest step the UI took."""
-    whole, ui_thread, longest = (results[f"/ keystroke, {label} (ms)"], results[f"/ {label}: UI thread (ms)"],
-                                 results[f"/ {label}: longest UI step"])
-    with LongestStep() as steps:
-        for key in keys:
-            steps.longest = 0.0
-            started, started_here = time.process_time(), time.thread_time()
-            await pilot.press(key)
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            whole.append((time.process_time() - started) * 1000)
-            ui_thread.append((time.thread_time() - started_here) * 1000)
-            longest.append(steps.longest * 1000)
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
-
-
-async def measure(size: int) -> dict[str, tuple[float, float, float]]:
+async def measure(timer: KeyTimer, size: int) -> None:
     factory = IncidentFactory(seed=size)
     incidents = factory.incidents(size)
     store = IncidentStore(CanaryBackend.statuses, CanaryBackend.columns)
@@ -154,79 +96,69 @@ async def measure(size: int) -> dict[str, tuple[float, float, float]]:
     store.apply(incidents)
     settings = Settings(console="bench", token=Secret("bench"), poll_interval=0)
     app = RoostApp(settings, CanaryBackend(InMemoryConsole(incidents)), data_directory=Path(tempfile.mkdtemp()), store=store, live=False)
-    results: dict[str, list[float]] = {
-        "unbound key (baseline)": [],
-        "j/k, table only (ms)": [],
-        "j/k + detail pane (ms)": [],
-        "page ]/[ (ms)": [],
-        "100-incident delta (ms)": [],
-        "space: mark a row (ms)": [],
-        "*: mark the whole view (ms)": [],
-        **{name: [] for label in ("warm", "new words") for name in (
-            f"/ keystroke, {label} (ms)", f"/ {label}: UI thread (ms)", f"/ {label}: longest UI step")},
-    }
+
+    async def press(row: str, key: str) -> None:
+        async with timer.sample(row):
+            await pilot.press(key)
+            await pilot.pause()
+
     async with app.run_test(size=(80, 24)) as pilot:
-        first_paint_started = time.process_time()
-        await pilot.pause()
-        results["first page (ms)"] = [(time.process_time() - first_paint_started) * 1000]
+        async with timer.sample("first page (ms)"):
+            await pilot.pause()
         loading.close()
         # What Pilot itself costs per key: subtract it to get the app's share.
         for _ in range(REPEATS):
-            started = time.process_time()
-            await pilot.press("x")
-            await pilot.pause()
-            results["unbound key (baseline)"].append((time.process_time() - started) * 1000)
+            await press("unbound key (baseline)", "x")
         # Pilot waits a frame after each key, longer than the detail pane's rest delay,
         # so with the pane shown every press also pays for re-rendering the details.
-        for name in ("j/k + detail pane (ms)", "j/k, table only (ms)"):
+        for row in ("j/k + detail pane (ms)", "j/k, table only (ms)"):
             for index in range(REPEATS):
-                started = time.process_time()
-                await pilot.press("j" if index % 2 == 0 else "k")
-                await pilot.pause()
-                results[name].append((time.process_time() - started) * 1000)
+                await press(row, "j" if index % 2 == 0 else "k")
             await pilot.press("v")  # hide the detail pane for the next round
         for index in range(REPEATS // 3):
-            started = time.process_time()
-            await pilot.press("right_square_bracket" if index % 2 == 0 else "left_square_bracket")
-            await pilot.pause()
-            results["page ]/[ (ms)"].append((time.process_time() - started) * 1000)
+            await press("page ]/[ (ms)", "right_square_bracket" if index % 2 == 0 else "left_square_bracket")
         for _ in range(REPEATS // 3):
             delta = factory.delta(list(store.snapshot())[-5000:], new=40, changed=30, acked=30)
-            started = time.process_time()
-            app.engine._apply(delta)
-            await pilot.pause()
-            results["100-incident delta (ms)"].append((time.process_time() - started) * 1000)
-        await timed(pilot, results["space: mark a row (ms)"], ["space"] * REPEATS)
-        await timed(pilot, results["*: mark the whole view (ms)"], ["asterisk"] * (REPEATS // 3))
+            await asyncio.sleep(0)  # making the delta is not the app's step
+            async with timer.sample("100-incident delta (ms)"):
+                app.engine._apply(delta)
+                await pilot.pause()
+        for _ in range(REPEATS):
+            await press("space: mark a row (ms)", "space")
+        for _ in range(REPEATS // 3):
+            await press("*: mark the whole view (ms)", "asterisk")
         await pilot.press("escape", "slash")
         await app.workers.wait_for_complete()  # the filter text is warmed before typing
-        typed = [key for _ in range(REPEATS // 8) for key in ("r", "o", "o", "t", *["backspace"] * 4)]
-        await typed_in_filter_line(app, pilot, results, "warm", typed)
-        typed = [key for word in NEW_WORDS for key in (*word, *["backspace"] * len(word))]
-        await typed_in_filter_line(app, pilot, results, "new words", typed)
-    return summary(results)
-
-
-def summary(results: dict[str, list[float]]) -> dict[str, tuple[float, float, float]]:
-    return {
-        name: (statistics.median(values), percentile(values, 0.95), percentile(values, 0.99))
-        for name, values in results.items()
-    }
+        warm = [key for _ in range(REPEATS // 8) for key in ("r", "o", "o", "t", *["backspace"] * 4)]
+        new_words = [key for word in NEW_WORDS for key in (*word, *["backspace"] * len(word))]
+        for row, keys in (("/ keystroke, warm (ms)", warm), ("/ keystroke, new words (ms)", new_words)):
+            for key in keys:
+                # Until the table shows the query's view: a large one is filtered on a thread.
+                async with timer.sample(row):
+                    await pilot.press(key)
+                    await pilot.pause()
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
 
 
 def main() -> None:
-    rows = {size: asyncio.run(measure(size)) for size in SIZES}
-    floor = summary(asyncio.run(measure_floor(REPEATS)))
+    rows = {}
+    for size in SIZES:
+        with KeyTimer() as timer:
+            asyncio.run(measure(timer, size))
+        rows[size] = timer.summary()
+    with KeyTimer() as timer:
+        asyncio.run(measure_floor(timer, REPEATS))
     for size in SIZES:  # the same bare app under both columns
-        rows[size].update(floor)
+        rows[size].update(timer.summary())
     names = list(next(iter(rows.values())))
-    print(f"{'ms: median / p95 / p99':<28}" + "".join(f"{size:>27,} {'(before: median / p99)':>23}" for size in SIZES))
+    print(f"{'ms: median / p95 / p99 · step':<28}" + "".join(f"{size:>34,} {'(before: median / p99)':>23}" for size in SIZES))
     for name in names:
         cells = ""
         for size in SIZES:
-            median, p95, p99 = rows[size][name]
+            median, p95, p99, step = rows[size][name]
             before = PREVIOUS.get(name, {}).get(size)
-            cells += f"{median:>11.2f} / {p95:>6.2f} / {p99:>6.2f}" + (f"{before[0]:>14.2f} / {before[1]:>6.2f}" if before else " " * 23)
+            cells += f"{median:>11.2f} / {p95:>6.2f} / {p99:>6.2f} · {step:>5.2f}" + (f"{before[0]:>14.2f} / {before[1]:>6.2f}" if before else " " * 23)
         print(f"{name:<28}{cells}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'peak RSS (MiB, whole run)':<28}{peak:>22.0f}")
