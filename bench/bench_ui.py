@@ -33,6 +33,7 @@ import resource
 import sys
 import tempfile
 from contextlib import ExitStack
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,7 +46,7 @@ from _synthetic import IncidentFactory  # noqa: E402
 from tui.app import RoostApp  # noqa: E402
 from tui.config import Settings  # noqa: E402
 from tui.backends.canary import CanaryBackend  # noqa: E402
-from tui.backends.canary.parse import Page  # noqa: E402
+from tui.backends.canary.parse import Host, Page  # noqa: E402
 from tui.collector import collections_paused  # noqa: E402
 from tui.secret import Secret  # noqa: E402
 from tui.store import IncidentStore  # noqa: E402
@@ -68,7 +69,7 @@ PREVIOUS = {
 
 
 class InMemoryConsole:
-    """Just enough of a client for the app: no network, no details."""
+    """Just enough of a client for the app: no network; the pane's lookups answered at once."""
 
     def __init__(self, incidents) -> None:
         self.incidents = incidents
@@ -78,7 +79,12 @@ class InMemoryConsole:
             yield Page(())
 
     async def device_info(self, node_id):
-        raise asyncio.CancelledError
+        # As a console answers: once per bird, the answer kept (an unanswered lookup would be
+        # asked again, in a worker, on every incident the cursor visits).
+        seen = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
+        return Host(node_id=node_id, name=f"bird-{node_id[-4:]}", description="Bench bird", location="Rack 4",
+                    ip_address="10.0.4.20", mac_address="00:11:22:33:44:55", version="4.2.1", personality="Windows Server",
+                    flock_id="flock:default", live=True, last_seen=seen, first_seen=seen)
 
     async def history_for_source(self, source):
         return []
