@@ -11,7 +11,6 @@ lines made beforehand, so none of the cost is building them.  Three keys:
 
 from __future__ import annotations
 
-
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import App, ComposeResult

@@ -14,6 +14,8 @@ from typing import AsyncIterator
 
 
 class KeyTimer:
+    """Samples per row of bench_ui's table; while entered, every step of the event loop is timed."""
+
     def __init__(self) -> None:
         #: Per row: (CPU ms, longest step ms) of each sample.
         self.samples: dict[str, list[tuple[float, float]]] = defaultdict(list)
