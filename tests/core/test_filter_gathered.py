@@ -93,7 +93,7 @@ def test_a_view_cut_on_a_thread_is_the_one_filtered_incident_by_incident(gathere
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_a_cut_made_in_chunks_is_the_cut_made_at_once(gathered_store, factory, query, monkeypatch):
+def test_a_cut_made_in_chunks_is_the_cut_made_at_once(gathered_store, query, monkeypatch):
     # Field tests find their incidents by position: in a chunk, the chunk's own.
     monkeypatch.setattr(PendingView, "CUT_CHUNK", 7)
     pending = gathered_store.begin_view(spec_for(query))
