@@ -580,9 +580,6 @@ class WholeView:
             self._keys = _keys_of(self._blocks, self._descending)
         return self._keys
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
 
 class View:
     """A read-only window on one ``ViewSpec``, in the spec's order.
@@ -613,10 +610,6 @@ class View:
         number = min(max(number, 0), self.page_count(size) - 1)
         incidents = self._store._incidents
         return [incidents[key] for key in self.keys(number * size, (number + 1) * size)]
-
-    def all_keys(self) -> tuple[str, ...]:
-        """Every key in the view, in order: the same tuple until the view changes."""
-        return self.whole().keys()
 
     def whole(self) -> WholeView:
         """Every key in the view, taken without reading one: the same object until the view changes."""

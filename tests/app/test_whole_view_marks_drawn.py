@@ -15,7 +15,7 @@ async def test_an_incident_arriving_after_star_is_not_drawn_marked_nor_acted_on(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.main_screen
-        marked = set(screen.current_view().all_keys())
+        marked = set(screen.current_view().whole().keys())
         await pilot.press("asterisk")
         assert len(drawn_marked(app)) == screen.table.visible_rows
         before = len(app.store)
